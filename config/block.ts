@@ -1,0 +1,80 @@
+/**
+ * A sandbox block as the remark plugin extracts it and as the build manifest
+ * (`sandbox-manifest.json`) stores it. The server runs blocks by `id`.
+ */
+
+export interface BlockFile {
+  /** Relative POSIX path inside /workspace. */
+  path: string;
+  content: string;
+  /** Seeded but not shown. Not secret: it is in the page and the manifest. */
+  hidden: boolean;
+  /** Shown but not editable by the reader. */
+  readonly: boolean;
+  /** Highlighting language. */
+  lang: string;
+}
+
+export interface BlockOptions {
+  /** The reader may edit the (non-readonly) files before running. */
+  editable: boolean;
+  /** Stay in an interactive shell after `cmd` ends. */
+  interactive: boolean;
+  /** Run time limit in ms; absent means the environment's default. */
+  timeout?: number;
+  /** Text, or `/regex/flags`, the output must contain (checked by `check`). */
+  expect?: string;
+  /** Expected exit code (checked by `check`). */
+  exit: number;
+  /** Scripted terminal input (checked by `check`). */
+  input?: string;
+  /** `check` lists the block as skipped. */
+  skipCheck: boolean;
+}
+
+export interface SandboxBlock {
+  /** Stable: hash of source path, ordinal in the file and content. */
+  id: string;
+  env: string;
+  /** The command; for a terminal-only block, the environment's shell. */
+  cmd: string;
+  title?: string;
+  files: BlockFile[];
+  options: BlockOptions;
+  /** Source file, relative to the site directory, POSIX separators. */
+  source: string;
+  /** 1-based line of the fence or directive in the source. */
+  line: number;
+}
+
+export const MANIFEST_FILE = 'sandbox-manifest.json';
+export const MANIFEST_VERSION = 1;
+
+export interface SandboxManifest {
+  version: typeof MANIFEST_VERSION;
+  blocks: SandboxBlock[];
+}
+
+export const MAX_PATH_BYTES = 255;
+
+/**
+ * Checks a path a block (or a reader's edit) wants to seed into /workspace.
+ * Returns the reason it is refused, phrased with the fix, or undefined when it
+ * is fine. The same rules apply at build time and in the server.
+ */
+export function checkFilePath(path: string): string | undefined {
+  if (path.length === 0) return 'the file path is empty; give a name such as file=main.py';
+  if (path.includes('\0')) return 'the file path contains a NUL byte; remove it';
+  if (path.includes('\\')) return `the file path "${path}" contains a backslash; use "/" between folders`;
+  if (path.startsWith('/')) return `the file path "${path}" is absolute; write it relative to /workspace, e.g. "${path.replace(/^\/+/, '')}"`;
+  if (new TextEncoder().encode(path).length > MAX_PATH_BYTES) {
+    return `the file path is longer than ${MAX_PATH_BYTES} bytes; shorten it`;
+  }
+  const segments = path.split('/');
+  if (segments.includes('..')) return `the file path "${path}" contains a ".." segment; files must stay inside /workspace`;
+  if (segments.some((segment) => segment === '' || segment === '.')) {
+    return `the file path "${path}" has an empty or "." segment; write it as a plain relative path`;
+  }
+  if (/[\u0000-\u001f\u007f]/.test(path)) return `the file path "${JSON.stringify(path)}" contains a control character; remove it`;
+  return undefined;
+}

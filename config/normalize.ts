@@ -1,0 +1,195 @@
+import {readFileSync} from 'node:fs';
+import {
+  BUNDLED_ENVIRONMENTS,
+  configSchema,
+  DEFAULT_ENV,
+  DEFAULT_LIMITS,
+  DEFAULT_SERVER,
+  type EnvironmentConfig,
+  type Limits,
+  type SandboxConfig,
+  type SandboxConfigInput,
+  type ServerConfig,
+} from './schema.js';
+import {parseDuration, parseSize} from './units.js';
+
+/** Invalid configuration; `message` names the option and what it must be. */
+export class ConfigError extends Error {
+  readonly code = 'invalid-config';
+  override readonly name = 'ConfigError';
+}
+
+type Unitful = number | string | undefined;
+const toMs = (value: Unitful, fallback: number) => (value === undefined ? fallback : parseDuration(value)!);
+const toBytes = (value: Unitful, fallback: number) => (value === undefined ? fallback : parseSize(value)!);
+
+function normalizeLimits(input: Record<string, Unitful> | undefined, base: Limits): Limits {
+  const given = input ?? {};
+  return {
+    timeout: toMs(given.timeout, base.timeout),
+    maxTimeout: toMs(given.maxTimeout, base.maxTimeout),
+    idleTimeout: toMs(given.idleTimeout, base.idleTimeout),
+    maxLifetime: toMs(given.maxLifetime, base.maxLifetime),
+    memory: toBytes(given.memory, base.memory),
+    cpus: given.cpus === undefined ? base.cpus : Number(given.cpus),
+    pids: given.pids === undefined ? base.pids : Number(given.pids),
+    workspaceSize: toBytes(given.workspaceSize, base.workspaceSize),
+    tmpSize: toBytes(given.tmpSize, base.tmpSize),
+    nofile: given.nofile === undefined ? base.nofile : Number(given.nofile),
+    outputLimit: toBytes(given.outputLimit, base.outputLimit),
+    maxFiles: given.maxFiles === undefined ? base.maxFiles : Number(given.maxFiles),
+    maxSeedBytes: toBytes(given.maxSeedBytes, base.maxSeedBytes),
+  };
+}
+
+function checkLimits(limits: Limits, where: string): void {
+  // tmpfs pages count against the memory cgroup: if the two tmpfs could take the
+  // whole limit, a disk fill becomes an OOM with the data pinned (shared FACTS).
+  if (limits.workspaceSize + limits.tmpSize > limits.memory * 0.75) {
+    throw new ConfigError(
+      `${where}: workspaceSize + tmpSize (${limits.workspaceSize + limits.tmpSize} bytes) must stay below 75% of memory (${limits.memory} bytes); lower the tmpfs sizes or raise memory`,
+    );
+  }
+  if (limits.timeout > limits.maxTimeout) {
+    throw new ConfigError(`${where}: timeout must not exceed maxTimeout`);
+  }
+}
+
+function normalizeServer(input: Record<string, unknown> | undefined): ServerConfig {
+  const given = (input ?? {}) as Record<string, Unitful> & Partial<ServerConfig>;
+  const server: ServerConfig = {
+    ...DEFAULT_SERVER,
+    ...(given as Partial<ServerConfig>),
+    tokenTtl: toMs(given.tokenTtl, DEFAULT_SERVER.tokenTtl),
+    reconnectGrace: toMs(given.reconnectGrace, DEFAULT_SERVER.reconnectGrace),
+    heartbeatInterval: toMs(given.heartbeatInterval, DEFAULT_SERVER.heartbeatInterval),
+    headersTimeout: toMs(given.headersTimeout, DEFAULT_SERVER.headersTimeout),
+    highWaterMark: toBytes(given.highWaterMark, DEFAULT_SERVER.highWaterMark),
+    lowWaterMark: toBytes(given.lowWaterMark, DEFAULT_SERVER.lowWaterMark),
+    maxPayload: toBytes(given.maxPayload, DEFAULT_SERVER.maxPayload),
+    bodyLimit: toBytes(given.bodyLimit, DEFAULT_SERVER.bodyLimit),
+    origins: [...(given.origins ?? DEFAULT_SERVER.origins)],
+  };
+  if (server.lowWaterMark >= server.highWaterMark) {
+    throw new ConfigError('server.lowWaterMark must be below server.highWaterMark');
+  }
+  return server;
+}
+
+/**
+ * Validates a user configuration and fills in every default. Throws a
+ * ConfigError whose message names the offending option.
+ */
+export function normalizeConfig(input: unknown = {}): SandboxConfig {
+  const {error, value} = configSchema.validate(input ?? {}, {abortEarly: true, convert: false});
+  if (error) {
+    const detail = error.details[0];
+    const path = detail?.path.join('.') || '(root)';
+    throw new ConfigError(`invalid sandbox config option "${path}": ${detail?.message ?? error.message}`);
+  }
+  const config = value as SandboxConfigInput;
+  const limits = normalizeLimits(config.limits as Record<string, Unitful>, DEFAULT_LIMITS);
+  checkLimits(limits, 'limits');
+
+  const environments: Record<string, EnvironmentConfig> = {};
+  const names = new Set([...Object.keys(BUNDLED_ENVIRONMENTS), ...Object.keys(config.environments ?? {})]);
+  for (const name of names) {
+    const given = config.environments?.[name];
+    if (given === null) continue; // `"node": null` removes a bundled environment
+    const bundled = BUNDLED_ENVIRONMENTS[name];
+    const merged = {...bundled, ...given};
+    for (const key of ['image', 'file', 'cmd'] as const) {
+      if (!merged[key]) {
+        throw new ConfigError(`invalid sandbox config option "environments.${name}.${key}": required for an environment that is not bundled`);
+      }
+    }
+    const envLimits = normalizeLimits(given?.limits as Record<string, Unitful>, limits);
+    checkLimits(envLimits, `environments.${name}.limits`);
+    environments[name] = {
+      image: merged.image!,
+      file: merged.file!,
+      cmd: merged.cmd!,
+      shell: merged.shell ?? 'sh',
+      lang: merged.lang ?? 'text',
+      runtime: merged.runtime,
+      network: merged.network ?? false,
+      poolSize: Number(merged.poolSize ?? 0),
+      limits: envLimits,
+    };
+  }
+
+  const defaultEnv = config.defaultEnv ?? DEFAULT_ENV;
+  if (!environments[defaultEnv]) {
+    throw new ConfigError(
+      `invalid sandbox config option "defaultEnv": "${defaultEnv}" is not an environment (known: ${Object.keys(environments).join(', ')})`,
+    );
+  }
+  return {defaultEnv, limits, environments, server: normalizeServer(config.server as Record<string, unknown>)};
+}
+
+/** Reads and parses a JSON config file; a missing optional file gives `{}`. */
+export function readConfigFile(path: string, {optional = false} = {}): SandboxConfigInput {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if (optional && (error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new ConfigError(`cannot read sandbox config file ${path}: ${(error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as SandboxConfigInput;
+  } catch (error) {
+    throw new ConfigError(`sandbox config file ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** Server settings that may come from the environment, for containers and systemd units. */
+export const ENV_VARIABLES: Record<string, {key: keyof ServerConfig; type: 'string' | 'number' | 'boolean' | 'list'}> = {
+  SANDBOX_PORT: {key: 'port', type: 'number'},
+  SANDBOX_HOST: {key: 'host', type: 'string'},
+  SANDBOX_ALLOW_INLINE: {key: 'allowInline', type: 'boolean'},
+  SANDBOX_ORIGINS: {key: 'origins', type: 'list'},
+  SANDBOX_INSTANCE_ID: {key: 'instanceId', type: 'string'},
+  SANDBOX_TOKEN_SECRET: {key: 'tokenSecret', type: 'string'},
+  SANDBOX_TRUST_PROXY: {key: 'trustProxy', type: 'boolean'},
+};
+
+export function serverOverridesFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const overrides: Record<string, unknown> = {};
+  for (const [variable, {key, type}] of Object.entries(ENV_VARIABLES)) {
+    const raw = env[variable];
+    if (raw === undefined || raw === '') continue;
+    if (type === 'number') {
+      const number = Number(raw);
+      if (!Number.isInteger(number)) throw new ConfigError(`${variable} must be a whole number (got "${raw}")`);
+      overrides[key] = number;
+    } else if (type === 'boolean') {
+      if (!/^(1|0|true|false)$/.test(raw)) throw new ConfigError(`${variable} must be true or false (got "${raw}")`);
+      overrides[key] = raw === '1' || raw === 'true';
+    } else if (type === 'list') {
+      overrides[key] = raw.split(',').map((item) => item.trim()).filter(Boolean);
+    } else {
+      overrides[key] = raw;
+    }
+  }
+  return overrides;
+}
+
+/**
+ * Loads the configuration the way the server does: defaults, then the file,
+ * then SANDBOX_* environment variables, then command-line flags.
+ */
+export function loadConfig(options: {
+  file?: string | undefined;
+  optionalFile?: boolean;
+  env?: NodeJS.ProcessEnv;
+  server?: Record<string, unknown>;
+} = {}): SandboxConfig {
+  const fromFile = options.file ? readConfigFile(options.file, {optional: options.optionalFile ?? false}) : {};
+  const server = {
+    ...(fromFile.server ?? {}),
+    ...serverOverridesFromEnv(options.env ?? {}),
+    ...(options.server ?? {}),
+  };
+  return normalizeConfig({...fromFile, server});
+}
