@@ -1,0 +1,77 @@
+/**
+ * The seam between sessions and Docker. Sessions, streaming and HTTP code use
+ * only these types; `DockerRuntime` (dockerode) is the one real implementation
+ * and unit tests use scripted doubles.
+ */
+import type {Duplex} from 'node:stream';
+import type {EnvironmentConfig} from '../../config/index.js';
+
+export interface SeedFile {
+  /** Relative POSIX path inside /workspace, already validated (checkFilePath). */
+  path: string;
+  content: string;
+}
+
+export interface ContainerSpec {
+  sessionId: string;
+  /** Environment name, for labels and logs. */
+  envName: string;
+  env: EnvironmentConfig;
+  files: SeedFile[];
+  cmd: string;
+  /** Stay in the environment's shell after `cmd` ends. */
+  interactive: boolean;
+  cols: number;
+  rows: number;
+}
+
+export interface ContainerExit {
+  /** Exit code of the container's main process (128+N when killed by signal N). */
+  code: number;
+  /** Docker's State.OOMKilled: a child killed by OOM leaves code 0. */
+  oomKilled: boolean;
+}
+
+/** A started sandbox container. Disposing it removes the container; twice is harmless. */
+export interface SandboxContainer extends AsyncDisposable {
+  readonly id: string;
+  /**
+   * The raw TTY stream: read the terminal's bytes from it, write keystrokes to
+   * it. Attached before start, so no early byte is lost. Pause it for backpressure.
+   */
+  readonly stream: Duplex;
+  resize(cols: number, rows: number): Promise<void>;
+  /** Sends a signal to the container's process (tini forwards it to the command). */
+  kill(signal: 'SIGINT' | 'SIGTERM' | 'SIGKILL'): Promise<void>;
+  /** Resolves once when the container exits. */
+  readonly exited: Promise<ContainerExit>;
+  /** Force-removes the container. Idempotent. */
+  remove(): Promise<void>;
+}
+
+export interface EngineInfo {
+  reachable: boolean;
+  version?: string;
+  runtimes: string[];
+  error?: string;
+}
+
+export interface ContainerRuntime {
+  /** Create, attach, start: resolves when the command is running with its files in /workspace. */
+  start(spec: ContainerSpec, options?: {signal?: AbortSignal}): Promise<SandboxContainer>;
+  engine(): Promise<EngineInfo>;
+  hasImage(image: string): Promise<boolean>;
+  /**
+   * Removes containers labelled as this project's that `filter` selects
+   * (e.g. this instance's orphans, or any older than a cut-off). Returns how many.
+   */
+  reap(filter: {instanceId?: string; olderThanMs?: number}): Promise<number>;
+}
+
+/** Labels on every container this project creates. */
+export const LABELS = {
+  project: 'io.docusaurus-sandbox',
+  instance: 'io.docusaurus-sandbox.instance',
+  session: 'io.docusaurus-sandbox.session',
+  env: 'io.docusaurus-sandbox.env',
+} as const;
