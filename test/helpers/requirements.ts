@@ -1,0 +1,36 @@
+/**
+ * Tests that need Docker or Chromium call these at the top. Locally a missing
+ * requirement skips the suite with the reason; in CI (CI is set) it fails, so a
+ * green CI always means the real engine and browser were exercised.
+ */
+import {execFileSync} from 'node:child_process';
+import {existsSync} from 'node:fs';
+
+export const inCI = Boolean(process.env.CI);
+
+function requirement(name: string, present: () => boolean, fix: string): string | false {
+  if (present()) return false;
+  const reason = `${name} is not available: ${fix}`;
+  if (inCI) throw new Error(`CI requires ${reason}`);
+  return reason;
+}
+
+let dockerAnswered: boolean | undefined;
+export function dockerAnswers(): boolean {
+  dockerAnswered ??= (() => {
+    try {
+      execFileSync('docker', ['version', '--format', '{{.Server.Version}}'], {stdio: 'ignore', timeout: 10_000});
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  return dockerAnswered;
+}
+
+/** For `describe(name, {skip: needDocker()}, ...)`: false when Docker answers, else the skip reason (throws in CI). */
+export const needDocker = () => requirement('the Docker engine', dockerAnswers, 'run `bash scripts/ensure-docker.sh`');
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const needChromium = () =>
+  requirement('Chromium', () => existsSync(CHROMIUM), 'run `apt-get install -y --no-install-recommends chromium`');
