@@ -47,7 +47,7 @@ const extra = process.argv.slice(3);
 const started = Date.now();
 const {status} = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--expose-gc', '--test', '--test-concurrency=1', ...extra, ...files],
+  ['--import', 'tsx', '--expose-gc', '--test', '--test-reporter=spec', '--test-concurrency=1', ...extra, ...files],
   {stdio: 'inherit'},
 );
 console.log(`[${suite}] ${files.length} files in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import {describe, test} from 'node:test';
+import {
+  checkFilePath,
+  ConfigError,
+  DEFAULT_LIMITS,
+  loadConfig,
+  normalizeConfig,
+  parseDuration,
+  parseSize,
+  serverOverridesFromEnv,
+} from '../index.js';
+
+describe('units', () => {
+  test('durations', () => {
+    assert.equal(parseDuration('30s'), 30_000);
+    assert.equal(parseDuration('2m'), 120_000);
+    assert.equal(parseDuration('500ms'), 500);
+    assert.equal(parseDuration('1.5s'), 1500);
+    assert.equal(parseDuration(2), 2000);
+    assert.equal(parseDuration('soon'), undefined);
+    assert.equal(parseDuration('-1s'), undefined);
+  });
+  test('sizes', () => {
+    assert.equal(parseSize('64k'), 65_536);
+    assert.equal(parseSize('256m'), 268_435_456);
+    assert.equal(parseSize('1GiB'), 1024 ** 3);
+    assert.equal(parseSize(100), 100);
+    assert.equal(parseSize('lots'), undefined);
+  });
+});
+
+describe('normalizeConfig', () => {
+  test('defaults give the three bundled environments', () => {
+    const config = normalizeConfig({});
+    assert.deepEqual(Object.keys(config.environments).sort(), ['node', 'python', 'shell']);
+    assert.equal(config.defaultEnv, 'shell');
+    assert.deepEqual(config.limits, DEFAULT_LIMITS);
+    assert.equal(config.environments.node!.cmd, 'node index.js');
+    assert.equal(config.server.port, 3000);
+    assert.equal(config.server.allowInline, false);
+  });
+
+  test('units are normalised and environment limits inherit the global ones', () => {
+    const config = normalizeConfig({
+      limits: {timeout: '10s', memory: '512m'},
+      environments: {python: {limits: {timeout: '1m', maxTimeout: '5m'}}},
+    });
+    assert.equal(config.limits.timeout, 10_000);
+    assert.equal(config.environments.python!.limits.timeout, 60_000);
+    assert.equal(config.environments.python!.limits.memory, 512 * 1024 ** 2);
+    assert.equal(config.environments.shell!.limits.timeout, 10_000);
+  });
+
+  test('a custom environment needs image, file and cmd', () => {
+    assert.throws(
+      () => normalizeConfig({environments: {ruby: {image: 'ruby:3'}}}),
+      (error: unknown) =>
+        error instanceof ConfigError && error.code === 'invalid-config' && /"environments\.ruby\.file": required/.test(error.message),
+    );
+    const config = normalizeConfig({environments: {ruby: {image: 'ruby:3', file: 'main.rb', cmd: 'ruby main.rb'}}});
+    assert.equal(config.environments.ruby!.shell, 'sh');
+  });
+
+  test('null removes a bundled environment', () => {
+    const config = normalizeConfig({environments: {python: null}});
+    assert.equal(config.environments.python, undefined);
+  });
+
+  test('errors name the option', () => {
+    const cases: Array<[unknown, RegExp]> = [
+      [{limits: {timeout: 'soon'}}, /"limits\.timeout".*duration such as "500ms"/],
+      [{limits: {memory: 'lots'}}, /"limits\.memory".*size such as "64k"/],
+      [{server: {port: 70_000}}, /"server\.port"/],
+      [{server: {origins: ['not a url']}}, /"server\.origins\.0"/],
+      [{colour: 'blue'}, /"colour".*not allowed/],
+      [{defaultEnv: 'cobol'}, /"defaultEnv": "cobol" is not an environment/],
+      [{environments: {Bad_Name: {}}}, /"environments\.Bad_Name"/],
+      [{limits: {memory: '64m', workspaceSize: '64m'}}, /workspaceSize \+ tmpSize .* below 75% of memory/],
+      [{server: {highWaterMark: 10, lowWaterMark: 20}}, /lowWaterMark must be below/],
+    ];
+    for (const [input, message] of cases) {
+      assert.throws(() => normalizeConfig(input), message, JSON.stringify(input));
+    }
+  });
+
+  test('environment variables and flags override the file', () => {
+    const env = {SANDBOX_PORT: '4000', SANDBOX_ALLOW_INLINE: 'true', SANDBOX_ORIGINS: 'https://a.example, https://b.example'};
+    assert.deepEqual(serverOverridesFromEnv(env), {
+      port: 4000,
+      allowInline: true,
+      origins: ['https://a.example', 'https://b.example'],
+    });
+    const config = loadConfig({env, server: {port: 5000}});
+    assert.equal(config.server.port, 5000);
+    assert.equal(config.server.allowInline, true);
+    assert.throws(() => serverOverridesFromEnv({SANDBOX_PORT: 'x'}), /SANDBOX_PORT must be a whole number/);
+  });
+
+  test('a missing optional file is fine, a missing required one is not', () => {
+    assert.equal(loadConfig({file: 'does-not-exist.json', optionalFile: true}).defaultEnv, 'shell');
+    assert.throws(() => loadConfig({file: 'does-not-exist.json'}), /cannot read sandbox config file/);
+  });
+});
+
+describe('checkFilePath', () => {
+  test('accepts plain relative paths', () => {
+    for (const path of ['main.py', 'src/lib/util.js', '.env', 'a-b_c.d']) assert.equal(checkFilePath(path), undefined, path);
+  });
+  test('refuses each bad form with the fix', () => {
+    const cases: Array<[string, RegExp]> = [
+      ['', /empty/],
+      ['/etc/passwd', /absolute.*"etc\/passwd"/],
+      ['../../etc/passwd', /"\.\." segment/],
+      ['a/../b', /"\.\." segment/],
+      ['a\\b', /backslash/],
+      ['a\0b', /NUL/],
+      ['a//b', /empty or "\." segment/],
+      ['./a', /empty or "\." segment/],
+      ['x'.repeat(256), /longer than 255 bytes/],
+      ['é'.repeat(128), /longer than 255 bytes/],
+      ['a\nb', /control character/],
+    ];
+    for (const [path, reason] of cases) assert.match(checkFilePath(path) ?? '', reason, JSON.stringify(path));
+  });
+});

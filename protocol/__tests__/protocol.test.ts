@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import {test} from 'node:test';
+import {clientSubprotocols, parseClientMessage, parseServerMessage, ProtocolError, sessionSocketPath, TERMINAL_BOUNDS} from '../index.js';
+
+test('parses the client control messages', () => {
+  assert.deepEqual(parseClientMessage('{"type":"resize","cols":80,"rows":24}'), {type: 'resize', cols: 80, rows: 24});
+  assert.deepEqual(parseClientMessage('{"type":"signal","signal":"SIGINT"}'), {type: 'signal', signal: 'SIGINT'});
+  assert.deepEqual(parseClientMessage('{"type":"ack","bytes":4096}'), {type: 'ack', bytes: 4096});
+});
+
+test('clamps absurd resize values instead of refusing them', () => {
+  assert.deepEqual(parseClientMessage('{"type":"resize","cols":1e9,"rows":-5}'), {
+    type: 'resize',
+    cols: TERMINAL_BOUNDS.maxCols,
+    rows: TERMINAL_BOUNDS.minRows,
+  });
+});
+
+test('refuses everything else with a ProtocolError', () => {
+  const bad = [
+    'not json',
+    '[]',
+    'null',
+    '42',
+    '{}',
+    '{"type":"explode"}',
+    '{"type":"resize","cols":"80","rows":24}',
+    '{"type":"resize","cols":80}',
+    '{"type":"signal","signal":"SIGSTOP"}',
+    '{"type":"ack","bytes":-1}',
+    '{"__proto__":{"type":"resize"},"cols":1,"rows":1}',
+    '{"type":"__proto__"}',
+  ];
+  for (const text of bad) {
+    assert.throws(() => parseClientMessage(text), (error: unknown) => error instanceof ProtocolError && error.code === 'bad-message', text);
+  }
+  assert.equal(({} as Record<string, unknown>).type, undefined, 'no prototype pollution');
+});
+
+test('server messages and helpers', () => {
+  assert.deepEqual(parseServerMessage('{"type":"exit","code":3,"reason":"exit"}'), {type: 'exit', code: 3, reason: 'exit'});
+  assert.equal(parseServerMessage('{"type":"weird"}'), undefined);
+  assert.equal(parseServerMessage('nope'), undefined);
+  assert.deepEqual(clientSubprotocols('abc'), ['sandbox.v1', 'sandbox.token.abc']);
+  assert.equal(sessionSocketPath('a/b'), '/api/sessions/a%2Fb/ws');
+});
