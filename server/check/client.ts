@@ -1,0 +1,129 @@
+/**
+ * Runs one session to its end through the public HTTP + WebSocket API, exactly
+ * as a reader's browser does: POST /api/sessions, then the socket with the
+ * `sandbox.v1` subprotocol and the session token. Used by `check` and tests.
+ */
+import WebSocket from 'ws';
+import {
+  clientSubprotocols,
+  parseServerMessage,
+  type CreateSessionRequest,
+  type CreateSessionResponse,
+  type ErrorBody,
+} from '../../protocol/index.js';
+import type {RunResult} from './evaluate.js';
+
+export interface TranscriptChunk {
+  /** Milliseconds since the first output byte. */
+  at: number;
+  data: string;
+}
+
+export interface SessionRunOptions {
+  /** Keystrokes sent once the program runs. */
+  input?: string;
+  /** Give up (and close the socket) after this long. */
+  deadlineMs: number;
+  /** Origin header: the server allows its own origin by default, as for a page it serves. */
+  origin?: string;
+  /** Keep at most this many bytes of output (the rest still counts for the verdict's duration). */
+  maxOutputBytes?: number;
+  /** Record the output with its timing. */
+  record?: boolean;
+  /** Extra request headers (e.g. Authorization for the jwt auth mode). */
+  headers?: Record<string, string>;
+}
+
+export interface SessionRun extends RunResult {
+  transcript?: TranscriptChunk[];
+  truncated: boolean;
+}
+
+const DEFAULT_MAX_OUTPUT = 1024 * 1024;
+
+async function createSession(serverUrl: string, body: CreateSessionRequest, options: SessionRunOptions) {
+  const origin = options.origin ?? new URL(serverUrl).origin;
+  const response = await fetch(new URL('/api/sessions', serverUrl), {
+    method: 'POST',
+    headers: {'content-type': 'application/json', origin, ...options.headers},
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(options.deadlineMs),
+  });
+  const payload = (await response.json().catch(() => undefined)) as CreateSessionResponse | ErrorBody | undefined;
+  if (!response.ok || !payload || 'error' in payload) {
+    const error = payload && 'error' in payload ? payload.error : {code: 'internal', message: `HTTP ${response.status}`};
+    return {error};
+  }
+  return {session: payload};
+}
+
+export async function runSession(serverUrl: string, body: CreateSessionRequest, options: SessionRunOptions): Promise<SessionRun> {
+  const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
+  const created = await createSession(serverUrl, body, options).catch((error: Error) => ({
+    error: {code: 'unreachable', message: `cannot reach ${serverUrl}: ${error.message}`},
+  }));
+  if ('error' in created) return {output: '', error: created.error, durationMs: elapsed(), truncated: false};
+
+  const {session} = created;
+  const socketUrl = new URL(session.ws, serverUrl);
+  socketUrl.protocol = socketUrl.protocol === 'https:' ? 'wss:' : 'ws:';
+  const maxOutput = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
+  const chunks: Buffer[] = [];
+  let kept = 0;
+  let truncated = false;
+  let firstOutputAt: number | undefined;
+  const transcript: TranscriptChunk[] | undefined = options.record ? [] : undefined;
+  const result: SessionRun = {output: '', durationMs: 0, truncated: false};
+
+  await new Promise<void>((resolve) => {
+    const socket = new WebSocket(socketUrl, clientSubprotocols(session.token), {
+      origin: options.origin ?? new URL(serverUrl).origin,
+      headers: options.headers,
+    });
+    const deadline = setTimeout(() => {
+      result.error ??= {code: 'deadline', message: `no exit within ${options.deadlineMs} ms`};
+      socket.terminate();
+    }, options.deadlineMs);
+    let inputSent = false;
+    socket.on('error', (error) => {
+      result.error ??= {code: 'socket', message: error.message};
+    });
+    socket.on('message', (data, isBinary) => {
+      if (isBinary) {
+        const chunk = data as Buffer;
+        firstOutputAt ??= performance.now();
+        if (kept < maxOutput) {
+          const part = chunk.subarray(0, maxOutput - kept);
+          chunks.push(part);
+          kept += part.length;
+          transcript?.push({at: Math.round(performance.now() - firstOutputAt), data: part.toString('utf8')});
+        } else {
+          truncated = true;
+        }
+        return;
+      }
+      const message = parseServerMessage(data.toString());
+      if (!message) return;
+      if (message.type === 'status' && message.state === 'running' && options.input && !inputSent) {
+        inputSent = true;
+        socket.send(Buffer.from(options.input));
+      } else if (message.type === 'exit') {
+        result.exit = {code: message.code, reason: message.reason};
+      } else if (message.type === 'error') {
+        result.error ??= {code: message.code, message: message.message};
+      }
+    });
+    socket.on('close', () => {
+      clearTimeout(deadline);
+      resolve();
+    });
+  });
+
+  result.output = Buffer.concat(chunks).toString('utf8');
+  result.durationMs = elapsed();
+  result.truncated = truncated;
+  if (transcript) result.transcript = transcript;
+  return result;
+}
+

@@ -1,0 +1,77 @@
+/**
+ * Pure judgement of one block's run against what its author declared:
+ * `expect` (a substring, or `/regex/flags`) and `exit` (default 0).
+ */
+import type {SandboxBlock} from '../../config/block.js';
+import type {ExitReason} from '../../protocol/index.js';
+
+export interface RunResult {
+  /** Terminal output as text (UTF-8 decoded, may hold ANSI escapes and CRLF). */
+  output: string;
+  exit?: {code: number; reason: ExitReason};
+  /** A protocol or HTTP error that ended the run. */
+  error?: {code: string; message: string};
+  durationMs: number;
+}
+
+export type Verdict =
+  | {status: 'pass'}
+  | {status: 'skip'; reason: 'skip-check'}
+  | {status: 'fail'; reason: 'expect' | 'exit-code' | 'timeout' | 'error' | 'no-exit'; message: string};
+
+// CSI, OSC and two-byte escape sequences: what a TTY adds around the text.
+const ANSI = /\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)|[@-Z\\-_])/g;
+
+/** Output as a reader reads it: escapes removed, CRLF → LF. */
+export function plainText(output: string): string {
+  return output.replace(ANSI, '').replace(/\r\n?/g, '\n');
+}
+
+/** `/regex/flags` or a plain substring. Throws on an invalid regex, with the text. */
+export function matchesExpect(output: string, expect: string): boolean {
+  const regex = /^\/(.*)\/([dgimsuvy]*)$/s.exec(expect);
+  if (regex) {
+    try {
+      return new RegExp(regex[1]!, regex[2]).test(output);
+    } catch (error) {
+      throw new Error(`expect ${expect} is not a valid regular expression: ${(error as Error).message}`);
+    }
+  }
+  return output.includes(expect);
+}
+
+export function judge(block: Pick<SandboxBlock, 'options'>, result: RunResult): Verdict {
+  if (block.options.skipCheck) return {status: 'skip', reason: 'skip-check'};
+  if (result.error) return {status: 'fail', reason: 'error', message: `${result.error.code}: ${result.error.message}`};
+  if (!result.exit) return {status: 'fail', reason: 'no-exit', message: 'the session ended without an exit status'};
+  if (result.exit.reason === 'timeout') return {status: 'fail', reason: 'timeout', message: 'the block ran past its time limit'};
+  if (result.exit.reason !== 'exit') {
+    return {status: 'fail', reason: 'exit-code', message: `the block ended with reason "${result.exit.reason}" (code ${result.exit.code})`};
+  }
+  if (result.exit.code !== block.options.exit) {
+    return {status: 'fail', reason: 'exit-code', message: `exit code ${result.exit.code}, expected ${block.options.exit}`};
+  }
+  const expect = block.options.expect;
+  if (expect !== undefined) {
+    let matched: boolean;
+    try {
+      matched = matchesExpect(plainText(result.output), expect);
+    } catch (error) {
+      return {status: 'fail', reason: 'expect', message: (error as Error).message};
+    }
+    if (!matched) return {status: 'fail', reason: 'expect', message: `the output does not contain ${JSON.stringify(expect)}`};
+  }
+  return {status: 'pass'};
+}
+
+/**
+ * Turns the `input` meta into the keystrokes sent: `\n`, `\t` and `\\` escapes
+ * become their characters and every line ends with Enter (CR, which the TTY turns
+ * into the program's newline); a final Enter is added when missing.
+ */
+export function scriptedInput(input: string): string {
+  const keys = input
+    .replace(/\\(n|t|\\)/g, (_, escape: string) => (escape === 'n' ? '\n' : escape === 't' ? '\t' : '\\'))
+    .replace(/\r?\n/g, '\r');
+  return keys.endsWith('\r') ? keys : `${keys}\r`;
+}

@@ -1,0 +1,126 @@
+/**
+ * `docusaurus-sandbox check`: runs every block of a manifest through a server
+ * (the same HTTP + WebSocket path a reader's click takes) with bounded
+ * parallelism, and judges each run.
+ */
+import type {SandboxBlock} from '../../config/block.js';
+import {runSession, type TranscriptChunk} from './client.js';
+import {judge, scriptedInput, type Verdict} from './evaluate.js';
+
+export interface BlockReport {
+  id: string;
+  source: string;
+  line: number;
+  env: string;
+  title?: string;
+  exitCode?: number;
+  reason?: string;
+  durationMs: number;
+  verdict: Verdict;
+  /** The last part of the output, for the failure message. */
+  outputTail: string;
+  transcript?: TranscriptChunk[];
+}
+
+export interface CheckReport {
+  blocks: BlockReport[];
+  passed: number;
+  failed: number;
+  skipped: number;
+  wallMs: number;
+  /** Sum of the blocks' own run times: wall time against it shows the parallelism won. */
+  sumMs: number;
+  /** Highest number of blocks this run had in flight at once (never above `jobs`). */
+  maxInFlight: number;
+  jobs: number;
+}
+
+export interface CheckOptions {
+  serverUrl: string;
+  jobs: number;
+  /** Keep only blocks whose id, source or title contains this text. */
+  filter?: string;
+  /** Record transcripts (bounded) for the recorded-playback fallback. */
+  record?: boolean;
+  /** Extra time allowed beyond the block's own limit before the runner gives up (ms). */
+  graceMs?: number;
+  /** Default per-block limit when a block has none (ms). */
+  defaultTimeoutMs: number;
+  onProgress?: (done: number, total: number, report: BlockReport) => void;
+}
+
+export function selectBlocks(blocks: SandboxBlock[], filter: string | undefined): SandboxBlock[] {
+  if (!filter) return blocks;
+  return blocks.filter((block) => block.id.includes(filter) || block.source.includes(filter) || (block.title ?? '').includes(filter));
+}
+
+const TAIL_BYTES = 2000;
+const RECORD_BYTES = 64 * 1024;
+
+async function checkBlock(block: SandboxBlock, options: CheckOptions): Promise<BlockReport> {
+  const base = {id: block.id, source: block.source, line: block.line, env: block.env, ...(block.title ? {title: block.title} : {})};
+  if (block.options.skipCheck) {
+    return {...base, durationMs: 0, verdict: {status: 'skip', reason: 'skip-check'}, outputTail: ''};
+  }
+  let input = block.options.input === undefined ? undefined : scriptedInput(block.options.input);
+  // An interactive block stays in a shell after its command: leave it so the run ends.
+  if (block.options.interactive) input = `${input ?? ''}exit\r`;
+  const limit = block.options.timeout ?? options.defaultTimeoutMs;
+  const run = await runSession(
+    options.serverUrl,
+    {block: block.id},
+    {
+      deadlineMs: limit + (options.graceMs ?? 15_000),
+      ...(input === undefined ? {} : {input}),
+      record: options.record ?? false,
+      maxOutputBytes: options.record ? RECORD_BYTES : undefined,
+    },
+  );
+  return {
+    ...base,
+    ...(run.exit ? {exitCode: run.exit.code, reason: run.exit.reason} : {}),
+    durationMs: run.durationMs,
+    verdict: judge(block, run),
+    outputTail: run.output.slice(-TAIL_BYTES),
+    ...(run.transcript ? {transcript: run.transcript} : {}),
+  };
+}
+
+export async function checkBlocks(blocks: SandboxBlock[], options: CheckOptions): Promise<CheckReport> {
+  const selected = selectBlocks(blocks, options.filter);
+  const jobs = Math.max(1, Math.floor(options.jobs));
+  const reports: BlockReport[] = new Array(selected.length);
+  const started = performance.now();
+  let next = 0;
+  let done = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
+
+  // A fixed set of workers pulling from a shared cursor: never more than `jobs` sessions.
+  const worker = async () => {
+    while (next < selected.length) {
+      const index = next++;
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      try {
+        reports[index] = await checkBlock(selected[index]!, options);
+      } finally {
+        inFlight--;
+      }
+      options.onProgress?.(++done, selected.length, reports[index]!);
+    }
+  };
+  await Promise.all(Array.from({length: Math.min(jobs, selected.length)}, worker));
+
+  const count = (status: Verdict['status']) => reports.filter((report) => report.verdict.status === status).length;
+  return {
+    blocks: reports,
+    passed: count('pass'),
+    failed: count('fail'),
+    skipped: count('skip'),
+    wallMs: Math.round(performance.now() - started),
+    sumMs: reports.reduce((sum, report) => sum + report.durationMs, 0),
+    maxInFlight,
+    jobs,
+  };
+}
