@@ -1,0 +1,71 @@
+/**
+ * Prometheus metrics of one server instance (a registry per server, never the
+ * global default one, so two servers in one process do not share counters).
+ * Served on the admin listener at /metrics.
+ */
+import {Counter, Gauge, Histogram, Registry, collectDefaultMetrics} from 'prom-client';
+
+export type SessionOutcome = 'exit' | 'timeout' | 'idle' | 'oom' | 'output-limit' | 'killed' | 'error';
+
+// Buckets from a warm-pool take (a few ms) to a slow cold start under load (seconds).
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 2, 5];
+
+export interface SandboxMetrics {
+  readonly registry: Registry;
+  readonly activeSessions: Gauge<'env'>;
+  readonly sessions: Counter<'env' | 'outcome'>;
+  readonly rejections: Counter<'reason'>;
+  readonly timeToFirstByte: Histogram<'env' | 'pool'>;
+  readonly containerStart: Histogram<'env'>;
+  readonly bytes: Counter<'direction'>;
+  readonly backpressurePauses: Counter;
+  readonly warmPool: Gauge<'env'>;
+}
+
+export function createMetrics({defaultMetrics = true}: {defaultMetrics?: boolean} = {}): SandboxMetrics {
+  const registry = new Registry();
+  if (defaultMetrics) collectDefaultMetrics({register: registry, prefix: 'sandbox_process_'});
+  const registers = [registry];
+  return {
+    registry,
+    activeSessions: new Gauge({name: 'sandbox_active_sessions', help: 'Sessions running now', labelNames: ['env'], registers}),
+    sessions: new Counter({
+      name: 'sandbox_sessions_total',
+      help: 'Sessions ended, by outcome',
+      labelNames: ['env', 'outcome'],
+      registers,
+    }),
+    rejections: new Counter({
+      name: 'sandbox_rejections_total',
+      help: 'Session requests or upgrades refused, by error code',
+      labelNames: ['reason'],
+      registers,
+    }),
+    timeToFirstByte: new Histogram({
+      name: 'sandbox_time_to_first_byte_seconds',
+      help: 'From POST /api/sessions to the first output byte sent to the client',
+      labelNames: ['env', 'pool'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    containerStart: new Histogram({
+      name: 'sandbox_container_start_seconds',
+      help: 'Docker create + attach + start of a sandbox container',
+      labelNames: ['env'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    bytes: new Counter({
+      name: 'sandbox_bytes_total',
+      help: 'Terminal bytes relayed (in: from clients, out: to clients)',
+      labelNames: ['direction'],
+      registers,
+    }),
+    backpressurePauses: new Counter({
+      name: 'sandbox_backpressure_pauses_total',
+      help: 'Times a container output stream was paused because a client fell behind',
+      registers,
+    }),
+    warmPool: new Gauge({name: 'sandbox_warm_pool_size', help: 'Warm containers ready, by environment', labelNames: ['env'], registers}),
+  };
+}
