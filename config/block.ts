@@ -78,3 +78,23 @@ export function checkFilePath(path: string): string | undefined {
   if (/[\u0000-\u001f\u007f]/.test(path)) return `the file path "${JSON.stringify(path)}" contains a control character; remove it`;
   return undefined;
 }
+
+/**
+ * Recorded runs (`docusaurus-sandbox check --record`), written next to the
+ * manifest as `sandbox-transcripts.json`. The theme plays one back, labelled as
+ * a recording, when the backend cannot be reached.
+ */
+export const TRANSCRIPTS_FILE = 'sandbox-transcripts.json';
+
+export interface Transcript {
+  /** ISO date of the recording. */
+  recordedAt: string;
+  exitCode?: number;
+  /** Output chunks: [milliseconds since the previous chunk, text]. */
+  chunks: Array<[number, string]>;
+}
+
+export interface TranscriptsFile {
+  version: 1;
+  transcripts: Record<string, Transcript>;
+}
