@@ -1,0 +1,242 @@
+import assert from 'node:assert/strict';
+import {describe, it} from 'node:test';
+import {CLOSE_CODES, SUBPROTOCOL} from '../../../protocol/index.js';
+import {SandboxSession, type FetchLike, type SocketLike, type Timers} from '../session.js';
+import type {SandboxStatus} from '../status.js';
+
+class FakeSocket implements SocketLike {
+  binaryType = 'blob';
+  readyState = 0;
+  readonly sent: Array<string | Uint8Array> = [];
+  closedWith: number | undefined;
+  onopen: ((event: unknown) => void) | null = null;
+  onmessage: ((event: {data: unknown}) => void) | null = null;
+  onclose: ((event: {code: number; reason: string}) => void) | null = null;
+  onerror: ((event: unknown) => void) | null = null;
+  constructor(
+    readonly url: string,
+    readonly protocols: string[],
+  ) {}
+  send(data: string | ArrayBuffer | Uint8Array) {
+    this.sent.push(typeof data === 'string' ? data : new Uint8Array(data as ArrayBuffer));
+  }
+  close(code?: number) {
+    this.closedWith = code;
+    this.readyState = 3;
+  }
+  open() {
+    this.readyState = 1;
+    this.onopen?.({});
+  }
+  message(data: unknown) {
+    this.onmessage?.({data});
+  }
+  drop(code: number) {
+    this.readyState = 3;
+    this.onclose?.({code, reason: ''});
+  }
+  controls() {
+    return this.sent.filter((item): item is string => typeof item === 'string').map((text) => JSON.parse(text) as unknown);
+  }
+}
+
+class FakeTimers implements Timers {
+  now = 0;
+  #next = 1;
+  readonly pending = new Map<number, {at: number; callback: () => void}>();
+  setTimeout(callback: () => void, ms: number) {
+    const handle = this.#next++;
+    this.pending.set(handle, {at: this.now + ms, callback});
+    return handle;
+  }
+  clearTimeout(handle: unknown) {
+    this.pending.delete(handle as number);
+  }
+  advance(ms: number) {
+    this.now += ms;
+    for (const [handle, timer] of [...this.pending].sort((a, b) => a[1].at - b[1].at)) {
+      if (timer.at <= this.now) {
+        this.pending.delete(handle);
+        timer.callback();
+      }
+    }
+  }
+}
+
+function harness(answer: {status: number; body: unknown} | 'offline' = {status: 201, body: {id: 's1', token: 'tok', ws: '/api/sessions/s1/ws'}}) {
+  const sockets: FakeSocket[] = [];
+  const statuses: SandboxStatus[] = [];
+  const output: string[] = [];
+  const requests: Array<{url: string; body: unknown}> = [];
+  const timers = new FakeTimers();
+  const fetch: FetchLike = async (url, init) => {
+    requests.push({url, body: JSON.parse(init.body)});
+    if (answer === 'offline') throw new TypeError('Failed to fetch');
+    return {ok: answer.status < 300, status: answer.status, json: async () => answer.body};
+  };
+  const session = new SandboxSession({
+    serverUrl: '',
+    pageOrigin: 'http://localhost:3000',
+    request: {block: 'b1', cols: 80, rows: 24, files: [{path: 'main.js', content: 'edited'}]},
+    onOutput: (bytes) => output.push(new TextDecoder().decode(bytes)),
+    onStatus: (status) => statuses.push(status),
+    fetch,
+    createSocket: (url, protocols) => {
+      const socket = new FakeSocket(url, protocols);
+      sockets.push(socket);
+      return socket;
+    },
+    timers,
+    now: () => timers.now,
+    random: () => 0.5,
+  });
+  return {session, sockets, statuses, output, requests, timers};
+}
+
+const states = (statuses: SandboxStatus[]) => statuses.map((status) => status.state);
+
+describe('SandboxSession', () => {
+  it('creates the session, connects with the subprotocols and streams both ways', async () => {
+    const {session, sockets, statuses, output, requests, timers} = harness();
+    await session.start();
+    assert.equal(requests[0]?.url, 'http://localhost:3000/api/sessions');
+    assert.deepEqual(requests[0]?.body, {block: 'b1', cols: 80, rows: 24, files: [{path: 'main.js', content: 'edited'}]});
+    const socket = sockets[0]!;
+    assert.equal(socket.url, 'ws://localhost:3000/api/sessions/s1/ws');
+    assert.deepEqual(socket.protocols, [SUBPROTOCOL, 'sandbox.token.tok']);
+    assert.equal(socket.binaryType, 'arraybuffer');
+    socket.open();
+    assert.deepEqual(socket.controls(), [{type: 'resize', cols: 80, rows: 24}]);
+    socket.message(new TextEncoder().encode('hello\r\n').buffer);
+    assert.deepEqual(output, ['hello\r\n']);
+    session.write('\x03');
+    assert.deepEqual(socket.sent.at(-1), new Uint8Array([3]));
+    timers.advance(1234);
+    socket.message(JSON.stringify({type: 'exit', code: 0, reason: 'exit'}));
+    socket.drop(CLOSE_CODES.normal);
+    assert.deepEqual(states(statuses), ['connecting', 'running', 'exited']);
+    assert.deepEqual(statuses.at(-1), {state: 'exited', code: 0, reason: 'exit', durationMs: 1234});
+    assert.equal(sockets.length, 1, 'no reconnect after exit');
+  });
+
+  it('stops with SIGTERM, then SIGKILL after the grace period', async () => {
+    const {session, sockets, statuses, timers} = harness();
+    await session.start();
+    const socket = sockets[0]!;
+    socket.open();
+    session.stop();
+    assert.deepEqual(socket.controls().slice(1), [{type: 'signal', signal: 'SIGTERM'}]);
+    timers.advance(1999);
+    assert.equal(socket.controls().length, 2);
+    timers.advance(1);
+    assert.deepEqual(socket.controls().slice(1), [
+      {type: 'signal', signal: 'SIGTERM'},
+      {type: 'signal', signal: 'SIGKILL'},
+    ]);
+    socket.message(JSON.stringify({type: 'exit', code: 137, reason: 'killed'}));
+    assert.equal(statuses.at(-1)?.state, 'stopped');
+  });
+
+  it('does not send SIGKILL when the program ended on SIGTERM', async () => {
+    const {session, sockets, timers} = harness();
+    await session.start();
+    const socket = sockets[0]!;
+    socket.open();
+    session.stop();
+    socket.message(JSON.stringify({type: 'exit', code: 143, reason: 'killed'}));
+    timers.advance(5000);
+    assert.deepEqual(socket.controls().slice(1), [{type: 'signal', signal: 'SIGTERM'}]);
+  });
+
+  it('reconnects with backoff after a drop and reports a session the server lost', async () => {
+    const {session, sockets, statuses, timers} = harness();
+    await session.start();
+    sockets[0]!.open();
+    sockets[0]!.drop(1006);
+    assert.deepEqual(statuses.at(-1), {state: 'reconnecting', attempt: 1, delayMs: 500});
+    timers.advance(499);
+    assert.equal(sockets.length, 1);
+    timers.advance(1);
+    assert.equal(sockets.length, 2);
+    assert.equal(sockets[1]!.url, sockets[0]!.url);
+    sockets[1]!.drop(1006);
+    assert.deepEqual(statuses.at(-1), {state: 'reconnecting', attempt: 2, delayMs: 1000});
+    timers.advance(1000);
+    sockets[2]!.drop(CLOSE_CODES.sessionEnded);
+    assert.equal(statuses.at(-1)?.state, 'lost');
+    timers.advance(60_000);
+    assert.equal(sockets.length, 3);
+    void session;
+  });
+
+  it('resets the attempt count after a successful reconnect', async () => {
+    const {session, sockets, statuses, timers} = harness();
+    await session.start();
+    sockets[0]!.open();
+    sockets[0]!.drop(1006);
+    timers.advance(500);
+    sockets[1]!.open();
+    assert.equal(statuses.at(-1)?.state, 'running');
+    sockets[1]!.drop(1006);
+    assert.deepEqual(statuses.at(-1), {state: 'reconnecting', attempt: 1, delayMs: 500});
+    void session;
+  });
+
+  it('maps HTTP errors to their code and an unreachable server to "unreachable"', async () => {
+    const refused = harness({status: 429, body: {error: {code: 'too-many-sessions', message: 'limit'}}});
+    await refused.session.start();
+    assert.deepEqual(refused.statuses.at(-1), {state: 'error', code: 'too-many-sessions'});
+    assert.equal(refused.sockets.length, 0);
+
+    const offline = harness('offline');
+    await offline.session.start();
+    assert.deepEqual(offline.statuses.at(-1), {state: 'error', code: 'unreachable'});
+
+    const proxy = harness({status: 502, body: '<html>Bad gateway</html>'});
+    await proxy.session.start();
+    assert.deepEqual(proxy.statuses.at(-1), {state: 'error', code: 'unreachable'});
+
+    const weird = harness({status: 201, body: {nope: true}});
+    await weird.session.start();
+    assert.deepEqual(weird.statuses.at(-1), {state: 'error', code: 'bad-response'});
+  });
+
+  it('reports a server error message that precedes the close', async () => {
+    const {session, sockets, statuses} = harness();
+    await session.start();
+    sockets[0]!.open();
+    sockets[0]!.message(JSON.stringify({type: 'error', code: 'docker-unavailable', message: 'x'}));
+    sockets[0]!.drop(CLOSE_CODES.internal);
+    assert.deepEqual(statuses.at(-1), {state: 'error', code: 'docker-unavailable'});
+    void session;
+  });
+
+  it('acknowledges processed output in batches (flow control hook)', async () => {
+    const {session, sockets} = harness();
+    await session.start();
+    sockets[0]!.open();
+    session.acknowledge(40 * 1024);
+    assert.equal(sockets[0]!.controls().length, 1);
+    session.acknowledge(30 * 1024);
+    assert.deepEqual(sockets[0]!.controls().at(-1), {type: 'ack', bytes: 70 * 1024});
+  });
+
+  it('dispose is idempotent, closes the socket and cancels reconnects', async () => {
+    const {session, sockets, timers} = harness();
+    await session.start();
+    sockets[0]!.open();
+    sockets[0]!.drop(1006);
+    session.dispose();
+    session.dispose();
+    timers.advance(60_000);
+    assert.equal(sockets.length, 1);
+
+    const second = harness();
+    await second.session.start();
+    second.sockets[0]!.open();
+    second.session[Symbol.dispose]();
+    assert.equal(second.sockets[0]!.closedWith, 1000);
+    second.session.write('x');
+    assert.equal(second.sockets[0]!.sent.length, 1, 'nothing sent after dispose');
+  });
+});

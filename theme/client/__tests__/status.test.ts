@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import {describe, it} from 'node:test';
+import {ERROR_CODES} from '../../../protocol/index.js';
+import {describeError, describeStatus, formatDuration, isLive, STATUS_MESSAGE_IDS, type SandboxStatus} from '../status.js';
+
+/** Fills `{name}` placeholders the way Docusaurus translate() does. */
+const render = (descriptor: {message: string; values?: Record<string, string | number>}) =>
+  descriptor.message.replace(/\{(\w+)\}/g, (_, name: string) => String(descriptor.values?.[name] ?? `{${name}}`));
+
+describe('status text', () => {
+  it('formats durations for people', () => {
+    assert.equal(formatDuration(45.4), '45 ms');
+    assert.equal(formatDuration(1234), '1.2 s');
+    assert.equal(formatDuration(59_949), '59.9 s');
+    assert.equal(formatDuration(125_000), '2 min 5 s');
+    assert.equal(formatDuration(-1), '0 ms');
+  });
+
+  it('says the exit code and duration', () => {
+    assert.equal(render(describeStatus({state: 'exited', code: 0, reason: 'exit', durationMs: 1200})), 'exited with code 0 in 1.2 s');
+    assert.equal(render(describeStatus({state: 'exited', code: 3, reason: 'exit', durationMs: 80})), 'exited with code 3 in 80 ms');
+    assert.match(render(describeStatus({state: 'exited', code: 137, reason: 'timeout', durationMs: 30_000})), /time limit/);
+    assert.equal(render(describeStatus({state: 'stopped', durationMs: 2500})), 'Stopped after 2.5 s');
+  });
+
+  it('tells the reader what to do for every server error code', () => {
+    for (const code of ERROR_CODES) {
+      const text = describeError(code).message;
+      assert.ok(text.length > 20, code);
+    }
+    assert.match(describeError('too-many-sessions').message, /Stop your other sandboxes/);
+    assert.match(describeError('at-capacity').message, /try again in a minute/);
+    assert.match(describeError('unreachable').message, /Could not reach/);
+  });
+
+  it('produces only ids listed for translation, all under sandbox.*', () => {
+    const statuses: SandboxStatus[] = [
+      {state: 'idle'},
+      {state: 'loading'},
+      {state: 'connecting'},
+      {state: 'running'},
+      {state: 'stopping'},
+      {state: 'reconnecting', attempt: 2, delayMs: 1500},
+      {state: 'stopped', durationMs: 1},
+      {state: 'lost'},
+      ...(['exit', 'timeout', 'idle', 'oom', 'output-limit', 'killed', 'error'] as const).map((reason) => ({
+        state: 'exited' as const,
+        code: 1,
+        reason,
+        durationMs: 1,
+      })),
+      ...[...ERROR_CODES, 'unreachable', 'bad-response', 'connection-failed', 'load-failed'].map((code) => ({
+        state: 'error' as const,
+        code: code as 'internal',
+      })),
+    ];
+    const produced = new Set(statuses.map((status) => describeStatus(status).id));
+    assert.deepEqual([...produced].sort(), [...STATUS_MESSAGE_IDS].sort());
+    for (const id of produced) assert.match(id, /^sandbox\./);
+    assert.equal(render(describeStatus({state: 'reconnecting', attempt: 2, delayMs: 1500})), 'Connection lost; reconnecting in 2 s (attempt 2)…');
+  });
+
+  it('knows which states are live', () => {
+    assert.equal(isLive({state: 'running'}), true);
+    assert.equal(isLive({state: 'reconnecting', attempt: 1, delayMs: 1}), true);
+    assert.equal(isLive({state: 'exited', code: 0, reason: 'exit', durationMs: 1}), false);
+    assert.equal(isLive({state: 'error', code: 'internal'}), false);
+  });
+});
