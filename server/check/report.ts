@@ -1,4 +1,5 @@
 /** Renderings of a check report: a human table, JSON and JUnit XML. */
+import type {TranscriptsFile} from '../../config/block.js';
 import type {BlockReport, CheckReport} from './run.js';
 
 const place = (block: BlockReport) => `${block.source}:${block.line}`;
@@ -59,4 +60,26 @@ export function toJUnit(report: CheckReport): string {
     '</testsuite>',
     '',
   ].join('\n');
+}
+
+/** Longest pause kept between two recorded chunks: replay keeps the rhythm, not the waits. */
+export const MAX_RECORDED_DELAY_MS = 1000;
+
+/** The recorded transcripts of a `check --record` run, for the theme's offline playback. */
+export function toTranscripts(report: CheckReport, recordedAt: Date): TranscriptsFile {
+  const transcripts: TranscriptsFile['transcripts'] = {};
+  for (const block of report.blocks) {
+    if (!block.transcript || block.verdict.status === 'skip') continue;
+    let previous = 0;
+    transcripts[block.id] = {
+      recordedAt: recordedAt.toISOString(),
+      ...(block.exitCode === undefined ? {} : {exitCode: block.exitCode}),
+      chunks: block.transcript.map(({at, data}) => {
+        const delay = Math.min(MAX_RECORDED_DELAY_MS, at - previous);
+        previous = at;
+        return [delay, data];
+      }),
+    };
+  }
+  return {version: 1, transcripts};
 }

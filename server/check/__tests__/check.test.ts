@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 import {judge, matchesExpect, plainText, scriptedInput, type RunResult} from '../evaluate.js';
-import {formatTable, toJson, toJUnit} from '../report.js';
+import {formatTable, toJson, toJUnit, toTranscripts} from '../report.js';
 import type {CheckReport} from '../run.js';
 import {selectBlocks} from '../run.js';
 import type {SandboxBlock} from '../../../config/block.js';
@@ -118,5 +118,20 @@ describe('report', () => {
     assert.deepEqual(selectBlocks(blocks, 'y.md').map((block) => block.id), ['def']);
     assert.deepEqual(selectBlocks(blocks, 'Hell').map((block) => block.id), ['abc']);
     assert.equal(selectBlocks(blocks, undefined).length, 2);
+  });
+});
+
+test('transcripts keep the rhythm with capped delays', () => {
+  const report: CheckReport = {
+    ...sampleReport,
+    blocks: [
+      {...sampleReport.blocks[0]!, transcript: [{at: 0, data: 'a'}, {at: 200, data: 'b'}, {at: 9200, data: 'c'}]},
+      sampleReport.blocks[2]!,
+    ],
+  };
+  const file = toTranscripts(report, new Date('2026-11-26T12:00:00Z'));
+  assert.deepEqual(file, {
+    version: 1,
+    transcripts: {a: {recordedAt: '2026-11-26T12:00:00.000Z', exitCode: 0, chunks: [[0, 'a'], [200, 'b'], [1000, 'c']]}},
   });
 });
