@@ -1,0 +1,37 @@
+/**
+ * `docusaurus-sandbox/remark`: turns ```sandbox fences and `:::sandbox{...}`
+ * directives into `<Sandbox block="{json}"/>` MDX elements. Usable in any
+ * unified pipeline that has remark-directive (Docusaurus already includes it).
+ */
+import type {Root} from 'mdast';
+import type {VFile} from 'vfile';
+import type {SandboxConfig, SandboxConfigInput} from '../../config/schema.js';
+import {findSiteDir, resolveSandboxConfig, sourcePath} from './config.js';
+import {transformSandboxBlocks} from './transform.js';
+
+export interface RemarkSandboxOptions {
+  /** Config file, relative to the site directory. Default: sandbox.config.json when present. */
+  configFile?: string;
+  /** The configuration itself; wins over `configFile`. */
+  config?: SandboxConfigInput;
+  /** Site directory; source paths (and so ids) are relative to it. Default: the folder of the nearest docusaurus.config.*, else the working directory. */
+  siteDir?: string;
+}
+
+export {OPTION_TABLE} from './options.js';
+export {parseMeta, MetaSyntaxError} from './meta.js';
+export {transformSandboxBlocks} from './transform.js';
+
+export default function remarkSandbox(options: RemarkSandboxOptions = {}) {
+  // Configs are read once per site directory, not once per page.
+  const configs = new Map<string, SandboxConfig>();
+  return (tree: Root, file: VFile): undefined => {
+    const siteDir = options.siteDir ?? (file.path ? findSiteDir(file.path, process.cwd()) : process.cwd());
+    let config = configs.get(siteDir);
+    if (!config) {
+      config = resolveSandboxConfig({config: options.config, configFile: options.configFile, siteDir});
+      configs.set(siteDir, config);
+    }
+    transformSandboxBlocks(tree, file, {config, source: file.path ? sourcePath(siteDir, file.path) : '<input>'});
+  };
+}

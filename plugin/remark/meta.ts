@@ -1,0 +1,112 @@
+/**
+ * The meta grammar of ```sandbox fences and `:::sandbox{...}` directives:
+ *
+ *   key=value            a value without spaces or quotes
+ *   key="with spaces"    double quotes; `\"` is a quote and `\\` a backslash
+ *   flag                 a bare key means true (`flag=false` turns it off)
+ *
+ * Pairs are separated by whitespace. Parsing knows nothing about which keys
+ * exist: that is the option table's job (`options.ts`).
+ */
+
+export interface MetaEntry {
+  key: string;
+  /** `true` for a bare flag, otherwise the (unescaped) text after `=`. */
+  value: string | true;
+  /** 0-based offset of the key in the meta text, for error messages. */
+  offset: number;
+}
+
+/** A meta string that does not follow the grammar; `message` names the fix. */
+export class MetaSyntaxError extends Error {
+  readonly code = 'invalid-meta';
+  override readonly name = 'MetaSyntaxError';
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
+    super(message);
+  }
+}
+
+const KEY = /[A-Za-z][A-Za-z0-9_-]*/y;
+const WHITESPACE = /\s/;
+
+export function parseMeta(meta: string | null | undefined): MetaEntry[] {
+  const text = meta ?? '';
+  const entries: MetaEntry[] = [];
+  const seen = new Set<string>();
+  let position = 0;
+  while (position < text.length) {
+    if (WHITESPACE.test(text[position]!)) {
+      position += 1;
+      continue;
+    }
+    const offset = position;
+    KEY.lastIndex = position;
+    const key = KEY.exec(text)?.[0];
+    if (!key) {
+      const found = text.slice(position).split(/\s/)[0];
+      throw new MetaSyntaxError(
+        `cannot read "${found}" in the fence options; write options as key=value, key="value with spaces" or a bare flag`,
+        offset,
+      );
+    }
+    position += key.length;
+    if (seen.has(key)) {
+      throw new MetaSyntaxError(`the option "${key}" is given twice; keep one`, offset);
+    }
+    seen.add(key);
+    if (position >= text.length || WHITESPACE.test(text[position]!)) {
+      entries.push({key, value: true, offset});
+      continue;
+    }
+    if (text[position] !== '=') {
+      throw new MetaSyntaxError(
+        `unexpected "${text[position]}" after the option "${key}"; write ${key}=value or ${key}="value with spaces"`,
+        offset,
+      );
+    }
+    position += 1;
+    if (text[position] === '"') {
+      const {value, end} = readQuoted(text, position, key, offset);
+      entries.push({key, value, offset});
+      position = end;
+      if (position < text.length && !WHITESPACE.test(text[position]!)) {
+        throw new MetaSyntaxError(`put a space after the closing quote of "${key}"`, offset);
+      }
+      continue;
+    }
+    let end = position;
+    while (end < text.length && !WHITESPACE.test(text[end]!)) end += 1;
+    const value = text.slice(position, end);
+    if (value === '') {
+      throw new MetaSyntaxError(`the option "${key}=" has no value; write ${key}=value, or ${key}="" for an empty one`, offset);
+    }
+    if (value.includes('"')) {
+      throw new MetaSyntaxError(`the value of "${key}" has a stray quote; quote the whole value: ${key}="..."`, offset);
+    }
+    entries.push({key, value, offset});
+    position = end;
+  }
+  return entries;
+}
+
+function readQuoted(text: string, start: number, key: string, offset: number): {value: string; end: number} {
+  let value = '';
+  let position = start + 1;
+  while (position < text.length) {
+    const char = text[position]!;
+    if (char === '\\' && (text[position + 1] === '"' || text[position + 1] === '\\')) {
+      value += text[position + 1];
+      position += 2;
+    } else if (char === '"') {
+      return {value, end: position + 1};
+    } else {
+      // Other backslashes stay as written: `cmd="printf 'a\n'"` reaches the shell intact.
+      value += char;
+      position += 1;
+    }
+  }
+  throw new MetaSyntaxError(`the quoted value of "${key}" is not closed; add the closing "`, offset);
+}

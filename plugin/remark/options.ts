@@ -1,0 +1,104 @@
+/**
+ * The option table of sandbox fences and directives (issue 2, point 2). The
+ * syntax page of the demo site documents exactly this table; a key not listed
+ * here is an error, so a typo never silently does nothing.
+ */
+import {parseDuration} from '../../config/units.js';
+import type {MetaEntry} from './meta.js';
+
+export type OptionType = 'string' | 'boolean' | 'duration' | 'integer' | 'path';
+
+/** Where an option may be written. */
+export type OptionScope = 'block' | 'file' | 'both';
+
+export interface OptionSpec {
+  type: OptionType;
+  scope: OptionScope;
+  /** The default, as the syntax page states it. */
+  defaultText: string;
+  description: string;
+}
+
+export const OPTION_TABLE = {
+  env: {type: 'string', scope: 'block', defaultText: 'the configured `defaultEnv`', description: 'Environment the block runs in.'},
+  file: {type: 'path', scope: 'file', defaultText: "the environment's default file", description: 'Path of the file inside /workspace.'},
+  cmd: {type: 'string', scope: 'block', defaultText: "the environment's default command (its shell for a terminal-only block)", description: 'Command that runs the block.'},
+  title: {type: 'string', scope: 'block', defaultText: 'none (a single file shows its path)', description: 'Title shown above the block.'},
+  lang: {type: 'string', scope: 'file', defaultText: "from the file extension, else the environment's language", description: 'Highlighting language.'},
+  editable: {type: 'boolean', scope: 'block', defaultText: 'true', description: 'The reader may edit the files before running.'},
+  interactive: {type: 'boolean', scope: 'block', defaultText: 'false (true for a terminal-only block)', description: 'Stay in a shell after `cmd` ends.'},
+  timeout: {type: 'duration', scope: 'block', defaultText: "the environment's `limits.timeout`", description: 'Run time limit, e.g. `30s`, `2m`; at most `limits.maxTimeout`.'},
+  expect: {type: 'string', scope: 'block', defaultText: 'none', description: 'Text, or `/regex/flags`, the output must contain (checked by `docusaurus-sandbox check`).'},
+  exit: {type: 'integer', scope: 'block', defaultText: '0', description: 'Expected exit code (0–255).'},
+  input: {type: 'string', scope: 'block', defaultText: 'none', description: 'Scripted terminal input for checking interactive blocks.'},
+  'skip-check': {type: 'boolean', scope: 'block', defaultText: 'false', description: '`docusaurus-sandbox check` lists the block as skipped.'},
+  hidden: {type: 'boolean', scope: 'file', defaultText: 'false', description: 'Seed the file but do not show it. Not secret: it is in the page and the manifest.'},
+  readonly: {type: 'boolean', scope: 'file', defaultText: 'false', description: 'Show the file but do not let the reader edit it.'},
+} as const satisfies Record<string, OptionSpec>;
+
+export type OptionName = keyof typeof OPTION_TABLE;
+
+/** A typed option value after checking; durations are in ms. */
+export type OptionValue = string | boolean | number;
+
+/** An option that is not in the table or whose value does not fit its type. */
+export class OptionError extends Error {
+  readonly code = 'invalid-option';
+  override readonly name = 'OptionError';
+}
+
+const isOptionName = (key: string): key is OptionName => Object.hasOwn(OPTION_TABLE, key);
+
+/**
+ * Checks every entry against the table and returns the typed values. `where`
+ * says which options are allowed: a single fence takes all of them, a
+ * directive the block options, a fence inside a directive the file options.
+ */
+export function readOptions(entries: MetaEntry[], where: 'fence' | 'directive' | 'directive-file'): Map<OptionName, OptionValue> {
+  const values = new Map<OptionName, OptionValue>();
+  for (const {key, value} of entries) {
+    if (!isOptionName(key)) {
+      throw new OptionError(`unknown option "${key}"; the options are ${Object.keys(OPTION_TABLE).join(', ')}`);
+    }
+    const spec: OptionSpec = OPTION_TABLE[key];
+    if (where === 'directive' && spec.scope === 'file') {
+      throw new OptionError(`"${key}" belongs on the fenced code blocks inside :::sandbox, not on the directive`);
+    }
+    if (where === 'directive-file' && spec.scope === 'block') {
+      throw new OptionError(`"${key}" belongs on the :::sandbox{...} directive, not on a file inside it`);
+    }
+    values.set(key, convert(key, spec.type, value));
+  }
+  return values;
+}
+
+function convert(key: string, type: OptionType, value: string | true): OptionValue {
+  if (type === 'boolean') {
+    if (value === true || value === 'true') return true;
+    if (value === 'false') return false;
+    throw new OptionError(`"${key}" is a flag: write ${key} (or ${key}=false), not ${key}=${value}`);
+  }
+  if (value === true) {
+    throw new OptionError(`"${key}" needs a value, e.g. ${EXAMPLES[type](key)}`);
+  }
+  if (type === 'duration') {
+    const ms = parseDuration(value);
+    if (ms === undefined || ms === 0) throw new OptionError(`${key}=${value} is not a duration; write e.g. ${key}=30s or ${key}=2m`);
+    return ms;
+  }
+  if (type === 'integer') {
+    if (!/^\d{1,3}$/.test(value) || Number(value) > 255) {
+      throw new OptionError(`${key}=${value} is not an exit code; write a whole number from 0 to 255`);
+    }
+    return Number(value);
+  }
+  return value;
+}
+
+const EXAMPLES: Record<OptionType, (key: string) => string> = {
+  string: (key) => `${key}="..."`,
+  path: (key) => `${key}=main.py`,
+  duration: (key) => `${key}=30s`,
+  integer: (key) => `${key}=0`,
+  boolean: (key) => key,
+};

@@ -1,0 +1,202 @@
+/**
+ * The tree transform shared by the remark plugin (at MDX compile time) and the
+ * manifest scanner (after the build): every ```sandbox fence and
+ * `:::sandbox{...}` directive becomes a `<Sandbox block="{json}"/>` element and
+ * a `SandboxBlock`. Keeping one walk for both guarantees the same blocks, in
+ * the same order, with the same ids.
+ */
+import type {Code, Parent, Root, RootContent} from 'mdast';
+import type {ContainerDirective, LeafDirective} from 'mdast-util-directive';
+import type {MdxJsxFlowElement} from 'mdast-util-mdx-jsx';
+import {SKIP, visit} from 'unist-util-visit';
+import type {VFile} from 'vfile';
+import type {SandboxBlock} from '../../config/block.js';
+import type {SandboxConfig} from '../../config/schema.js';
+import {BlockError, blockId, buildBlockBody, type BlockDraft, type FileDraft} from './block.js';
+import {MetaSyntaxError, parseMeta, type MetaEntry} from './meta.js';
+import {OptionError, readOptions} from './options.js';
+
+export const SANDBOX = 'sandbox';
+export const COMPONENT = 'Sandbox';
+
+export interface TransformContext {
+  config: SandboxConfig;
+  /** Source path relative to the site, POSIX separators (ids and messages use it). */
+  source: string;
+}
+
+type Place = {line: number; column: number};
+type SandboxNode = Code | ContainerDirective | LeafDirective;
+
+const isSandboxNode = (node: unknown): node is SandboxNode => {
+  const candidate = node as {type?: string; lang?: string | null; name?: string};
+  return (
+    (candidate.type === 'code' && candidate.lang === SANDBOX) ||
+    ((candidate.type === 'containerDirective' || candidate.type === 'leafDirective') && candidate.name === SANDBOX)
+  );
+};
+
+/**
+ * Replaces the sandbox blocks of `tree` in place and returns them in document
+ * order. Errors stop with `file.fail`, which carries the node's position and a
+ * message that starts with `source:line:column` (Docusaurus prints only the
+ * message of a failed MDX compilation).
+ */
+export function transformSandboxBlocks(tree: Root, file: VFile, context: TransformContext): SandboxBlock[] {
+  const blocks: SandboxBlock[] = [];
+  const fail = (reason: string, place: Place | undefined): never => {
+    const where = place ? `${context.source}:${place.line}:${place.column}` : context.source;
+    return file.fail(`${where}: ${reason}`, {
+      ...(place ? {place} : {}),
+      ruleId: 'invalid-block',
+      source: 'docusaurus-sandbox',
+    });
+  };
+
+  visit(tree, (node, index, parent: Parent | undefined) => {
+    if (!isSandboxNode(node) || parent === undefined || index === undefined) return undefined;
+    const start = node.position?.start;
+    let draft: BlockDraft;
+    let fenceStarts: (Place | undefined)[] = [];
+    try {
+      if (node.type === 'leafDirective') {
+        throw new BlockError('"::sandbox" is a leaf directive; write a container ":::sandbox{...}" holding fenced code blocks, and close it with ":::"');
+      }
+      if (node.type === 'code') {
+        const options = readOptions(parseMeta(fenceMeta(node, file)), 'fence');
+        const terminalOnly = node.value.trim() === '' && !options.has('file');
+        draft = {
+          options,
+          files: terminalOnly ? [] : [{options, fenceLang: undefined, content: node.value}],
+          terminalOnly,
+        };
+        fenceStarts = [start];
+      } else {
+        const parsed = readDirective(node, file);
+        draft = parsed.draft;
+        fenceStarts = parsed.fenceStarts;
+      }
+      const body = buildBlockBody(draft, context.config);
+      const block: SandboxBlock = {
+        id: blockId(context.source, blocks.length, body),
+        ...body,
+        source: context.source,
+        line: start?.line ?? 0,
+      };
+      blocks.push(block);
+      parent.children[index] = sandboxElement(block, node);
+      return [SKIP, index];
+    } catch (error) {
+      if (error instanceof PlacedError) return fail(error.message, error.place ?? start);
+      if (error instanceof BlockError) return fail(error.message, (error.fileIndex !== undefined ? fenceStarts[error.fileIndex] : undefined) ?? start);
+      if (error instanceof OptionError || error instanceof MetaSyntaxError) return fail(error.message, start);
+      throw error;
+    }
+  });
+  return blocks;
+}
+
+/** An error inside a directive that belongs to one of its children. */
+class PlacedError extends Error {
+  constructor(
+    message: string,
+    readonly place: Place | undefined,
+  ) {
+    super(message);
+  }
+}
+
+function readDirective(node: ContainerDirective, file: VFile): {draft: BlockDraft; fenceStarts: (Place | undefined)[]} {
+  const options = readOptions(directiveMeta(node, file), 'directive');
+  const files: FileDraft[] = [];
+  const fenceStarts: (Place | undefined)[] = [];
+  let label: string | undefined;
+  for (const child of node.children) {
+    const place = child.position?.start;
+    if (child.type === 'paragraph' && child.data?.directiveLabel) {
+      label = child.children.map((part) => ('value' in part ? part.value : '')).join('');
+      continue;
+    }
+    if (child.type !== 'code') {
+      throw new PlacedError(
+        `only fenced code blocks may stand inside :::sandbox (found ${describe(child)}); move text before or after the directive`,
+        place,
+      );
+    }
+    try {
+      const fileOptions = readOptions(parseMeta(fenceMeta(child, file)), 'directive-file');
+      if (!fileOptions.has('file')) {
+        throw new OptionError('a fenced code block inside :::sandbox needs file=path in its meta, e.g. ```python file=main.py');
+      }
+      files.push({options: fileOptions, fenceLang: child.lang && child.lang !== SANDBOX ? child.lang : undefined, content: child.value});
+      fenceStarts.push(place);
+    } catch (error) {
+      if (error instanceof OptionError || error instanceof MetaSyntaxError) throw new PlacedError(error.message, place);
+      throw error;
+    }
+  }
+  return {draft: {options, files, terminalOnly: files.length === 0, label}, fenceStarts};
+}
+
+const describe = (node: RootContent) => (node.type === 'paragraph' ? 'a paragraph' : `a ${node.type}`);
+
+function sourceText(file: VFile): string | undefined {
+  return typeof file.value === 'string' ? file.value : file.value ? new TextDecoder().decode(file.value) : undefined;
+}
+
+function openingLine(node: {position?: {start: {offset?: number | undefined}} | undefined}, file: VFile): string | undefined {
+  const offset = node.position?.start.offset;
+  const source = sourceText(file);
+  if (source === undefined || offset === undefined) return undefined;
+  const lineEnd = source.indexOf('\n', offset);
+  return source.slice(offset, lineEnd === -1 ? undefined : lineEnd).replace(/\r$/, '');
+}
+
+/**
+ * The meta of a fence as written: CommonMark decodes backslash escapes and
+ * entities in the info string, which would eat the `\"` of the meta grammar.
+ */
+function fenceMeta(node: Code, file: VFile): string | null | undefined {
+  const line = openingLine(node, file);
+  const match = line === undefined ? null : /^\s*(?:`{3,}|~{3,})\s*\S*\s?(.*)$/.exec(line);
+  return match ? match[1]! : node.meta;
+}
+
+/**
+ * The attributes of `:::sandbox{...}` go through the same meta grammar as
+ * fences, read from the source line, because remark-directive's own attribute
+ * syntax differs (no `\"` escapes, `#id`/`.class` shortcuts). Without the
+ * source text (a tree built in code) the parsed attributes are used.
+ */
+function directiveMeta(node: ContainerDirective, file: VFile): MetaEntry[] {
+  const line = openingLine(node, file);
+  const attributes = line === undefined ? undefined : attributeText(line);
+  if (attributes !== undefined) return parseMeta(attributes);
+  return Object.entries(node.attributes ?? {}).map(([key, value]) => ({key, value: value === '' ? true : (value ?? true), offset: 0}));
+}
+
+/** The text between the braces of `:::sandbox[label]{...}`, or undefined when the line is not that shape. */
+export function attributeText(line: string): string | undefined {
+  const match = /^\s*:{3,}sandbox/.exec(line);
+  if (!match) return undefined;
+  let position = match[0].length;
+  if (line[position] === '[') {
+    const close = line.indexOf(']', position);
+    if (close === -1) return undefined;
+    position = close + 1;
+  }
+  if (line[position] !== '{') return '';
+  const close = line.lastIndexOf('}');
+  return close > position ? line.slice(position + 1, close) : undefined;
+}
+
+function sandboxElement(block: SandboxBlock, node: SandboxNode): MdxJsxFlowElement {
+  return {
+    type: 'mdxJsxFlowElement',
+    name: COMPONENT,
+    // One string attribute: an object value would need an estree (shared FACTS).
+    attributes: [{type: 'mdxJsxAttribute', name: 'block', value: JSON.stringify(block)}],
+    children: [],
+    ...(node.position ? {position: node.position} : {}),
+  };
+}
