@@ -1,0 +1,169 @@
+/**
+ * The Express application: health, readiness, session creation, the static
+ * site. Everything stateful comes in through `AppContext`; the WebSocket
+ * upgrade lives in `upgrade.ts`.
+ */
+import {existsSync} from 'node:fs';
+import {join, resolve} from 'node:path';
+import express, {type NextFunction, type Request, type Response} from 'express';
+import type {SandboxBlock, SandboxConfig} from '../../config/index.js';
+import {sessionSocketPath, type CreateSessionResponse, type ErrorBody} from '../../protocol/index.js';
+import {httpStatusOf, isSandboxError, SandboxError, toClientError} from '../errors.js';
+import type {ContainerRuntime, EngineInfo} from '../runtime/types.js';
+import type {SessionManager} from '../sessions/manager.js';
+import {originAllowed, type OriginPolicy} from './origin.js';
+import {resolveSessionRequest} from './request.js';
+
+export interface AppContext {
+  config: SandboxConfig;
+  runtime: ContainerRuntime;
+  sessions: SessionManager;
+  blocks: () => ReadonlyMap<string, SandboxBlock>;
+  originPolicy: OriginPolicy;
+  siteDir?: string | undefined;
+  /** True once close() began: new sessions are refused. */
+  closing: () => boolean;
+  log: (level: 'info' | 'warn' | 'error', message: string, details?: Record<string, unknown>) => void;
+}
+
+/** Engine answers are cached briefly: POST /api/sessions must not pay a Docker round trip each time. */
+const ENGINE_CACHE_MS = 2_000;
+const ENGINE_CHECK_TIMEOUT_MS = 3_000;
+
+export function sendError(response: Response, error: unknown): void {
+  const body: ErrorBody = {error: toClientError(error)};
+  if (isSandboxError(error) && error.retryAfter !== undefined) response.set('Retry-After', String(error.retryAfter));
+  response.status(httpStatusOf(error)).json(body);
+}
+
+/** The address limits are counted against: the socket's, or X-Forwarded-For's with trustProxy. */
+export const clientAddress = (request: Request): string => request.ip ?? request.socket.remoteAddress ?? 'unknown';
+
+export function createApp(context: AppContext): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', context.config.server.trustProxy);
+
+  let engineCache: {at: number; info: Promise<EngineInfo>} | undefined;
+  const engine = (): Promise<EngineInfo> => {
+    const now = Date.now();
+    if (!engineCache || now - engineCache.at > ENGINE_CACHE_MS) {
+      const info = Promise.race([
+        context.runtime.engine(),
+        new Promise<EngineInfo>((resolveInfo) =>
+          setTimeout(() => resolveInfo({reachable: false, runtimes: [], error: 'the engine did not answer in time'}), ENGINE_CHECK_TIMEOUT_MS).unref(),
+        ),
+      ]).catch((error: unknown): EngineInfo => ({reachable: false, runtimes: [], error: String(error)}));
+      engineCache = {at: now, info};
+    }
+    return engineCache.info;
+  };
+  const imagesPresent = new Set<string>();
+  const hasImage = async (image: string): Promise<boolean> => {
+    if (imagesPresent.has(image)) return true;
+    const present = await context.runtime.hasImage(image).catch(() => false);
+    if (present) imagesPresent.add(image);
+    return present;
+  };
+
+  const checkOrigin = (request: Request, _response: Response, next: NextFunction) => {
+    const allowed = originAllowed(
+      request.get('origin'),
+      {host: request.get('host'), secure: request.secure},
+      context.originPolicy,
+    );
+    next(allowed ? undefined : new SandboxError('origin-not-allowed', 'requests from this origin are not allowed'));
+  };
+
+  app.get('/api/health', async (_request, response) => {
+    const info = await engine();
+    response.json({
+      status: 'ok',
+      engine: {reachable: info.reachable, version: info.version ?? null},
+      sessions: context.sessions.activeCount,
+    });
+  });
+
+  app.get('/api/ready', async (_request, response) => {
+    const info = await engine();
+    if (!info.reachable) {
+      sendError(response, new SandboxError('docker-unavailable', 'the Docker engine does not answer', {expose: true}));
+      return;
+    }
+    const missing: string[] = [];
+    for (const [name, env] of Object.entries(context.config.environments)) {
+      if (!(await hasImage(env.image))) missing.push(`${name} (${env.image})`);
+    }
+    if (missing.length > 0) {
+      sendError(
+        response,
+        new SandboxError('image-missing', `images missing: ${missing.join(', ')}; run \`docusaurus-sandbox images build\``, {expose: true}),
+      );
+      return;
+    }
+    response.json({status: 'ready', engine: {version: info.version ?? null}});
+  });
+
+  app.post(
+    '/api/sessions',
+    checkOrigin,
+    express.json({limit: context.config.server.bodyLimit, type: () => true}),
+    async (request, response) => {
+      if (context.closing()) throw new SandboxError('at-capacity', 'the server is shutting down', {retryAfter: 5, expose: true});
+      const sessionRequest = resolveSessionRequest(request.body, {
+        config: context.config,
+        blocks: context.blocks(),
+        client: clientAddress(request),
+      });
+      const info = await engine();
+      if (!info.reachable) throw new SandboxError('docker-unavailable', 'the Docker engine does not answer', {retryAfter: 10});
+      if (!(await hasImage(sessionRequest.spec.env.image))) {
+        throw new SandboxError('image-missing', `image ${sessionRequest.spec.env.image} is missing`);
+      }
+      const {session, token} = context.sessions.create(sessionRequest);
+      const body: CreateSessionResponse = {id: session.id, token, ws: sessionSocketPath(session.id)};
+      response.status(201).json(body);
+    },
+  );
+
+  app.all('/api/{*rest}', (_request, _response, next) => {
+    next(new SandboxError('not-found', 'no such API endpoint'));
+  });
+
+  if (context.siteDir) {
+    const root = resolve(context.siteDir);
+    app.use(express.static(root, {index: 'index.html', redirect: true, fallthrough: true}));
+    const notFoundPage = join(root, '404.html');
+    app.use((request, response, next) => {
+      if ((request.method === 'GET' || request.method === 'HEAD') && existsSync(notFoundPage)) {
+        response.status(404).sendFile(notFoundPage);
+        return;
+      }
+      next();
+    });
+  }
+
+  app.use((_request, _response, next) => next(new SandboxError('not-found', 'not found')));
+
+  // Express error handler (four arguments): the one place errors become responses.
+  app.use((error: unknown, _request: Request, response: Response, _next: NextFunction) => {
+    const mapped = fromBodyParserError(error);
+    if (!isSandboxError(mapped)) context.log('error', 'request failed', {error: String(error)});
+    if (response.headersSent) return;
+    sendError(response, mapped);
+  });
+
+  return app;
+}
+
+/** body-parser errors carry `type` and `status`; give them our codes. */
+function fromBodyParserError(error: unknown): unknown {
+  if (isSandboxError(error) || typeof error !== 'object' || error === null) return error;
+  const type = (error as {type?: unknown}).type;
+  if (type === 'entity.too.large') return new SandboxError('too-large', 'the request body is too large (server.bodyLimit)');
+  if (type === 'entity.parse.failed') return new SandboxError('bad-request', 'the request body is not valid JSON');
+  if (typeof type === 'string' && (error as {status?: unknown}).status === 400) {
+    return new SandboxError('bad-request', 'the request body could not be read');
+  }
+  return error;
+}

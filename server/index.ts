@@ -1,0 +1,261 @@
+/**
+ * `createSandboxServer`: the HTTP API, the WebSocket and (optionally) the
+ * built static site on one port. This file only wires parts together; the
+ * logic lives in `http/`, `sessions/` and `stream/`.
+ */
+import {readFileSync} from 'node:fs';
+import {createServer, type Server} from 'node:http';
+import {hostname} from 'node:os';
+import {join} from 'node:path';
+import type {AddressInfo} from 'node:net';
+import type {Express} from 'express';
+import {WebSocketServer, type WebSocket} from 'ws';
+import {
+  MANIFEST_FILE,
+  MANIFEST_VERSION,
+  type SandboxBlock,
+  type SandboxConfig,
+  type SandboxManifest,
+} from '../config/index.js';
+import {CLOSE_CODES} from '../protocol/index.js';
+import {createApp} from './http/app.js';
+import {handleUpgrade, selectProtocol} from './http/upgrade.js';
+import {DockerRuntime} from './runtime/docker.js';
+import type {ContainerRuntime} from './runtime/types.js';
+import {systemClock, type Clock} from './sessions/clock.js';
+import {SessionManager} from './sessions/manager.js';
+import {SessionTokens} from './sessions/tokens.js';
+
+export {SandboxError, toClientError} from './errors.js';
+export type {ContainerRuntime} from './runtime/types.js';
+
+/** pino-compatible: `logger.info({details}, 'message')`. */
+export interface SandboxLogger {
+  info(details: Record<string, unknown>, message: string): void;
+  warn(details: Record<string, unknown>, message: string): void;
+  error(details: Record<string, unknown>, message: string): void;
+}
+
+export interface SandboxServerOptions {
+  config: SandboxConfig;
+  /** Blocks that may run; default `<siteDir>/sandbox-manifest.json` when present. */
+  manifest?: SandboxManifest | undefined;
+  /** A built Docusaurus site to serve. */
+  siteDir?: string | undefined;
+  /** Default: DockerRuntime labelled with the instance id. */
+  runtime?: ContainerRuntime | undefined;
+  logger?: SandboxLogger | undefined;
+  clock?: Clock | undefined;
+}
+
+export interface SandboxServer extends AsyncDisposable {
+  readonly app: Express;
+  readonly httpServer: Server;
+  readonly instanceId: string;
+  /** Reaps this instance's leftover containers, then listens. */
+  listen(): Promise<{url: string; port: number}>;
+  setManifest(manifest: SandboxManifest): void;
+  /** Sessions holding a slot now. */
+  readonly activeSessions: number;
+  /** Stops accepting, closes sockets with 1001, removes every container (≤ 10 s). Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Removes the project's containers older than the longest lifetime plus this margin. */
+const SWEEP_MARGIN_MS = 60_000;
+const SHUTDOWN_BUDGET_MS = 8_000;
+
+/**
+ * The instance id labels this server's containers. Configured, or derived from
+ * host name and port so a restarted server finds its predecessor's orphans. An
+ * ephemeral port (0) has no stable identity: it gets a unique id per process.
+ */
+export function deriveInstanceId(config: SandboxConfig, host = hostname(), pid = process.pid): string {
+  if (config.server.instanceId) return config.server.instanceId;
+  const port = config.server.port;
+  const base = `${host}-${port === 0 ? `p${pid}-${Date.now().toString(36)}` : port}`;
+  return base.replace(/[^A-Za-z0-9._:-]/g, '-').slice(0, 128);
+}
+
+export function readManifest(siteDir: string): SandboxManifest | undefined {
+  let text: string;
+  try {
+    text = readFileSync(join(siteDir, MANIFEST_FILE), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const manifest = JSON.parse(text) as SandboxManifest;
+  if (manifest.version !== MANIFEST_VERSION || !Array.isArray(manifest.blocks)) {
+    throw new Error(`${MANIFEST_FILE} in ${siteDir} is not a version ${MANIFEST_VERSION} manifest; rebuild the site`);
+  }
+  return manifest;
+}
+
+const silentLogger: SandboxLogger = {info: () => {}, warn: () => {}, error: () => {}};
+
+export function createSandboxServer(options: SandboxServerOptions): SandboxServer {
+  const {config} = options;
+  const logger = options.logger ?? silentLogger;
+  const log = (level: 'info' | 'warn' | 'error', message: string, details: Record<string, unknown> = {}) =>
+    logger[level](details, message);
+  const clock = options.clock ?? systemClock;
+  const instanceId = deriveInstanceId(config);
+  const runtime = options.runtime ?? new DockerRuntime({instanceId});
+
+  let blocks = new Map<string, SandboxBlock>();
+  const setManifest = (manifest: SandboxManifest) => {
+    blocks = new Map(manifest.blocks.map((block) => [block.id, block]));
+  };
+  const manifest = options.manifest ?? (options.siteDir ? readManifest(options.siteDir) : undefined);
+  if (manifest) setManifest(manifest);
+
+  const sessions = new SessionManager({
+    runtime,
+    clock,
+    tokens: new SessionTokens({secret: config.server.tokenSecret, ttlMs: config.server.tokenTtl, clock}),
+    limits: config.server,
+    stream: {highWaterMark: config.server.highWaterMark, lowWaterMark: config.server.lowWaterMark},
+    messagesPerSecond: config.server.messagesPerSecond,
+    reconnectGrace: config.server.reconnectGrace,
+    log,
+  });
+
+  const originPolicy = {
+    origins: config.server.origins.map((origin) => origin.replace(/\/+$/, '')),
+    allowNoOrigin: config.server.allowNoOrigin,
+  };
+  let closing = false;
+  const app = createApp({
+    config,
+    runtime,
+    sessions,
+    blocks: () => blocks,
+    originPolicy,
+    siteDir: options.siteDir,
+    closing: () => closing,
+    log,
+  });
+
+  const httpServer = createServer(
+    {
+      // Header timeouts are only checked every connectionsCheckingInterval
+      // (default 30 s), so check every second (shared FACTS).
+      connectionsCheckingInterval: 1000,
+      headersTimeout: config.server.headersTimeout,
+      requestTimeout: config.server.headersTimeout * 3,
+    },
+    app,
+  );
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: config.server.maxPayload,
+    perMessageDeflate: false,
+    handleProtocols: selectProtocol,
+  });
+  wss.on('error', (error) => log('error', 'websocket server error', {error: String(error)}));
+
+  const alive = new WeakMap<WebSocket, boolean>();
+  const heartbeat = setInterval(() => {
+    for (const socket of wss.clients) {
+      if (alive.get(socket) === false) {
+        // Missed a whole interval without a pong: the peer is gone.
+        socket.terminate();
+        continue;
+      }
+      alive.set(socket, false);
+      socket.ping();
+    }
+  }, config.server.heartbeatInterval);
+  heartbeat.unref();
+
+  httpServer.on('upgrade', (request, socket, head) =>
+    handleUpgrade(request, socket, head, {
+      wss,
+      originPolicy,
+      trustProxy: config.server.trustProxy,
+      findSession: (id) => sessions.get(id),
+      verifyToken: (token, id) => sessions.verifyToken(token, id),
+      closing: () => closing,
+      onSocket: (socket) => {
+        alive.set(socket, true);
+        socket.on('pong', () => alive.set(socket, true));
+      },
+      log,
+    }),
+  );
+  httpServer.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+
+  const maxLifetime = Math.max(...Object.values(config.environments).map((env) => env.limits.maxLifetime), config.limits.maxLifetime);
+  let sweep: NodeJS.Timeout | undefined;
+  const runSweep = () => {
+    sessions.prune();
+    runtime
+      .reap({olderThanMs: maxLifetime + SWEEP_MARGIN_MS})
+      .then((count) => {
+        if (count > 0) log('info', 'swept expired containers', {count});
+      })
+      .catch((error: unknown) => log('warn', 'sweep failed', {error: String(error)}));
+  };
+
+  let closed: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closed ??= (async () => {
+      closing = true;
+      clearInterval(heartbeat);
+      if (sweep) clearInterval(sweep);
+      const stopped = new Promise<void>((resolve) => {
+        if (!httpServer.listening) resolve();
+        else httpServer.close(() => resolve());
+      });
+      httpServer.closeIdleConnections();
+      const budget = new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_BUDGET_MS).unref());
+      await Promise.race([sessions.closeAll(), budget]);
+      for (const socket of wss.clients) socket.close(CLOSE_CODES.goingAway, 'server shutting down');
+      wss.close();
+      // Sockets that did not finish their closing handshake are cut.
+      setTimeout(() => {
+        for (const socket of wss.clients) socket.terminate();
+        httpServer.closeAllConnections();
+      }, 500).unref();
+      await Promise.race([stopped, new Promise<void>((resolve) => setTimeout(resolve, 1_000).unref())]);
+      httpServer.closeAllConnections();
+    })();
+    return closed;
+  };
+
+  return {
+    app,
+    httpServer,
+    instanceId,
+    get activeSessions() {
+      return sessions.activeCount;
+    },
+    setManifest,
+    async listen() {
+      // A restarted server removes what its predecessor (same instance id) left behind.
+      const reaped = await runtime.reap({instanceId}).catch((error: unknown) => {
+        log('warn', 'reaping leftover containers failed', {error: String(error)});
+        return 0;
+      });
+      if (reaped > 0) log('info', 'removed leftover containers', {count: reaped, instanceId});
+      await new Promise<void>((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(config.server.port, config.server.host, () => {
+          httpServer.off('error', reject);
+          resolve();
+        });
+      });
+      sweep = setInterval(runSweep, Math.min(60_000, maxLifetime));
+      sweep.unref();
+      const address = httpServer.address() as AddressInfo;
+      const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      return {url: `http://${host}:${address.port}`, port: address.port};
+    },
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}

@@ -1,0 +1,100 @@
+/**
+ * The in-memory session store: admits, creates and finds sessions, and ends
+ * them all on shutdown. One instance per server (no module-level state).
+ */
+import {randomBytes} from 'node:crypto';
+import {SandboxError} from '../errors.js';
+import type {ContainerRuntime, ContainerSpec} from '../runtime/types.js';
+import {Admission, type AdmissionLimits} from './admission.js';
+import type {Clock} from './clock.js';
+import {Session, type SessionTimeouts} from './session.js';
+import type {TokenVerifier} from './tokens.js';
+
+export interface SessionManagerOptions {
+  runtime: ContainerRuntime;
+  clock: Clock;
+  tokens: TokenVerifier;
+  limits: AdmissionLimits;
+  stream: {highWaterMark: number; lowWaterMark: number};
+  messagesPerSecond: number;
+  reconnectGrace: number;
+  log?: (level: 'info' | 'warn' | 'error', message: string, details?: Record<string, unknown>) => void;
+}
+
+export interface SessionRequest {
+  spec: Omit<ContainerSpec, 'sessionId'>;
+  timeouts: Omit<SessionTimeouts, 'reconnectGrace'>;
+  outputLimit: number;
+  /** Client address, for the per-client limits. */
+  client: string;
+}
+
+export class SessionManager {
+  private readonly sessions = new Map<string, Session>();
+  private readonly admission: Admission;
+  private closing = false;
+
+  constructor(private readonly options: SessionManagerOptions) {
+    this.admission = new Admission(options.limits, options.clock);
+  }
+
+  /** Sessions holding a slot (starting or running). */
+  get activeCount(): number {
+    return this.admission.activeCount;
+  }
+
+  /** Sessions in the map, including ended ones kept for a late socket. */
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  /**
+   * Admits (or throws a 429/503 SandboxError), creates the session and starts
+   * its container at once. Returns the session and its socket token.
+   */
+  create(request: SessionRequest): {session: Session; token: string} {
+    if (this.closing) {
+      throw new SandboxError('at-capacity', 'the server is shutting down; try again shortly', {retryAfter: 5, expose: true});
+    }
+    const release = this.admission.admit(request.client);
+    const id = randomBytes(16).toString('base64url');
+    const session = new Session({
+      id,
+      spec: {...request.spec, sessionId: id},
+      runtime: this.options.runtime,
+      clock: this.options.clock,
+      timeouts: {...request.timeouts, reconnectGrace: this.options.reconnectGrace},
+      outputLimit: request.outputLimit,
+      highWaterMark: this.options.stream.highWaterMark,
+      lowWaterMark: this.options.stream.lowWaterMark,
+      messagesPerSecond: this.options.messagesPerSecond,
+      log: this.options.log,
+      onEnded: () => release(),
+      onGone: (gone) => {
+        if (this.sessions.get(gone.id) === gone) this.sessions.delete(gone.id);
+      },
+    });
+    this.sessions.set(id, session);
+    void session.start();
+    return {session, token: this.options.tokens.issue(id)};
+  }
+
+  get(id: string): Session | undefined {
+    return this.sessions.get(id);
+  }
+
+  verifyToken(token: string, id: string): boolean {
+    return this.options.tokens.verify(token, id);
+  }
+
+  /** Periodic housekeeping of the rate windows. */
+  prune(): void {
+    this.admission.prune();
+  }
+
+  /** Ends every session (1001) and removes every container. Idempotent. */
+  async closeAll(): Promise<void> {
+    this.closing = true;
+    await Promise.all([...this.sessions.values()].map((session) => session.shutdown()));
+  }
+}

@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import {PassThrough} from 'node:stream';
+import {describe, it} from 'node:test';
+import {ManualClock} from '../../sessions/clock.js';
+import {FakePeer} from '../../sessions/__tests__/fake-peer.js';
+import {OutputPump} from '../pump.js';
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+function setup(limit = 1_000_000) {
+  const clock = new ManualClock();
+  const source = new PassThrough();
+  let limited = 0;
+  const pump = new OutputPump({highWaterMark: 100, lowWaterMark: 20, limit, clock, pollMs: 10, onLimit: () => (limited += 1)});
+  return {clock, source, pump, limited: () => limited};
+}
+
+describe('OutputPump', () => {
+  it('holds output until a socket is attached, then forwards it', async () => {
+    const {source, pump} = setup();
+    pump.setSource(source);
+    source.write('early');
+    await tick();
+    const peer = new FakePeer();
+    pump.attach(peer);
+    await tick();
+    assert.equal(peer.output, 'early');
+  });
+
+  it('pauses above the high-water mark and resumes below the low one', async () => {
+    const {clock, source, pump} = setup();
+    const peer = new FakePeer();
+    pump.setSource(source);
+    pump.attach(peer);
+    peer.bufferedAmount = 150;
+    source.write('a');
+    await tick();
+    assert.equal(pump.paused, true);
+    assert.equal(source.isPaused(), true);
+    source.write('b');
+    await tick();
+    assert.equal(peer.output, 'a', 'nothing forwarded while paused');
+    peer.bufferedAmount = 50; // drained, but not below the low-water mark
+    clock.advance(10);
+    assert.equal(source.isPaused(), true);
+    peer.bufferedAmount = 10;
+    clock.advance(10);
+    await tick();
+    assert.equal(pump.paused, false);
+    assert.equal(peer.output, 'ab');
+  });
+
+  it('stops at the output cap, truncating the last chunk, and reports it once', async () => {
+    const {source, pump, limited} = setup(5);
+    const peer = new FakePeer();
+    pump.setSource(source);
+    pump.attach(peer);
+    source.write('abc');
+    source.write('defg');
+    source.write('h');
+    await tick();
+    assert.equal(peer.output, 'abcde');
+    assert.equal(pump.bytes, 5);
+    assert.equal(limited(), 1);
+  });
+
+  it('gives back a chunk that arrives after the socket left', async () => {
+    const {source, pump} = setup();
+    const first = new FakePeer();
+    pump.setSource(source);
+    pump.attach(first);
+    first.open = false;
+    source.write('kept');
+    await tick();
+    assert.equal(first.output, '');
+    const second = new FakePeer();
+    pump.attach(second);
+    await tick();
+    assert.equal(second.output, 'kept');
+  });
+
+  it('is disposable twice and leaves the source paused', () => {
+    const {source, pump} = setup();
+    pump.setSource(source);
+    pump.attach(new FakePeer());
+    pump.dispose();
+    pump.dispose();
+    assert.equal(source.isPaused(), true);
+    assert.equal(source.listenerCount('data'), 0);
+  });
+});
