@@ -83,6 +83,9 @@ export function parseMeta(meta: string | null | undefined): MetaEntry[] {
     if (value === '') {
       throw new MetaSyntaxError(`the option "${key}=" has no value; write ${key}=value, or ${key}="" for an empty one`, offset);
     }
+    if (value.startsWith("'")) {
+      throw new MetaSyntaxError(`the value of "${key}" starts with a single quote; only double quotes group words: ${key}="..."`, offset);
+    }
     if (value.includes('"')) {
       throw new MetaSyntaxError(`the value of "${key}" has a stray quote; quote the whole value: ${key}="..."`, offset);
     }
