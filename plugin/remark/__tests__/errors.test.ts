@@ -9,7 +9,9 @@ import remarkDirective from 'remark-directive';
 import remarkMdx from 'remark-mdx';
 import remarkParse from 'remark-parse';
 import {unified} from 'unified';
-import {VFile, type VFileMessage} from 'vfile';
+import {VFile} from 'vfile';
+
+type VFileMessage = ReturnType<VFile['message']>;
 import type {SandboxConfigInput} from '../../../config/schema.js';
 import remarkSandbox from '../index.js';
 
