@@ -131,7 +131,7 @@ export class Session {
   private async run(): Promise<void> {
     const {clock, timeouts} = this.options;
     this.setTimer('lifetime', timeouts.lifetime, () => this.terminate('timeout'));
-    this.setTimer('grace', timeouts.reconnectGrace, () => this.abandon());
+    if (!this.peer) this.setTimer('grace', timeouts.reconnectGrace, () => this.abandon());
     let container: SandboxContainer;
     try {
       container = await this.options.runtime.start(this.options.spec, {signal: this.abort.signal});

@@ -1,0 +1,236 @@
+import assert from 'node:assert/strict';
+import {describe, it} from 'node:test';
+import {DEFAULT_LIMITS, BUNDLED_ENVIRONMENTS} from '../../../config/index.js';
+import {SandboxError} from '../../errors.js';
+import {ManualClock} from '../clock.js';
+import {Session, type SessionTimeouts} from '../session.js';
+import {FakePeer} from './fake-peer.js';
+import {FakeRuntime, type FakeContainer} from './fake-runtime.js';
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+function setup(options: {timeouts?: Partial<SessionTimeouts>; outputLimit?: number; interactive?: boolean; messagesPerSecond?: number} = {}) {
+  const clock = new ManualClock();
+  const runtime = new FakeRuntime();
+  const events: string[] = [];
+  const session = new Session({
+    id: 'abc',
+    spec: {
+      sessionId: 'abc',
+      envName: 'shell',
+      env: {...BUNDLED_ENVIRONMENTS.shell!, network: false, poolSize: 0, limits: DEFAULT_LIMITS},
+      files: [],
+      cmd: 'true',
+      interactive: options.interactive ?? false,
+      cols: 80,
+      rows: 24,
+    },
+    runtime,
+    clock,
+    timeouts: {run: 10_000, idle: 5_000, lifetime: 60_000, reconnectGrace: 3_000, ...options.timeouts},
+    outputLimit: options.outputLimit ?? 1_000_000,
+    highWaterMark: 1000,
+    lowWaterMark: 100,
+    messagesPerSecond: options.messagesPerSecond ?? 100,
+    onEnded: () => events.push('ended'),
+    onGone: () => events.push('gone'),
+  });
+  return {clock, runtime, session, events, container: () => runtime.containers[0] as FakeContainer};
+}
+
+async function running(timeouts: Partial<SessionTimeouts> = {}) {
+  const context = setup({timeouts});
+  const peer = new FakePeer();
+  context.session.attach(peer);
+  await context.session.start();
+  return {...context, peer};
+}
+
+describe('Session', () => {
+  it('reports starting then running, forwards output and ends with the exit code', async () => {
+    const {session, peer, container, events} = await running();
+    assert.deepEqual(peer.control.slice(0, 2), [
+      {type: 'status', state: 'starting'},
+      {type: 'status', state: 'running'},
+    ]);
+    container().output('hello\r\n');
+    container().exit(3);
+    await tick();
+    await tick();
+    assert.equal(peer.output, 'hello\r\n');
+    assert.deepEqual(peer.control.at(-1), {type: 'exit', code: 3, reason: 'exit'});
+    assert.deepEqual(peer.closed, {code: 1000, reason: 'exit'});
+    assert.equal(session.state, 'ended');
+    assert.equal(container().removed, 1);
+    assert.deepEqual(events, ['ended', 'gone']);
+  });
+
+  it('reports oom when the engine says OOMKilled even with exit code 0', async () => {
+    const {peer, container} = await running();
+    container().exit(0, true);
+    await tick();
+    assert.deepEqual(peer.control.at(-1), {type: 'exit', code: 137, reason: 'oom'});
+  });
+
+  for (const [name, advance, reason, timeouts] of [
+    ['run timeout', 10_000, 'timeout', {idle: 20_000}],
+    ['idle timeout', 5_000, 'idle', {}],
+  ] as const) {
+    it(`ends with reason ${reason} after the ${name}`, async () => {
+      const {clock, peer, container} = await running(timeouts);
+      clock.advance(advance);
+      await tick();
+      assert.deepEqual(container().kills, ['SIGKILL']);
+      assert.deepEqual(peer.control.at(-1), {type: 'exit', code: 137, reason});
+      assert.equal(peer.closed?.code, 1000);
+    });
+  }
+
+  it('keeps an active session past the idle timeout', async () => {
+    const {clock, session, container} = await running();
+    for (let i = 0; i < 4; i++) {
+      clock.advance(2_000);
+      container().output('.');
+      await tick();
+    }
+    assert.equal(session.state, 'running');
+  });
+
+  it('ends at the maximum lifetime even when interactive', async () => {
+    const context = setup({interactive: true, timeouts: {idle: 1_000_000, lifetime: 50_000}});
+    const peer = new FakePeer();
+    context.session.attach(peer);
+    await context.session.start();
+    context.clock.advance(49_000);
+    assert.equal(context.session.state, 'running', 'no run timeout for interactive sessions');
+    context.clock.advance(1_000);
+    await tick();
+    assert.deepEqual(peer.control.at(-1), {type: 'exit', code: 137, reason: 'timeout'});
+  });
+
+  it('ends with output-limit at the output cap', async () => {
+    const context = setup({outputLimit: 4});
+    const peer = new FakePeer();
+    context.session.attach(peer);
+    await context.session.start();
+    context.container().output('123456');
+    await tick();
+    assert.equal(peer.output, '1234');
+    assert.deepEqual(peer.control.at(-1), {type: 'exit', code: 137, reason: 'output-limit'});
+  });
+
+  it('writes input and Ctrl-C to the TTY, kills on SIGTERM with reason killed', async () => {
+    const {session, peer, container} = await running();
+    session.receive(Buffer.from('ls\r'), true, peer);
+    session.receive(Buffer.from(JSON.stringify({type: 'signal', signal: 'SIGINT'})), false, peer);
+    assert.equal(Buffer.concat(container().stdin).toString(), 'ls\r\x03');
+    session.receive(Buffer.from(JSON.stringify({type: 'signal', signal: 'SIGTERM'})), false, peer);
+    assert.deepEqual(container().kills, ['SIGTERM']);
+    container().exit(143);
+    await tick();
+    assert.deepEqual(peer.control.at(-1), {type: 'exit', code: 143, reason: 'killed'});
+  });
+
+  it('answers an invalid control message with bad-message and goes on', async () => {
+    const {session, peer, container} = await running();
+    session.receive(Buffer.from('{nope'), false, peer);
+    assert.equal(peer.control.at(-1)?.type, 'error');
+    assert.equal((peer.control.at(-1) as {code: string}).code, 'bad-message');
+    session.receive(Buffer.from(JSON.stringify({type: 'resize', cols: 9999, rows: 40})), false, peer);
+    assert.deepEqual(container().resizes, [[500, 40]]);
+    assert.equal(session.state, 'running');
+    assert.equal(peer.closed, undefined);
+  });
+
+  it('drops control messages over the rate with one message-rate error', async () => {
+    const context = setup({messagesPerSecond: 3});
+    const peer = new FakePeer();
+    context.session.attach(peer);
+    await context.session.start();
+    for (let i = 0; i < 10; i++) context.session.receive(Buffer.from('{"type":"resize","cols":20,"rows":20}'), false, peer);
+    assert.equal(context.container().resizes.length, 3);
+    assert.equal(peer.control.filter((message) => message.type === 'error').length, 1);
+    context.clock.advance(1000);
+    context.session.receive(Buffer.from('{"type":"resize","cols":20,"rows":20}'), false, peer);
+    assert.equal(context.container().resizes.length, 4);
+  });
+
+  it('keeps input typed while starting and delivers it once running', async () => {
+    const context = setup();
+    let open!: () => void;
+    context.runtime.gate = new Promise((resolve) => (open = resolve));
+    const peer = new FakePeer();
+    context.session.attach(peer);
+    const started = context.session.start();
+    context.session.receive(Buffer.from('early'), true, peer);
+    open();
+    await started;
+    assert.equal(Buffer.concat(context.container().stdin).toString(), 'early');
+  });
+
+  it('sends a stable error code when the start fails and frees its slot', async () => {
+    const context = setup();
+    context.runtime.failWith = new SandboxError('image-missing', 'docker said: no such image /var/lib/secret');
+    const peer = new FakePeer();
+    context.session.attach(peer);
+    await context.session.start();
+    assert.deepEqual(peer.control.at(-1), {type: 'error', code: 'image-missing', message: 'the environment is not installed on this server'});
+    assert.equal(peer.closed?.code, 1011);
+    assert.deepEqual(context.events, ['ended', 'gone']);
+  });
+
+  it('keeps a failure for a socket that connects late, then forgets it', async () => {
+    const context = setup();
+    context.runtime.failWith = new Error('boom');
+    await context.session.start();
+    assert.deepEqual(context.events, ['ended']);
+    const peer = new FakePeer();
+    context.session.attach(peer);
+    assert.deepEqual(peer.control, [{type: 'error', code: 'internal', message: 'internal server error'}]);
+    context.clock.advance(3_000);
+    assert.deepEqual(context.events, ['ended', 'gone']);
+  });
+
+  it('removes the container when no socket comes back within the grace period', async () => {
+    const {clock, session, peer, container, events} = await running();
+    session.detach(peer);
+    clock.advance(2_999);
+    assert.equal(session.state, 'running');
+    const again = new FakePeer();
+    session.attach(again);
+    session.detach(again);
+    clock.advance(3_000);
+    await tick();
+    assert.equal(session.state, 'ended');
+    assert.equal(container().removed, 1);
+    assert.deepEqual(events, ['ended', 'gone']);
+  });
+
+  it('closes a replaced socket with 4001', async () => {
+    const {session, peer} = await running();
+    const next = new FakePeer();
+    session.attach(next);
+    assert.equal(peer.closed?.code, 4001);
+    assert.deepEqual(next.control, [{type: 'status', state: 'running'}]);
+  });
+
+  it('shuts down with 1001 and removes the container, twice harmlessly', async () => {
+    const {session, peer, container} = await running();
+    await session.shutdown();
+    await session.shutdown();
+    assert.equal(peer.closed?.code, 1001);
+    assert.equal(container().removed, 1);
+  });
+
+  it('removes a container that finishes starting after shutdown', async () => {
+    const context = setup();
+    let open!: () => void;
+    context.runtime.gate = new Promise((resolve) => (open = resolve));
+    const started = context.session.start();
+    const shut = context.session.shutdown();
+    open();
+    await started;
+    await shut;
+    assert.equal(context.runtime.containers.length, 0, 'the aborted start made no container');
+  });
+});
