@@ -1,39 +1,83 @@
 /**
- * Minimal server-rendered Sandbox: the block's visible files as ordinary code
- * blocks (one tab per file). The interactive terminal is layered on top by the
- * reader-UI work; this is also exactly what a reader without JavaScript sees.
+ * A runnable sandbox block. Server-rendered (and without JavaScript) it is the
+ * block's files as ordinary code blocks (one tab per file) and a Run button.
+ * In the browser, Run loads the terminal chunk and starts a session; Edit
+ * loads the editor chunk. Logic lives in the hooks and in `theme/client/`.
  */
-import CodeBlock from '@theme/CodeBlock';
-import TabItem from '@theme/TabItem';
-import Tabs from '@theme/Tabs';
+import {translate} from '@docusaurus/Translate';
+import useGlobalData from '@docusaurus/useGlobalData';
+import {useCallback, useMemo, useState, type ReactNode} from 'react';
 import type {SandboxBlock} from '../../config/block.js';
+import {liveSandboxes} from '../client/registry.js';
+import {changedFiles} from '../client/storage.js';
+import SandboxFiles from './Files.js';
+import SandboxStatusLine from './StatusLine.js';
+import SandboxTerminalArea from './TerminalArea.js';
+import SandboxToolbar from './Toolbar.js';
+import {useEdits} from './useEdits.js';
+import {useSandboxRunner} from './useSandboxRunner.js';
+import styles from './styles.module.css';
 
 export interface Props {
   /** The manifest entry of this block, as a JSON string. */
-  block: string;
+  readonly block: string;
 }
 
-export default function Sandbox({block}: Props) {
-  const data = JSON.parse(block) as SandboxBlock;
-  const visible = data.files.filter((file) => !file.hidden);
-  const code = (file: SandboxBlock['files'][number]) => (
-    <CodeBlock language={file.lang} title={visible.length === 1 ? (data.title ?? file.path) : undefined}>
-      {file.content}
-    </CodeBlock>
+/** The plugin's global data; absent when the plugin is not registered (then the page's origin is used). */
+function useServerUrl(): string | undefined {
+  const data = useGlobalData()['docusaurus-sandbox']?.['default'] as {serverUrl?: unknown} | undefined;
+  return typeof data?.serverUrl === 'string' ? data.serverUrl : undefined;
+}
+
+export default function Sandbox({block}: Props): ReactNode {
+  const data = useMemo(() => JSON.parse(block) as SandboxBlock, [block]);
+  const editablePaths = useMemo(
+    () => (data.options.editable ? data.files.filter((file) => !file.hidden && !file.readonly).map((file) => file.path) : []),
+    [data],
   );
+  const {edits, setFile, reset} = useEdits(data.id, editablePaths);
+  const runner = useSandboxRunner(data.id, useServerUrl());
+  const [editing, setEditing] = useState(false);
+  // Remounts the editors with the authored code on Reset.
+  const [generation, setGeneration] = useState(0);
+  const changed = changedFiles(data.files, edits);
+
+  const runWithEdits = useCallback(() => runner.run(changed), [runner, changed]);
+  const onReset = useCallback(() => {
+    reset();
+    setGeneration((value) => value + 1);
+  }, [reset]);
+
   return (
-    <div className="sandbox" data-sandbox-id={data.id}>
-      {visible.length === 1 && code(visible[0]!)}
-      {visible.length > 1 && (
-        <Tabs groupId={undefined}>
-          {visible.map((file) => (
-            <TabItem key={file.path} value={file.path} label={file.path}>
-              {code(file)}
-            </TabItem>
-          ))}
-        </Tabs>
-      )}
-      {visible.length === 0 && <pre>$ {data.cmd}</pre>}
+    <div
+      className={styles.sandbox}
+      data-sandbox-id={data.id}
+      data-sandbox-state={runner.status.state}
+      role="group"
+      aria-label={data.title ?? translate({id: 'sandbox.block.label', message: 'Runnable example'})}>
+      <SandboxFiles
+        block={data}
+        edits={edits}
+        editing={editing}
+        editablePaths={editablePaths}
+        generation={generation}
+        onChange={setFile}
+      />
+      <SandboxToolbar
+        status={runner.status}
+        canEdit={editablePaths.length > 0 && !editing}
+        hasEdits={changed.length > 0}
+        onRun={runWithEdits}
+        onStop={runner.stop}
+        onEdit={() => setEditing(true)}
+        onReset={onReset}
+      />
+      <SandboxStatusLine
+        status={runner.status}
+        othersLive={runner.status.state === 'error' && liveSandboxes.others(data.id).length > 0}
+        onStopOthers={() => runner.stopOthersAndRun(changed)}
+      />
+      <SandboxTerminalArea runner={runner} />
     </div>
   );
 }

@@ -1,0 +1,33 @@
+/** What the sandbox is doing, announced politely to screen readers. */
+import Translate, {translate} from '@docusaurus/Translate';
+import clsx from 'clsx';
+import type {ReactNode} from 'react';
+import {describeStatus, type SandboxStatus} from '../client/status.js';
+import styles from './styles.module.css';
+
+export interface Props {
+  readonly status: SandboxStatus;
+  /** The reader has other live sandboxes on the page (offer to stop them). */
+  readonly othersLive: boolean;
+  readonly onStopOthers: () => void;
+}
+
+export default function SandboxStatusLine({status, othersLive, onStopOthers}: Props): ReactNode {
+  const descriptor = describeStatus(status);
+  const tone =
+    status.state === 'error' || status.state === 'lost' || (status.state === 'exited' && status.code !== 0)
+      ? styles.statusBad
+      : status.state === 'exited'
+        ? styles.statusGood
+        : undefined;
+  return (
+    <div className={clsx(styles.status, tone)} role="status" aria-live="polite" data-sandbox-status={status.state}>
+      {status.state !== 'idle' && translate({id: descriptor.id, message: descriptor.message}, descriptor.values)}
+      {status.state === 'error' && status.code === 'too-many-sessions' && othersLive && (
+        <button type="button" className={clsx('button button--sm button--warning', styles.statusAction)} onClick={onStopOthers}>
+          <Translate id="sandbox.button.stopOthers">Stop my other sandboxes and run this one</Translate>
+        </button>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,113 @@
+/**
+ * The lazily loaded terminal chunk: xterm.js, its fit addon and its CSS. Only
+ * imported (dynamic import) when a reader first clicks Run, so pages that are
+ * only read never download it. Nothing here runs during SSR.
+ */
+import {FitAddon} from '@xterm/addon-fit';
+import {Terminal} from '@xterm/xterm';
+import '@xterm/xterm/css/xterm.css';
+import {terminalTheme} from './themes.js';
+
+export interface TerminalHandle {
+  /** Writes program output; `done` runs once xterm has processed it (flow-control acks). */
+  write(data: Uint8Array, done?: () => void): void;
+  /** Clears screen and scrollback for a new run. */
+  reset(): void;
+  focus(): void;
+  size(): {cols: number; rows: number};
+  setColorMode(colorMode: 'light' | 'dark'): void;
+  setScreenReaderMode(on: boolean): void;
+  dispose(): void;
+}
+
+export interface TerminalOptions {
+  colorMode: 'light' | 'dark';
+  screenReaderMode: boolean;
+  ariaLabel: string;
+  /** Keystrokes and paste, as xterm encodes them (Ctrl-C is "\x03"). */
+  onInput(data: string): void;
+  onResize(cols: number, rows: number): void;
+}
+
+const SCROLLBACK_LINES = 5000;
+
+export function createTerminal(container: HTMLElement, options: TerminalOptions): TerminalHandle {
+  const terminal = new Terminal({
+    theme: terminalTheme(options.colorMode),
+    screenReaderMode: options.screenReaderMode,
+    // Bounded scrollback: an endless printer must not grow the page's memory without limit.
+    scrollback: SCROLLBACK_LINES,
+    fontFamily: 'var(--ifm-font-family-monospace), SFMono-Regular, Menlo, Consolas, monospace',
+    fontSize: 14,
+    cursorBlink: true,
+    convertEol: false,
+    allowProposedApi: false,
+    // Right-click selects a word on Linux and Windows like native terminals; copy stays Ctrl-Shift-C / the menu.
+    rightClickSelectsWord: true,
+  });
+  const fit = new FitAddon();
+  terminal.loadAddon(fit);
+  terminal.open(container);
+  terminal.textarea?.setAttribute('aria-label', options.ariaLabel);
+
+  // Ctrl-C copies when text is selected (what readers expect in a browser) and interrupts otherwise;
+  // Ctrl-Shift-C always copies. Paste goes through the browser's paste event, which xterm handles.
+  // Esc then Tab leaves the terminal (otherwise Tab is the shell's and keyboard users are trapped).
+  let escapePressed = false;
+  terminal.attachCustomKeyEventHandler((event) => {
+    if (event.type !== 'keydown') return true;
+    if (event.key === 'Tab' && escapePressed) {
+      escapePressed = false;
+      return false;
+    }
+    escapePressed = event.key === 'Escape';
+    const copyKey = (event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 'c';
+    if (copyKey && (event.shiftKey || terminal.hasSelection())) {
+      const text = terminal.getSelection();
+      if (text) void navigator.clipboard?.writeText(text).catch(() => undefined);
+      return false;
+    }
+    return true;
+  });
+
+  const disposables = [
+    terminal.onData((data) => options.onInput(data)),
+    // Mouse reports in some modes arrive as binary strings (one char per byte); they travel as they are.
+    terminal.onBinary((data) => options.onInput(data)),
+    terminal.onResize(({cols, rows}) => options.onResize(cols, rows)),
+  ];
+
+  let frame = 0;
+  const refit = () => {
+    cancelAnimationFrame(frame);
+    frame = requestAnimationFrame(() => {
+      // A hidden container has no size; fitting it would shrink the terminal to nothing.
+      if (container.clientWidth > 0 && container.clientHeight > 0) fit.fit();
+    });
+  };
+  const observer = new ResizeObserver(refit);
+  observer.observe(container);
+  if (container.clientWidth > 0) fit.fit();
+
+  let disposed = false;
+  return {
+    write: (data, done) => terminal.write(data, done),
+    reset: () => terminal.reset(),
+    focus: () => terminal.focus(),
+    size: () => ({cols: terminal.cols, rows: terminal.rows}),
+    setColorMode: (colorMode) => {
+      terminal.options.theme = terminalTheme(colorMode);
+    },
+    setScreenReaderMode: (on) => {
+      terminal.options.screenReaderMode = on;
+    },
+    dispose: () => {
+      if (disposed) return;
+      disposed = true;
+      cancelAnimationFrame(frame);
+      observer.disconnect();
+      for (const disposable of disposables) disposable.dispose();
+      terminal.dispose();
+    },
+  };
+}
