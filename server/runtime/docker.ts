@@ -1,0 +1,253 @@
+/**
+ * The one real ContainerRuntime: Docker through dockerode.
+ *
+ * start = create (hardened options, files in the seed variables) → attach
+ * (before start: a TTY's first bytes arrive before `start()` returns and are not
+ * replayed to a later attach) → start → wait. A failure at any step removes
+ * what was made and rethrows the first error, mapped to a SandboxError.
+ */
+import type {Duplex} from 'node:stream';
+import Dockerode from 'dockerode';
+import {SandboxError} from '../errors.js';
+import {engineStatus, isAlreadyDone, toSandboxError} from './docker-errors.js';
+import {hardenedCreateOptions} from './hardening.js';
+import {buildSeed} from './seed.js';
+import {
+  type ContainerExit,
+  type ContainerRuntime,
+  type ContainerSpec,
+  type EngineInfo,
+  LABELS,
+  type SandboxContainer,
+} from './types.js';
+
+export interface DockerRuntimeOptions {
+  /** Labels every container; `reap({instanceId})` finds this server's orphans. */
+  instanceId: string;
+  /** Default: the engine from DOCKER_HOST or the local socket. */
+  docker?: Dockerode;
+  /** Create (ms) before it counts as the engine failing. */
+  createTimeout?: number;
+  /** Attach + start (ms). */
+  startTimeout?: number;
+  /** Clock for archive mtimes and reap cut-offs. */
+  now?: () => number;
+}
+
+const DEFAULT_CREATE_TIMEOUT = 10_000;
+const DEFAULT_START_TIMEOUT = 20_000;
+/** Signals a sandbox may receive, as the engine's kill endpoint names them. */
+type Signal = 'SIGINT' | 'SIGTERM' | 'SIGKILL';
+
+/** Aborts on the caller's signal or after `ms`, whichever comes first. */
+function deadline(ms: number, signal: AbortSignal | undefined): AbortSignal {
+  const timeout = AbortSignal.timeout(ms);
+  return signal === undefined ? timeout : AbortSignal.any([signal, timeout]);
+}
+
+/**
+ * Settles with `promise` unless `signal` aborts first; then rejects with the
+ * signal's reason and hands a late result to `discard` so nothing leaks.
+ */
+function raceSignal<T>(promise: Promise<T>, signal: AbortSignal, discard: (late: T) => void): Promise<T> {
+  if (signal.aborted) {
+    promise.then(discard, () => undefined);
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      promise.then(discard, () => undefined);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, {once: true});
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        if (signal.aborted) discard(value);
+        else resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** Removes a container, tolerating "already gone" and "removal in progress". */
+async function removeContainer(container: Dockerode.Container): Promise<void> {
+  try {
+    await container.remove({force: true, v: true});
+  } catch (error) {
+    if (!isAlreadyDone(error)) throw toSandboxError(error, {operation: 'remove container'});
+  }
+}
+
+class DockerSandboxContainer implements SandboxContainer {
+  readonly id: string;
+  readonly stream: Duplex;
+  readonly exited: Promise<ContainerExit>;
+  #removal: Promise<void> | undefined;
+
+  constructor(
+    private readonly container: Dockerode.Container,
+    stream: Duplex,
+  ) {
+    this.id = container.id;
+    this.stream = stream;
+    this.exited = this.#watchExit();
+    // A caller that never awaits `exited` (e.g. after remove()) must not crash
+    // the process with an unhandled rejection; awaiting it still sees the error.
+    this.exited.catch(() => undefined);
+  }
+
+  /**
+   * Called after start, so the default condition ('not-running') cannot return
+   * early for a not-yet-started container, and a command that already ended
+   * is still reported (the container is not auto-removed).
+   */
+  async #watchExit(): Promise<ContainerExit> {
+    let code: number;
+    try {
+      const result = (await this.container.wait()) as {StatusCode?: number};
+      code = result.StatusCode ?? -1;
+    } catch (error) {
+      throw new SandboxError('sandbox-lost', `lost the container while waiting for it to end (${String(error)})`, {
+        cause: error,
+      });
+    }
+    // A child killed by the OOM killer leaves exit code 0; only the state tells.
+    try {
+      const info = await this.container.inspect();
+      return {code: info.State.ExitCode ?? code, oomKilled: info.State.OOMKilled === true};
+    } catch {
+      return {code, oomKilled: false};
+    }
+  }
+
+  async resize(cols: number, rows: number): Promise<void> {
+    try {
+      await this.container.resize({w: cols, h: rows});
+    } catch (error) {
+      if (!isAlreadyDone(error)) throw toSandboxError(error, {operation: 'resize'});
+    }
+  }
+
+  async kill(signal: Signal): Promise<void> {
+    try {
+      await this.container.kill({signal});
+    } catch (error) {
+      if (!isAlreadyDone(error)) throw toSandboxError(error, {operation: 'kill'});
+    }
+  }
+
+  remove(): Promise<void> {
+    this.#removal ??= (async () => {
+      this.stream.destroy();
+      await removeContainer(this.container);
+    })();
+    return this.#removal;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.remove();
+  }
+}
+
+export class DockerRuntime implements ContainerRuntime {
+  readonly instanceId: string;
+  readonly docker: Dockerode;
+  readonly #createTimeout: number;
+  readonly #startTimeout: number;
+  readonly #now: () => number;
+
+  constructor(options: DockerRuntimeOptions) {
+    this.instanceId = options.instanceId;
+    this.docker = options.docker ?? new Dockerode();
+    this.#createTimeout = options.createTimeout ?? DEFAULT_CREATE_TIMEOUT;
+    this.#startTimeout = options.startTimeout ?? DEFAULT_START_TIMEOUT;
+    this.#now = options.now ?? Date.now;
+  }
+
+  async start(spec: ContainerSpec, options: {signal?: AbortSignal} = {}): Promise<SandboxContainer> {
+    const {signal} = options;
+    signal?.throwIfAborted();
+    // Caps and paths are checked before anything exists on the engine.
+    const seed = buildSeed(spec.files, spec.env.limits, this.#now());
+    const createOptions = hardenedCreateOptions(spec, this.instanceId, seed.env);
+
+    let container: Dockerode.Container;
+    try {
+      container = await this.docker.createContainer({...createOptions, abortSignal: deadline(this.#createTimeout, signal)});
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      throw toSandboxError(error, {operation: 'create container', image: spec.env.image});
+    }
+
+    let stream: Duplex | undefined;
+    try {
+      const startSignal = deadline(this.#startTimeout, signal);
+      // No abortSignal on attach: Node keeps a request's signal tied to its
+      // socket, so a later timeout would cut the live terminal stream.
+      stream = await raceSignal(
+        container.attach({stream: true, stdin: true, stdout: true, stderr: true, hijack: true}) as Promise<Duplex>,
+        startSignal,
+        (late) => late.destroy(),
+      );
+      await container.start({abortSignal: startSignal});
+      return new DockerSandboxContainer(container, stream);
+    } catch (error) {
+      stream?.destroy();
+      // Clean up without hiding the first error: a failed removal here is left
+      // to the reaper (the container carries this instance's labels).
+      await removeContainer(container).catch(() => undefined);
+      if (signal?.aborted) throw signal.reason;
+      throw toSandboxError(error, {operation: 'start container', image: spec.env.image});
+    }
+  }
+
+  async engine(): Promise<EngineInfo> {
+    try {
+      await this.docker.ping();
+      const [version, info] = await Promise.all([this.docker.version(), this.docker.info() as Promise<{Runtimes?: Record<string, unknown>}>]);
+      return {reachable: true, version: version.Version, runtimes: Object.keys(info.Runtimes ?? {}).sort()};
+    } catch (error) {
+      return {reachable: false, runtimes: [], error: toSandboxError(error, {operation: 'ping'}).message};
+    }
+  }
+
+  async hasImage(image: string): Promise<boolean> {
+    try {
+      await this.docker.getImage(image).inspect();
+      return true;
+    } catch (error) {
+      if (engineStatus(error) === 404) return false;
+      throw toSandboxError(error, {operation: 'inspect image'});
+    }
+  }
+
+  /**
+   * Removes this project's containers that the filter selects. At least one of
+   * the two is required: an empty filter would remove other servers' live
+   * sessions on a shared engine.
+   */
+  async reap(filter: {instanceId?: string; olderThanMs?: number}): Promise<number> {
+    if (filter.instanceId === undefined && filter.olderThanMs === undefined) {
+      throw new TypeError('reap() needs instanceId or olderThanMs');
+    }
+    const labels = [`${LABELS.project}=true`];
+    if (filter.instanceId !== undefined) labels.push(`${LABELS.instance}=${filter.instanceId}`);
+    let listed: Dockerode.ContainerInfo[];
+    try {
+      listed = await this.docker.listContainers({all: true, filters: {label: labels}});
+    } catch (error) {
+      throw toSandboxError(error, {operation: 'list containers'});
+    }
+    const cutOff = filter.olderThanMs === undefined ? Infinity : (this.#now() - filter.olderThanMs) / 1000;
+    const doomed = listed.filter((info) => info.Created <= cutOff);
+    const results = await Promise.allSettled(doomed.map((info) => removeContainer(this.docker.getContainer(info.Id))));
+    const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failed !== undefined && results.every((result) => result.status === 'rejected')) throw failed.reason;
+    return results.filter((result) => result.status === 'fulfilled').length;
+  }
+}
