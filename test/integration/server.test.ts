@@ -115,7 +115,7 @@ describe('sandbox server (Docker)', {skip: needDocker()}, () => {
     });
 
     it('SIGINT interrupts the foreground program through the TTY; SIGKILL ends with killed', async () => {
-      const client = await server.open({env: 'shell', cmd: 'trap "echo got-int" INT; while true; do sleep 0.1; done', interactive: false});
+      const client = await server.open({env: 'shell', cmd: 'trap "echo got-int" INT; while true; do sleep 0.1; done'});
       await client.waitFor(() => client.messages.some((m) => m.type === 'status' && m.state === 'running'));
       await new Promise((resolve) => setTimeout(resolve, 300));
       client.control({type: 'signal', signal: 'SIGINT'});
@@ -142,7 +142,7 @@ describe('sandbox server (Docker)', {skip: needDocker()}, () => {
 
   describe('socket errors', () => {
     it('an oversized frame closes only that socket with 1009; another session keeps working', async () => {
-      const victim = await server.open({env: 'shell', cmd: 'sleep 20', interactive: false});
+      const victim = await server.open({env: 'shell', cmd: 'sleep 20'});
       const bystander = await server.open({env: 'shell', cmd: 'read a; echo "echo:$a"; read b; echo "echo:$b"'});
       victim.send(Buffer.alloc(64 * 1024 + 1));
       assert.equal((await victim.closed).code, 1009);

@@ -1,0 +1,99 @@
+#!/usr/bin/env node
+/**
+ * `docusaurus-sandbox`: a thin entry over `args.ts` (parsing), `loadConfig`
+ * (configuration) and `createSandboxServer`. Exit codes: 0 success, 1 failure,
+ * 2 bad usage or invalid configuration.
+ */
+import {existsSync, readFileSync} from 'node:fs';
+import {pino} from 'pino';
+import {ConfigError, loadConfig, type SandboxConfig} from '../../config/index.js';
+import {createSandboxServer} from '../index.js';
+import {parseCommandLine, resolveConfigFile, USAGE, UsageError, type Command} from './args.js';
+
+function config(configFile: string | undefined, siteDir: string | undefined, server: Record<string, unknown> = {}): SandboxConfig {
+  const {file, optional} = resolveConfigFile(configFile, {cwd: process.cwd(), siteDir, exists: existsSync});
+  return loadConfig({file, optionalFile: optional, env: process.env, server});
+}
+
+function version(): string {
+  const packageJson = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {version: string};
+  return packageJson.version;
+}
+
+async function serve(command: Extract<Command, {command: 'serve'}>): Promise<void> {
+  const flags: Record<string, unknown> = {};
+  if (command.port !== undefined) flags.port = command.port;
+  if (command.host !== undefined) flags.host = command.host;
+  if (command.allowInline) flags.allowInline = true;
+  const loaded = config(command.configFile, command.siteDir, flags);
+  const logger = pino({name: 'docusaurus-sandbox'});
+  const server = createSandboxServer({config: loaded, siteDir: command.siteDir, logger});
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      // A second signal: the operator does not want to wait.
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({signal}, 'shutting down');
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({error: String(error)}, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  const {url} = await server.listen();
+  logger.info({url, instanceId: server.instanceId, site: command.siteDir ?? null}, 'docusaurus-sandbox serving');
+  // The one line scripts (and tests) wait for on stdout.
+  process.stdout.write(`docusaurus-sandbox listening on ${url}\n`);
+}
+
+async function run(argv: string[]): Promise<number> {
+  const command = parseCommandLine(argv);
+  switch (command.command) {
+    case 'help':
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    case 'version':
+      process.stdout.write(`${version()}\n`);
+      return 0;
+    case 'serve':
+      await serve(command);
+      return -1; // keeps running until a signal
+    case 'images-build': {
+      const {buildImages} = await import('../runtime/images.js');
+      const loaded = config(command.configFile, undefined);
+      const bundled = Object.keys(loaded.environments);
+      const unknown = command.envs.filter((env) => !bundled.includes(env));
+      if (unknown.length > 0) throw new UsageError(`unknown environment ${unknown.join(', ')} (known: ${bundled.join(', ')})`);
+      await buildImages({envs: command.envs.length > 0 ? command.envs : undefined, force: command.force, log: (line) => process.stdout.write(`${line}\n`)});
+      return 0;
+    }
+    case 'doctor': {
+      const {doctor, formatDoctorReport} = await import('../runtime/doctor.js');
+      const report = await doctor(config(command.configFile, undefined));
+      process.stdout.write(`${formatDoctorReport(report)}\n`);
+      return report.ok ? 0 : 1;
+    }
+  }
+}
+
+run(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof UsageError || error instanceof ConfigError) {
+      process.stderr.write(`docusaurus-sandbox: ${error.message}\n`);
+      if (error instanceof UsageError) process.stderr.write('Run docusaurus-sandbox --help for usage.\n');
+      process.exitCode = 2;
+      return;
+    }
+    process.stderr.write(`docusaurus-sandbox: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);
