@@ -178,7 +178,12 @@ export class DockerRuntime implements ContainerRuntime {
 
     let container: Dockerode.Container;
     try {
-      container = await this.docker.createContainer({...createOptions, abortSignal: deadline(this.#createTimeout, signal)});
+      // The create request itself is not aborted: the engine may complete a
+      // create whose request was cut, leaving a container nobody knows. A late
+      // result is removed instead.
+      container = await raceSignal(this.docker.createContainer(createOptions), deadline(this.#createTimeout, signal), (late) => {
+        removeContainer(late).catch(() => undefined);
+      });
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       throw toSandboxError(error, {operation: 'create container', image: spec.env.image});
