@@ -54,6 +54,14 @@ export async function startTestServer(options: {
   });
   const server = createSandboxServer({config, manifest: options.manifest, siteDir: options.siteDir, runtime: options.runtime});
   const {url} = await server.listen();
+  const close = () => server.close();
+  return {...serverClient(url), server, close, [Symbol.asyncDispose]: close};
+}
+
+export type ServerClient = Pick<TestServer, 'url' | 'origin' | 'post' | 'create' | 'open' | 'connect'>;
+
+/** Speaks to any running server (e.g. a CLI child process) at `url`, as a page from its own origin. */
+export function serverClient(url: string): ServerClient {
   const origin = url;
   const post = async (body: unknown, headers: Record<string, string> = {}) => {
     const response = await fetch(`${url}/api/sessions`, {
@@ -80,18 +88,7 @@ export async function startTestServer(options: {
       protocols: connectOptions.protocols ?? clientSubprotocols(session.token),
       origin: connectOptions.origin === null ? undefined : (connectOptions.origin ?? origin),
     });
-  const close = () => server.close();
-  return {
-    server,
-    url,
-    origin,
-    post,
-    create,
-    connect,
-    open: async (body) => connect(await create(body)),
-    close,
-    [Symbol.asyncDispose]: close,
-  };
+  return {url, origin, post, create, connect, open: async (body) => connect(await create(body))};
 }
 
 /** Refused upgrades: the HTTP status (and body) the server wrote before any upgrade. */
