@@ -52,7 +52,11 @@ describe('sandbox server (Docker)', {skip: needDocker()}, () => {
     server = await startTestServer({
       instanceId,
       manifest,
-      config: {limits: {outputLimit: '64k', maxSeedBytes: '4k', maxFiles: 4}, server: {tokenTtl: '3s', sessionsPerMinute: 1000, maxSessionsPerClient: 50}},
+      config: {
+        limits: {outputLimit: '64k', maxSeedBytes: '4k', maxFiles: 4},
+        // Same image as shell, with a short idle timeout.
+        environments: {sleepy: {image: 'docusaurus-sandbox/shell:1', file: 'main.sh', cmd: 'sleep 60', limits: {idleTimeout: '1500ms'}}},
+        server: {tokenTtl: '3s', sessionsPerMinute: 1000, maxSessionsPerClient: 50}},
     });
   });
   after(async () => {
@@ -105,6 +109,18 @@ describe('sandbox server (Docker)', {skip: needDocker()}, () => {
       const exit = await client.waitForExit(10_000);
       assert.equal(exit.reason, 'timeout');
       assert.ok(Date.now() - started < 6_000);
+    });
+
+    it('ends a silent session at the idle timeout with reason idle', async () => {
+      const client = await server.open({env: 'sleepy'});
+      const exit = await client.waitForExit(10_000);
+      assert.equal(exit.reason, 'idle');
+    });
+
+    it('reports a memory bomb as oom', async () => {
+      const client = await server.open({env: 'python', cmd: 'python3 -c "a = []\nwhile True: a.append(bytearray(8 * 1024 * 1024))"'});
+      const exit = await client.waitForExit(30_000);
+      assert.equal(exit.reason, 'oom');
     });
 
     it('ends endless output at the output cap with reason output-limit', async () => {
