@@ -2,19 +2,56 @@
 # Makes sure a Docker engine answers, installing and starting one when this is a
 # Debian machine on which we are root (fresh machines here ship only the client).
 # Used by `npm start`, `npm test` and `.ci/run`. Prints what is missing otherwise.
+#
+#   bash scripts/ensure-docker.sh            engine only
+#   bash scripts/ensure-docker.sh --images   also the tools `images build` needs
+#                                            (debootstrap; npm is already there)
 set -euo pipefail
 
 log() { printf '[ensure-docker] %s\n' "$*" >&2; }
 
+want_images=0
+for argument in "$@"; do
+  case "$argument" in
+    --images) want_images=1 ;;
+    *) log "unknown option $argument (known: --images)"; exit 2 ;;
+  esac
+done
+
 engine_answers() { docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
+is_root() { [ "$(id -u)" = 0 ]; }
+
+apt_install() {
+  export DEBIAN_FRONTEND=noninteractive
+  if [ -z "${apt_updated:-}" ]; then
+    apt-get update -qq >/dev/null
+    apt_updated=1
+  fi
+  apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+if [ "$want_images" = 1 ] && ! command -v debootstrap >/dev/null 2>&1; then
+  if is_root && command -v apt-get >/dev/null 2>&1; then
+    log "Installing debootstrap (builds the bundled images from Debian packages)..."
+    apt_install debootstrap
+  else
+    log "debootstrap is missing: install it (Debian/Ubuntu: apt-get install debootstrap) to build the bundled images."
+    exit 1
+  fi
+fi
 
 if engine_answers; then
   exit 0
 fi
 
-if [ "$(id -u)" != 0 ]; then
-  log "No Docker engine answers and this script is not root, so it cannot install one."
-  log "Install and start Docker (https://docs.docker.com/engine/install/), or run as root on Debian."
+if ! command -v docker >/dev/null 2>&1 && ! is_root; then
+  log "Neither a Docker client nor an engine is installed, and this script is not root."
+  log "Install Docker (https://docs.docker.com/engine/install/), or run this script as root on Debian."
+  exit 1
+fi
+if ! is_root; then
+  log "No Docker engine answers and this script is not root, so it cannot install or start one."
+  log "Start Docker, or check that your user may use it (the 'docker' group, or DOCKER_HOST)."
   exit 1
 fi
 if ! command -v apt-get >/dev/null 2>&1; then
@@ -23,10 +60,9 @@ if ! command -v apt-get >/dev/null 2>&1; then
 fi
 
 if ! command -v dockerd >/dev/null 2>&1; then
+  # docker.io brings containerd, runc and tini (docker-init, used by Init: true).
   log "Installing docker.io from Debian's packages..."
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/dev/null
-  apt-get install -y -qq docker.io >/dev/null
+  apt_install docker.io
 fi
 
 # Register gVisor when it is installed, so environments may choose runtime "runsc".
@@ -36,10 +72,22 @@ if command -v runsc >/dev/null 2>&1 && [ ! -s /etc/docker/daemon.json ]; then
   printf '{"runtimes":{"runsc":{"path":"%s","runtimeArgs":["--network=none"]}}}\n' "$(command -v runsc)" > /etc/docker/daemon.json
 fi
 
-log "Starting dockerd in the background (log: /var/log/dockerd.log)..."
-# No systemd here and policy-rc.d forbids service starts: run the daemon directly.
-# The bridge and iptables are off: sandboxes get no network unless an environment asks.
-nohup dockerd --bridge=none --iptables=false >/var/log/dockerd.log 2>&1 &
+# A daemon that is starting already (its pid file names a live process) is
+# waited for instead of started twice.
+running_pid=""
+if [ -s /var/run/docker.pid ]; then
+  candidate="$(cat /var/run/docker.pid)"
+  if [ -d "/proc/$candidate" ]; then running_pid="$candidate"; fi
+fi
+
+if [ -z "$running_pid" ]; then
+  log "Starting dockerd in the background (log: /var/log/dockerd.log)..."
+  # No systemd here and policy-rc.d forbids service starts: run the daemon directly.
+  # The bridge and iptables are off: sandboxes get no network unless an environment asks.
+  nohup dockerd --bridge=none --iptables=false >/var/log/dockerd.log 2>&1 &
+else
+  log "dockerd (pid $running_pid) is starting; waiting for it..."
+fi
 
 for _ in $(seq 1 60); do
   if engine_answers; then

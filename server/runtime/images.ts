@@ -17,6 +17,7 @@
  * and npm (for node); the engine must answer.
  */
 import {spawn} from 'node:child_process';
+import {existsSync} from 'node:fs';
 import {chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile, appendFile} from 'node:fs/promises';
 import {homedir, tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -65,7 +66,7 @@ const IMAGE_CHANGES = (env: string) => [
 /** Runs a command; rejects with its last output lines when it fails. */
 function run(command: string, args: string[], options: {cwd?: string; stdout?: (chunk: Buffer) => void} = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, DEBIAN_FRONTEND: 'noninteractive', LC_ALL: 'C'}});
+    const child = spawn(command, args, {cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, PATH: `${process.env.PATH ?? ''}:/usr/sbin:/sbin`, DEBIAN_FRONTEND: 'noninteractive', LC_ALL: 'C'}});
     let output = '';
     const keep = (chunk: Buffer) => {
       // Bounded: only the tail is kept for the error message.
@@ -179,6 +180,14 @@ async function buildNode(docker: Dockerode, image: string, shellImage: string, c
   await Promise.all([followProgress(docker, response), done]);
 }
 
+/** Full path of a command, or undefined. */
+function findCommand(command: string): string | undefined {
+  const path = process.env.PATH ?? '';
+  // chroot and debootstrap live in sbin, which a non-login root PATH may lack.
+  const folders = [...path.split(':'), '/usr/sbin', '/sbin'];
+  return folders.filter((folder) => folder !== '').map((folder) => join(folder, command)).find((candidate) => existsSync(candidate));
+}
+
 const defaultCacheDir = () => process.env.DOCUSAURUS_SANDBOX_CACHE ?? join(homedir(), '.cache', 'docusaurus-sandbox');
 
 /** Builds the bundled images that are missing (all of them with `force`). */
@@ -208,6 +217,14 @@ export async function buildImages(options: BuildImagesOptions = {}): Promise<voi
     );
   }
 
+  const tools = [...(needRoot ? ['debootstrap', 'chroot', 'cp'] : []), ...(todo.includes('node') ? ['npm'] : []), 'tar'];
+  const missing = tools.filter((tool) => findCommand(tool) === undefined);
+  if (missing.length > 0) {
+    throw new ImageBuildError(
+      `images build needs ${missing.join(', ')} on this machine (Debian: apt-get install ${missing.map((tool) => (tool === 'chroot' || tool === 'cp' ? 'coreutils' : tool)).join(' ')}; or run \`bash scripts/ensure-docker.sh --images\`)`,
+    );
+  }
+
   const cacheDir = options.cacheDir ?? defaultCacheDir();
   const mirror = options.mirror ?? process.env.DEBIAN_MIRROR;
   const workDir = await mkdtemp(join(tmpdir(), 'docusaurus-sandbox-images-'));
@@ -219,15 +236,15 @@ export async function buildImages(options: BuildImagesOptions = {}): Promise<voi
       await mkdir(debs, {recursive: true});
       const base = join(workDir, 'base');
       log(`base: debootstrap --variant=minbase ${DEBIAN_SUITE} (about 35 s; .debs cached in ${debs})...`);
-      await run('debootstrap', ['--variant=minbase', `--cache-dir=${debs}`, DEBIAN_SUITE, base, ...(mirror ? [mirror] : [])]);
+      await run(findCommand('debootstrap')!, ['--variant=minbase', `--cache-dir=${debs}`, DEBIAN_SUITE, base, ...(mirror ? [mirror] : [])]);
       log(`base: ready after ${elapsed()}`);
       if (todo.includes('python')) {
         const python = join(workDir, 'python');
         // cp -a: fs.cp cannot copy the device nodes of /dev.
         await run('cp', ['-a', base, python]);
         log('python: apt-get install python3 in a chroot...');
-        await run('chroot', [python, 'apt-get', 'update', '-qq']);
-        await run('chroot', [python, 'apt-get', 'install', '-y', '-qq', '--no-install-recommends', 'python3']);
+        await run(findCommand('chroot')!, [python, 'apt-get', 'update', '-qq']);
+        await run(findCommand('chroot')!, [python, 'apt-get', 'install', '-y', '-qq', '--no-install-recommends', 'python3']);
         await prepareRoot(python);
         log(`python: importing ${imageOf('python')}...`);
         await importRoot(docker, python, imageOf('python'), 'python');
