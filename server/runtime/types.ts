@@ -43,7 +43,11 @@ export interface SandboxContainer extends AsyncDisposable {
   resize(cols: number, rows: number): Promise<void>;
   /** Sends a signal to the container's process (tini forwards it to the command). */
   kill(signal: 'SIGINT' | 'SIGTERM' | 'SIGKILL'): Promise<void>;
-  /** Resolves once when the container exits. */
+  /**
+   * Resolves once when the container exits. Rejects with SandboxError
+   * 'sandbox-lost' when the engine goes away before telling (daemon restart);
+   * an unobserved rejection never crashes the process.
+   */
   readonly exited: Promise<ContainerExit>;
   /** Force-removes the container. Idempotent. */
   remove(): Promise<void>;
@@ -57,7 +61,13 @@ export interface EngineInfo {
 }
 
 export interface ContainerRuntime {
-  /** Create, attach, start: resolves when the command is running with its files in /workspace. */
+  /**
+   * Create, attach, start: resolves when the command is running with its files
+   * in /workspace. Throws SandboxError before any container exists for files
+   * over the caps ('too-large', 'too-many-files', 'bad-path'); 'image-missing'
+   * or 'docker-unavailable' (also on create/start timeouts) otherwise, after
+   * removing whatever it made. An aborted `signal` rejects with its reason.
+   */
   start(spec: ContainerSpec, options?: {signal?: AbortSignal}): Promise<SandboxContainer>;
   engine(): Promise<EngineInfo>;
   hasImage(image: string): Promise<boolean>;
