@@ -322,8 +322,13 @@ export class Session {
       if (container) container.stream.write('\x03');
       return;
     }
+    if (!container) {
+      // Still starting: nothing to signal yet, so the request ends the session.
+      this.terminate('killed');
+      return;
+    }
     this.endReason ??= 'killed';
-    container?.kill(signal).catch((error: unknown) => this.log('warn', 'kill failed', {error: String(error)}));
+    container.kill(signal).catch((error: unknown) => this.log('warn', 'kill failed', {error: String(error)}));
   }
 
   /** Ends the session for `reason`: kills the container; the exit flows through `exited`. */

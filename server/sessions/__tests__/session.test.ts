@@ -168,6 +168,20 @@ describe('Session', () => {
     assert.equal(Buffer.concat(context.container().stdin).toString(), 'early');
   });
 
+  it('a SIGKILL while starting ends the session with killed and leaves no container', async () => {
+    const context = setup();
+    let open!: () => void;
+    context.runtime.gate = new Promise((resolve) => (open = resolve));
+    const peer = new FakePeer();
+    context.session.attach(peer);
+    const started = context.session.start();
+    context.session.receive(Buffer.from('{"type":"signal","signal":"SIGKILL"}'), false, peer);
+    assert.deepEqual(peer.control.at(-1), {type: 'exit', code: -1, reason: 'killed'});
+    open();
+    await started;
+    assert.equal(context.runtime.containers.length, 0);
+  });
+
   it('sends a stable error code when the start fails and frees its slot', async () => {
     const context = setup();
     context.runtime.failWith = new SandboxError('image-missing', 'docker said: no such image /var/lib/secret');
