@@ -15,9 +15,17 @@ function config(configFile: string | undefined, siteDir: string | undefined, ser
   return loadConfig({file, optionalFile: optional, env: process.env, server});
 }
 
+/** The package's version: the nearest package.json above this file (src/ and dist/ sit at different depths). */
 function version(): string {
-  const packageJson = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {version: string};
-  return packageJson.version;
+  for (let url = new URL('./', import.meta.url); url.pathname !== '/'; url = new URL('../', url)) {
+    try {
+      const packageJson = JSON.parse(readFileSync(new URL('package.json', url), 'utf8')) as {name?: string; version: string};
+      if (packageJson.name === 'docusaurus-sandbox') return packageJson.version;
+    } catch {
+      // not here; look one folder up
+    }
+  }
+  return 'unknown';
 }
 
 async function serve(command: Extract<Command, {command: 'serve'}>): Promise<void> {
