@@ -75,6 +75,7 @@ export class SessionManager {
       },
     });
     this.sessions.set(id, session);
+    this.options.log?.('info', 'session created', {session: id, env: request.spec.envName, client: request.client});
     void session.start();
     return {session, token: this.options.tokens.issue(id)};
   }

@@ -376,6 +376,7 @@ export class Session {
 
   private end(final: {messages: ServerMessage[]; code: number; reason: string}): void {
     this.stateValue = 'ended';
+    this.log('info', 'session ended', {reason: final.reason, env: this.options.spec.envName, outputBytes: this.pump.bytes});
     for (const name of [...this.timers.keys()]) if (name !== 'grace') this.clearTimer(name);
     this.pump.dispose();
     const peer = this.peer;
