@@ -39,10 +39,24 @@ const DEFAULT_START_TIMEOUT = 20_000;
 /** Signals a sandbox may receive, as the engine's kill endpoint names them. */
 type Signal = 'SIGINT' | 'SIGTERM' | 'SIGKILL';
 
-/** Aborts on the caller's signal or after `ms`, whichever comes first. */
-function deadline(ms: number, signal: AbortSignal | undefined): AbortSignal {
-  const timeout = AbortSignal.timeout(ms);
-  return signal === undefined ? timeout : AbortSignal.any([signal, timeout]);
+/**
+ * Aborts on the caller's signal or after `ms`, whichever comes first. Its own
+ * timer (not AbortSignal.timeout, whose timer is unref'd) so a hung engine
+ * call still ends; `clear()` once the guarded step is over.
+ */
+function deadline(ms: number, signal: AbortSignal | undefined): {signal: AbortSignal; clear: () => void} {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException(`timed out after ${ms} ms`, 'TimeoutError')), ms);
+  const onAbort = () => controller.abort(signal?.reason);
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener('abort', onAbort, {once: true});
+  return {
+    signal: controller.signal,
+    clear: () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    },
+  };
 }
 
 /**
@@ -63,8 +77,8 @@ function raceSignal<T>(promise: Promise<T>, signal: AbortSignal, discard: (late:
     promise.then(
       (value) => {
         signal.removeEventListener('abort', onAbort);
-        if (signal.aborted) discard(value);
-        else resolve(value);
+        // After an abort, onAbort has already handed this value to discard.
+        if (!signal.aborted) resolve(value);
       },
       (error: unknown) => {
         signal.removeEventListener('abort', onAbort);
@@ -177,21 +191,25 @@ export class DockerRuntime implements ContainerRuntime {
     const createOptions = hardenedCreateOptions(spec, this.instanceId, seed.env);
 
     let container: Dockerode.Container;
+    const createDeadline = deadline(this.#createTimeout, signal);
     try {
       // The create request itself is not aborted: the engine may complete a
       // create whose request was cut, leaving a container nobody knows. A late
       // result is removed instead.
-      container = await raceSignal(this.docker.createContainer(createOptions), deadline(this.#createTimeout, signal), (late) => {
+      container = await raceSignal(this.docker.createContainer(createOptions), createDeadline.signal, (late) => {
         removeContainer(late).catch(() => undefined);
       });
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       throw toSandboxError(error, {operation: 'create container', image: spec.env.image});
+    } finally {
+      createDeadline.clear();
     }
 
     let stream: Duplex | undefined;
+    const startDeadline = deadline(this.#startTimeout, signal);
+    const startSignal = startDeadline.signal;
     try {
-      const startSignal = deadline(this.#startTimeout, signal);
       // No abortSignal on attach: Node keeps a request's signal tied to its
       // socket, so a later timeout would cut the live terminal stream.
       stream = await raceSignal(
@@ -208,6 +226,8 @@ export class DockerRuntime implements ContainerRuntime {
       await removeContainer(container).catch(() => undefined);
       if (signal?.aborted) throw signal.reason;
       throw toSandboxError(error, {operation: 'start container', image: spec.env.image});
+    } finally {
+      startDeadline.clear();
     }
   }
 

@@ -1,0 +1,184 @@
+/**
+ * DockerRuntime's control flow over a scripted engine double: what it removes
+ * after failures, how it rethrows, OOM reporting, idempotent removal and the
+ * reaper's filters. The real engine is exercised in test/integration.
+ */
+import assert from 'node:assert/strict';
+import {PassThrough} from 'node:stream';
+import {describe, it} from 'node:test';
+import type Dockerode from 'dockerode';
+import {normalizeConfig} from '../../../config/index.js';
+import {SandboxError} from '../../errors.js';
+import {DockerRuntime} from '../docker.js';
+import {type ContainerSpec, LABELS} from '../types.js';
+
+const env = normalizeConfig({}).environments.shell!;
+const spec = (overrides: Partial<ContainerSpec> = {}): ContainerSpec => ({
+  sessionId: 's1',
+  envName: 'shell',
+  env,
+  files: [{path: 'main.sh', content: 'echo hi'}],
+  cmd: 'sh main.sh',
+  interactive: false,
+  cols: 80,
+  rows: 24,
+  ...overrides,
+});
+
+const engineError = (statusCode: number, message: string) => Object.assign(new Error(message), {statusCode, json: {message}});
+
+interface Script {
+  create?: () => Promise<void>;
+  attach?: () => Promise<void>;
+  start?: () => Promise<void>;
+  wait?: () => Promise<{StatusCode: number}>;
+  inspect?: () => Promise<{State: {ExitCode: number; OOMKilled: boolean}}>;
+  remove?: () => Promise<void>;
+  list?: Array<{Id: string; Created: number; Labels: Record<string, string>}>;
+}
+
+/** A scripted engine: records calls; each step does what the script says. */
+function fakeEngine(script: Script = {}) {
+  const calls: string[] = [];
+  const created: Array<{options: Dockerode.ContainerCreateOptions}> = [];
+  const container = (id: string) => ({
+    id,
+    attach: async () => {
+      calls.push(`attach ${id}`);
+      await script.attach?.();
+      return new PassThrough();
+    },
+    start: async () => {
+      calls.push(`start ${id}`);
+      await script.start?.();
+    },
+    wait: async () => {
+      calls.push(`wait ${id}`);
+      return (await script.wait?.()) ?? {StatusCode: 0};
+    },
+    inspect: async () => (await script.inspect?.()) ?? {State: {ExitCode: 0, OOMKilled: false}},
+    remove: async () => {
+      calls.push(`remove ${id}`);
+      await script.remove?.();
+    },
+    kill: async () => {
+      calls.push(`kill ${id}`);
+      throw engineError(409, `Container ${id} is not running`);
+    },
+    resize: async () => undefined,
+  });
+  const docker = {
+    createContainer: async (options: Dockerode.ContainerCreateOptions) => {
+      calls.push('create');
+      await script.create?.();
+      created.push({options});
+      return container(`c${created.length}`);
+    },
+    getContainer: (id: string) => container(id),
+    listContainers: async (options: {filters: {label: string[]}}) => {
+      calls.push(`list ${options.filters.label.join(',')}`);
+      return script.list ?? [];
+    },
+  };
+  return {docker: docker as unknown as Dockerode, calls, created};
+}
+
+describe('DockerRuntime (scripted engine)', () => {
+  it('creates hardened, labelled containers and attaches before starting', async () => {
+    const {docker, calls, created} = fakeEngine();
+    const runtime = new DockerRuntime({instanceId: 'inst', docker, now: () => 0});
+    const container = await runtime.start(spec());
+    assert.deepEqual(calls.slice(0, 3), ['create', 'attach c1', 'start c1']);
+    const options = created[0]!.options;
+    assert.equal(options.Labels![LABELS.instance], 'inst');
+    assert.equal(options.HostConfig!.ReadonlyRootfs, true);
+    assert.ok(options.Env!.some((entry) => entry.startsWith('SANDBOX_SEED_0=')));
+    assert.deepEqual(await container.exited, {code: 0, oomKilled: false});
+  });
+
+  it('refuses files over the cap without touching the engine', async () => {
+    const {docker, calls} = fakeEngine();
+    const runtime = new DockerRuntime({instanceId: 'inst', docker});
+    await assert.rejects(runtime.start(spec({files: [{path: 'big', content: 'x'.repeat(env.limits.maxSeedBytes + 1)}]})), {code: 'too-large'});
+    assert.deepEqual(calls, []);
+  });
+
+  it('a failed start removes the container and rethrows the engine error as its cause', async () => {
+    const failure = engineError(500, 'OCI runtime create failed');
+    const {docker, calls} = fakeEngine({start: () => Promise.reject(failure)});
+    const runtime = new DockerRuntime({instanceId: 'inst', docker});
+    await assert.rejects(runtime.start(spec()), (error: unknown) => error instanceof SandboxError && error.code === 'docker-unavailable' && error.cause === failure);
+    assert.deepEqual(calls, ['create', 'attach c1', 'start c1', 'remove c1']);
+  });
+
+  it('a failing clean-up does not hide the first error', async () => {
+    const {docker} = fakeEngine({attach: () => Promise.reject(engineError(500, 'attach broke')), remove: () => Promise.reject(engineError(500, 'remove broke'))});
+    const runtime = new DockerRuntime({instanceId: 'inst', docker});
+    await assert.rejects(runtime.start(spec()), /attach broke/);
+  });
+
+  it('maps a missing image on create to image-missing', async () => {
+    const {docker} = fakeEngine({create: () => Promise.reject(engineError(404, 'No such image: docusaurus-sandbox/shell:1'))});
+    await assert.rejects(new DockerRuntime({instanceId: 'i', docker}).start(spec()), {code: 'image-missing'});
+  });
+
+  it('a create slower than its timeout fails, and the late container is removed when it lands', async () => {
+    let land: () => void = () => undefined;
+    const {docker, calls} = fakeEngine({create: () => new Promise<void>((resolve) => (land = resolve))});
+    const runtime = new DockerRuntime({instanceId: 'inst', docker, createTimeout: 20});
+    await assert.rejects(runtime.start(spec()), (error: unknown) => error instanceof SandboxError && error.code === 'docker-unavailable' && /timed out/.test(error.message));
+    land();
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(calls, ['create', 'remove c1']);
+  });
+
+  it('an abort during start removes the container and rejects with the reason', async () => {
+    const controller = new AbortController();
+    const {docker, calls} = fakeEngine({
+      attach: async () => {
+        controller.abort(new Error('reader left'));
+      },
+    });
+    const runtime = new DockerRuntime({instanceId: 'inst', docker});
+    await assert.rejects(runtime.start(spec(), {signal: controller.signal}), /reader left/);
+    assert.ok(calls.includes('remove c1'));
+    assert.ok(!calls.includes('start c1'));
+  });
+
+  it('reports OOM from the container state, even with exit code 0', async () => {
+    const {docker} = fakeEngine({inspect: async () => ({State: {ExitCode: 0, OOMKilled: true}})});
+    const container = await new DockerRuntime({instanceId: 'i', docker}).start(spec());
+    assert.deepEqual(await container.exited, {code: 0, oomKilled: true});
+  });
+
+  it('exited rejects with sandbox-lost when the engine goes away', async () => {
+    const {docker} = fakeEngine({wait: () => Promise.reject(Object.assign(new Error('socket hang up'), {code: 'ECONNRESET'}))});
+    const container = await new DockerRuntime({instanceId: 'i', docker}).start(spec());
+    await assert.rejects(container.exited, {code: 'sandbox-lost'});
+  });
+
+  it('remove is idempotent and tolerates a container already gone; kill of a stopped one is fine', async () => {
+    const {docker, calls} = fakeEngine({remove: () => Promise.reject(engineError(404, 'No such container'))});
+    const container = await new DockerRuntime({instanceId: 'i', docker}).start(spec());
+    await Promise.all([container.remove(), container.remove(), container[Symbol.asyncDispose]()]);
+    assert.equal(calls.filter((call) => call.startsWith('remove')).length, 1);
+    assert.equal(container.stream.destroyed, true);
+    await container.kill('SIGTERM');
+  });
+
+  it('reap lists by project and instance labels and removes only containers past the cut-off', async () => {
+    const now = 1_000_000_000;
+    const list = [
+      {Id: 'old', Created: now / 1000 - 7200, Labels: {}},
+      {Id: 'young', Created: now / 1000 - 60, Labels: {}},
+    ];
+    const {docker, calls} = fakeEngine({list});
+    const runtime = new DockerRuntime({instanceId: 'inst', docker, now: () => now});
+    assert.equal(await runtime.reap({instanceId: 'inst', olderThanMs: 3_600_000}), 1);
+    assert.deepEqual(calls, [`list ${LABELS.project}=true,${LABELS.instance}=inst`, 'remove old']);
+    calls.length = 0;
+    assert.equal(await runtime.reap({instanceId: 'other'}), 2);
+    assert.deepEqual(calls[0], `list ${LABELS.project}=true,${LABELS.instance}=other`);
+    await assert.rejects(runtime.reap({}), TypeError);
+  });
+});
