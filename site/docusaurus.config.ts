@@ -12,7 +12,8 @@ const config: Config = {
   url: 'http://localhost:3000',
   baseUrl: '/',
   onBrokenLinks: 'throw',
-  future: {v4: true},
+  // Docusaurus Faster (rspack) is not installed; the webpack bundler is used.
+  future: {v4: true, faster: false},
   presets: [
     [
       'classic',

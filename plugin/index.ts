@@ -1,0 +1,48 @@
+/**
+ * The Docusaurus plugin `docusaurus-sandbox`: registers the theme (the
+ * `Sandbox` component through the MDXComponents map), publishes where the
+ * backend lives, writes the build manifest, and runs the backend under
+ * `docusaurus start`. The logic lives in the modules it wires together.
+ */
+import {resolve} from 'node:path';
+import {fileURLToPath} from 'node:url';
+import type {LoadContext, Plugin} from '@docusaurus/types';
+import {loadConfig} from '../config/normalize.js';
+import {devServerConfig, devSitePort, isDevServer, startDevBackend, type DevBackend} from './dev.js';
+import {collectManifest, markdownSources, writeManifest} from './manifest.js';
+import {DEFAULT_OPTIONS, type PluginOptions} from './options.js';
+
+export default function pluginSandbox(context: LoadContext, options: PluginOptions): Plugin {
+  const {siteDir} = context;
+  const configPath = resolve(siteDir, options.configFile);
+  const config = loadConfig({file: configPath, optionalFile: options.configFile === DEFAULT_OPTIONS.configFile});
+  const format = context.siteConfig.markdown?.format ?? 'mdx';
+  let sources: string[] = [];
+  let dev: DevBackend | undefined;
+  if (!options.serverUrl && isDevServer(process.env, process.argv)) {
+    dev = startDevBackend(devServerConfig(config, devSitePort(process.env, process.argv), options.devServer.port), siteDir, console.warn);
+  }
+  return {
+    name: 'docusaurus-sandbox',
+    // Shipped theme files must be compiled JS: dist/plugin/index.js → dist/theme.
+    getThemePath: () => fileURLToPath(new URL('../theme', import.meta.url)),
+    getTypeScriptThemePath: () => fileURLToPath(new URL('../../theme', import.meta.url)),
+    getPathsToWatch: () => [configPath],
+    async contentLoaded({actions}) {
+      actions.setGlobalData({serverUrl: options.serverUrl || ((await dev?.url) ?? '')});
+    },
+    async allContentLoaded({allContent}) {
+      sources = markdownSources(allContent);
+      if (dev) {
+        // In dev a bad fence is reported by the MDX compilation in the page; the manifest just skips ahead.
+        await collectManifest({siteDir, sources, config, format}).then(dev.setManifest, () => undefined);
+      }
+    },
+    async postBuild({outDir}) {
+      await writeManifest(outDir, await collectManifest({siteDir, sources, config, format}));
+    },
+  };
+}
+
+export {validateOptions} from './options.js';
+export type {Options, PluginOptions} from './options.js';

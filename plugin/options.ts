@@ -1,0 +1,41 @@
+/**
+ * Options of the Docusaurus plugin: one type as users write it, one
+ * normalised type, the defaults and one Joi schema (`validateOptions`).
+ */
+import type {OptionValidationContext} from '@docusaurus/types';
+import {Joi} from '@docusaurus/utils-validation';
+
+export interface DevServerOptions {
+  /** Port of the in-process backend under `docusaurus start`; default the dev port + 1. */
+  port?: number | undefined;
+}
+
+export interface PluginOptions {
+  id?: string;
+  /** sandbox.config.json (or another JSON file), relative to the site directory. */
+  configFile: string;
+  /** Where readers' browsers reach the backend; '' means the page's own origin. */
+  serverUrl: string;
+  devServer: DevServerOptions;
+}
+
+export type Options = Partial<PluginOptions>;
+
+export const DEFAULT_OPTIONS: PluginOptions = {
+  configFile: 'sandbox.config.json',
+  serverUrl: '',
+  devServer: {},
+};
+
+const schema = Joi.object<PluginOptions>({
+  id: Joi.string(),
+  configFile: Joi.string().min(1).default(DEFAULT_OPTIONS.configFile),
+  serverUrl: Joi.alternatives(Joi.string().valid(''), Joi.string().uri({scheme: ['http', 'https']}))
+    .default(DEFAULT_OPTIONS.serverUrl)
+    .messages({'alternatives.match': '"serverUrl" must be an http(s) URL such as "https://sandbox.example.com", or "" for the same origin'}),
+  devServer: Joi.object({port: Joi.number().integer().min(1).max(65535)}).default(DEFAULT_OPTIONS.devServer),
+});
+
+export function validateOptions({validate, options}: OptionValidationContext<Options | undefined, PluginOptions>): PluginOptions {
+  return validate(schema, options ?? {});
+}
