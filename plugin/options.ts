@@ -3,7 +3,10 @@
  * normalised type, the defaults and one Joi schema (`validateOptions`).
  */
 import type {OptionValidationContext} from '@docusaurus/types';
-import {Joi} from '@docusaurus/utils-validation';
+// A CommonJS package whose named exports Node's ESM loader cannot detect.
+import utilsValidation from '@docusaurus/utils-validation';
+
+const {Joi} = utilsValidation;
 
 export interface DevServerOptions {
   /** Port of the in-process backend under `docusaurus start`; default the dev port + 1. */
@@ -27,12 +30,16 @@ export const DEFAULT_OPTIONS: PluginOptions = {
   devServer: {},
 };
 
+const SERVER_URL_MESSAGE = '"serverUrl" must be an http(s) URL such as "https://sandbox.example.com", or "" for the same origin';
+
 const schema = Joi.object<PluginOptions>({
   id: Joi.string(),
   configFile: Joi.string().min(1).default(DEFAULT_OPTIONS.configFile),
-  serverUrl: Joi.alternatives(Joi.string().valid(''), Joi.string().uri({scheme: ['http', 'https']}))
+  serverUrl: Joi.string()
+    .allow('')
+    .uri({scheme: ['http', 'https']})
     .default(DEFAULT_OPTIONS.serverUrl)
-    .messages({'alternatives.match': '"serverUrl" must be an http(s) URL such as "https://sandbox.example.com", or "" for the same origin'}),
+    .messages({'string.uri': SERVER_URL_MESSAGE, 'string.uriCustomScheme': SERVER_URL_MESSAGE}),
   devServer: Joi.object({port: Joi.number().integer().min(1).max(65535)}).default(DEFAULT_OPTIONS.devServer),
 });
 

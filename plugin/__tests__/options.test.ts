@@ -1,0 +1,29 @@
+import assert from 'node:assert/strict';
+import {describe, it} from 'node:test';
+import utilsValidation from '@docusaurus/utils-validation';
+import {DEFAULT_OPTIONS, validateOptions, type Options, type PluginOptions} from '../options.js';
+
+// What Docusaurus does with a plugin's validateOptions.
+const validate = (options: Options | undefined) =>
+  validateOptions({validate: utilsValidation.normalizePluginOptions as never, options}) as PluginOptions;
+
+describe('plugin options', () => {
+  it('fills in the defaults', () => {
+    assert.deepEqual(validate({}), {id: 'default', ...DEFAULT_OPTIONS});
+    assert.deepEqual(validate(undefined), {id: 'default', ...DEFAULT_OPTIONS});
+  });
+
+  it('accepts a server URL, a config file and a dev port', () => {
+    const options = validate({serverUrl: 'https://sandbox.example.com', configFile: 'conf/sandbox.json', devServer: {port: 4001}});
+    assert.equal(options.serverUrl, 'https://sandbox.example.com');
+    assert.equal(options.configFile, 'conf/sandbox.json');
+    assert.deepEqual(options.devServer, {port: 4001});
+  });
+
+  it('names the option in the error', () => {
+    assert.throws(() => validate({serverUrl: 'ftp://x'}), /"serverUrl" must be an http\(s\) URL/);
+    assert.throws(() => validate({configFile: ''}), /"configFile" is not allowed to be empty/);
+    assert.throws(() => validate({devServer: {port: 70000}}), /"devServer\.port" must be less than or equal to 65535/);
+    assert.throws(() => validate({colour: 'red'} as Options), /"colour" is not allowed/);
+  });
+});
