@@ -11,6 +11,7 @@ import Dockerode from 'dockerode';
 import {normalizeConfig, type EnvironmentConfig} from '../../config/index.js';
 import {SandboxError} from '../../server/errors.js';
 import {DockerRuntime} from '../../server/runtime/docker.js';
+import {doctor, formatDoctorReport} from '../../server/runtime/doctor.js';
 import {buildImages} from '../../server/runtime/images.js';
 import {type ContainerExit, type ContainerSpec, LABELS, type SandboxContainer, type SeedFile} from '../../server/runtime/types.js';
 import {needDocker} from '../helpers/requirements.js';
@@ -322,6 +323,20 @@ describe('DockerRuntime on the real engine', {skip: needDocker()}, () => {
     const median = samples[Math.floor(samples.length / 2)]!;
     console.log(`[runtime] time to first byte over ${samples.length} runs: median ${median.toFixed(0)} ms, max ${samples.at(-1)!.toFixed(0)} ms`);
     assert.ok(median < 2000, `median ${median} ms`);
+  });
+
+  it('doctor: engine, bundled images, their tools and seeding all pass; a missing image is named', async () => {
+    const report = await doctor(config);
+    assert.equal(report.ok, true, formatDoctorReport(report));
+    assert.deepEqual(report.environments.map((env) => [env.name, env.present, env.probe?.ok]), [
+      ['shell', true, true],
+      ['node', true, true],
+      ['python', true, true],
+    ]);
+    const broken = normalizeConfig({environments: {ghost: {image: `docusaurus-sandbox-test/absent:${RUN}`, file: 'a', cmd: 'a', shell: 'sh', lang: 'sh'}}});
+    const failing = await doctor(broken, {probe: false});
+    assert.equal(failing.ok, false);
+    assert.match(formatDoctorReport(failing), /FAIL ghost: docusaurus-sandbox-test\/absent/);
   });
 
   it('leaves no container of this run behind', async () => {
