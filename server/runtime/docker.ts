@@ -109,6 +109,9 @@ class DockerSandboxContainer implements SandboxContainer {
   ) {
     this.id = container.id;
     this.stream = stream;
+    // A reset engine socket emits 'error'; unheard, that would crash the whole
+    // process. The end of the session is reported through `exited` instead.
+    stream.on('error', () => undefined);
     this.exited = this.#watchExit();
     // A caller that never awaits `exited` (e.g. after remove()) must not crash
     // the process with an unhandled rejection; awaiting it still sees the error.

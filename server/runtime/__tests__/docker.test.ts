@@ -166,6 +166,14 @@ describe('DockerRuntime (scripted engine)', () => {
     await container.kill('SIGTERM');
   });
 
+  it('a stream error (engine socket reset) never goes unheard', async () => {
+    const {docker} = fakeEngine();
+    const container = await new DockerRuntime({instanceId: 'i', docker}).start(spec());
+    assert.ok(container.stream.listenerCount('error') > 0);
+    container.stream.emit('error', new Error('read ECONNRESET'));
+    await container.remove();
+  });
+
   it('reap lists by project and instance labels and removes only containers past the cut-off', async () => {
     const now = 1_000_000_000;
     const list = [
