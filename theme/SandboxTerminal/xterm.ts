@@ -30,6 +30,16 @@ export interface TerminalOptions {
 }
 
 const SCROLLBACK_LINES = 5000;
+const FALLBACK_FONTS = 'SFMono-Regular, Menlo, Monaco, Consolas, "Liberation Mono", "DejaVu Sans Mono", monospace';
+
+/**
+ * xterm measures glyphs with the font it is given, so a CSS variable would not
+ * resolve there: read the site's monospace stack from the computed style.
+ */
+function siteMonospaceFont(element: HTMLElement): string {
+  const fromSite = getComputedStyle(element).getPropertyValue('--ifm-font-family-monospace').trim();
+  return fromSite === '' ? FALLBACK_FONTS : fromSite;
+}
 
 export function createTerminal(container: HTMLElement, options: TerminalOptions): TerminalHandle {
   const terminal = new Terminal({
@@ -37,8 +47,9 @@ export function createTerminal(container: HTMLElement, options: TerminalOptions)
     screenReaderMode: options.screenReaderMode,
     // Bounded scrollback: an endless printer must not grow the page's memory without limit.
     scrollback: SCROLLBACK_LINES,
-    fontFamily: 'var(--ifm-font-family-monospace), SFMono-Regular, Menlo, Consolas, monospace',
+    fontFamily: siteMonospaceFont(container),
     fontSize: 14,
+    lineHeight: 1.15,
     cursorBlink: true,
     convertEol: false,
     allowProposedApi: false,

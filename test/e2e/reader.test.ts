@@ -1,0 +1,238 @@
+/**
+ * Issue 4 acceptance in a real browser: the demo site served by
+ * `docusaurus-sandbox serve`, real containers, Debian's Chromium.
+ */
+import assert from 'node:assert/strict';
+import {after, before, describe, it} from 'node:test';
+import type {Locator, Page} from 'playwright-core';
+import {needChromium, needDocker} from '../helpers/requirements.js';
+import {ensureSiteBuild, htmlText, launchBrowser, screenshotPath, startServe, type Browser, type ServeProcess} from './harness.js';
+
+const skip = needChromium() || needDocker();
+const RUN_TIMEOUT = 30_000;
+
+const block = (page: Page, title: string): Locator => page.getByRole('group', {name: title, exact: true});
+const statusOf = (sandbox: Locator) => sandbox.locator('[data-sandbox-status]');
+const terminalOf = (sandbox: Locator) => sandbox.locator('.xterm-rows');
+
+async function waitForStatus(sandbox: Locator, text: RegExp, timeout = RUN_TIMEOUT): Promise<string> {
+  await sandbox.locator('[data-sandbox-status]', {hasText: text}).waitFor({timeout});
+  return (await statusOf(sandbox).textContent()) ?? '';
+}
+
+async function waitForOutput(sandbox: Locator, text: string | RegExp, timeout = RUN_TIMEOUT): Promise<void> {
+  await sandbox.locator('.xterm-rows', {hasText: text}).waitFor({timeout});
+}
+
+const chunkRequests = (urls: string[], name: string) => urls.filter((url) => new RegExp(`/${name}\\.[0-9a-f]+\\.js$`).test(url));
+
+describe('reader experience (issue 4)', {skip}, () => {
+  let serve: ServeProcess;
+  let browser: Browser;
+  let base: string;
+
+  before(async () => {
+    const build = ensureSiteBuild();
+    serve = await startServe(build);
+    base = serve.url;
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.[Symbol.asyncDispose]();
+    await serve?.stop();
+  });
+
+  it('server-renders the code and a Run button', async () => {
+    const response = await fetch(`${base}/docs/tutorials/node-two-files/`);
+    assert.equal(response.status, 200);
+    const html = await response.text();
+    const text = htmlText(html);
+    assert.match(text, /export function greet\(name\) \{/);
+    assert.match(text, /const names = \['Ada', 'Grace', 'Linus'\];/);
+    assert.match(html, /data-sandbox-id="[^"]+"/);
+    assert.match(text, /Run/);
+    assert.doesNotMatch(html, /class="xterm/, 'no terminal in the static page');
+  });
+
+  it('loads no terminal or editor chunk before the reader interacts, each on its first use', async () => {
+    const page = await browser.newPage();
+    const requested: string[] = [];
+    page.on('request', (request) => requested.push(request.url()));
+    await page.goto(`${base}/docs/tutorials/node-two-files/`, {waitUntil: 'networkidle'});
+    const sandbox = block(page, 'Greeting module');
+    await sandbox.scrollIntoViewIfNeeded();
+    await sandbox.hover();
+    await page.waitForTimeout(300);
+    assert.ok(requested.some((url) => url.endsWith('.js')), 'the page loaded its scripts');
+    assert.deepEqual(chunkRequests(requested, 'sandbox-xterm'), [], 'no xterm chunk before Run');
+    assert.deepEqual(chunkRequests(requested, 'sandbox-editor'), [], 'no editor chunk before Edit');
+
+    await sandbox.getByRole('button', {name: 'Edit'}).click();
+    await sandbox.locator('.cm-editor').first().waitFor();
+    assert.equal(chunkRequests(requested, 'sandbox-editor').length, 1, 'editor chunk on first Edit');
+    assert.deepEqual(chunkRequests(requested, 'sandbox-xterm'), [], 'still no xterm chunk');
+
+    await sandbox.getByRole('button', {name: 'Run'}).click();
+    await waitForStatus(sandbox, /exited with code 0/);
+    assert.equal(chunkRequests(requested, 'sandbox-xterm').length, 1, 'xterm chunk on first Run');
+    await page.close();
+  });
+
+  it('runs the two-file Node example: output and "exited with code 0"', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${base}/docs/tutorials/node-two-files/`);
+    const sandbox = block(page, 'Greeting module');
+    await sandbox.getByRole('button', {name: 'Run'}).click();
+    const status = await waitForStatus(sandbox, /exited with code/);
+    assert.match(status, /^exited with code 0 in [\d.]+ (ms|s)$/);
+    const output = await terminalOf(sandbox).innerText();
+    for (const line of ['Hello, Ada!', 'Hello, Grace!', 'Hello, Linus!', 'THAT WAS EASY!']) assert.ok(output.includes(line), line);
+    assert.equal(await sandbox.getByRole('button', {name: 'Run again'}).isVisible(), true);
+    await sandbox.screenshot({path: screenshotPath('node-example')});
+    await page.close();
+  });
+
+  it('lets the reader answer a Python program that asks for input', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${base}/docs/tutorials/python-input/`);
+    const sandbox = block(page, 'Guess my number');
+    await sandbox.getByRole('button', {name: 'Run'}).click();
+    await waitForOutput(sandbox, 'What is your name?');
+    // Run focuses the terminal: the reader types straight away.
+    await page.keyboard.type('Ada');
+    await page.keyboard.press('Enter');
+    await waitForOutput(sandbox, 'Nice to meet you, Ada!');
+    await waitForOutput(sandbox, 'Guess my number (1-10):');
+    await page.keyboard.type('x');
+    await page.keyboard.press('Enter');
+    await waitForOutput(sandbox, 'That is not a number.');
+    await sandbox.screenshot({path: screenshotPath('python-input')});
+    await sandbox.getByRole('button', {name: 'Stop'}).click();
+    await waitForStatus(sandbox, /Stopped after/);
+    await page.close();
+  });
+
+  it('shows the non-zero exit code of a failing program', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${base}/docs/tutorials/failing-program/`);
+    const sandbox = block(page, 'check-config.sh');
+    await sandbox.getByRole('button', {name: 'Run'}).click();
+    const status = await waitForStatus(sandbox, /exited with code/);
+    assert.match(status, /exited with code 3 in/);
+    await waitForOutput(sandbox, 'error: config.yml is missing');
+    await page.close();
+  });
+
+  it('Ctrl-C stops the endless printer and the page stays responsive; Stop works too', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${base}/docs/tutorials/endless-printer/`);
+    const sandbox = block(page, 'endless.sh');
+    await sandbox.getByRole('button', {name: 'Run'}).click();
+    await waitForOutput(sandbox, /line \d{4,}/);
+    await sandbox.locator('.xterm').click();
+    await page.keyboard.press('Control+C');
+    const status = await waitForStatus(sandbox, /exited with code|Stopped/, 10_000);
+    assert.doesNotMatch(status, /code 0 /, `interrupted, not finished: ${status}`);
+    // Responsive: a round trip into the page and a click answer at once.
+    const started = Date.now();
+    assert.equal(await page.evaluate(() => document.readyState), 'complete');
+    assert.ok(Date.now() - started < 1000, 'the page answers within a second');
+    await sandbox.screenshot({path: screenshotPath('endless-interrupted')});
+
+    await sandbox.getByRole('button', {name: 'Run again'}).click();
+    await waitForStatus(sandbox, /^Running$/);
+    await waitForOutput(sandbox, /line \d{3,}/);
+    await sandbox.getByRole('button', {name: 'Stop'}).click();
+    await waitForStatus(sandbox, /Stopped after/, 10_000);
+    await page.close();
+  });
+
+  it('runs what the reader edited; the edit survives a reload; Reset restores the authored code', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${base}/docs/tutorials/node-two-files/`);
+    let sandbox = block(page, 'Greeting module');
+    await sandbox.getByRole('button', {name: 'Edit'}).click();
+    await sandbox.getByRole('tab', {name: 'greet.js'}).click();
+    const editor = sandbox.locator('[data-sandbox-editor="greet.js"] .cm-content');
+    await editor.click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.insertText(
+      'export function greet(name) {\n  return `Bonjour, ${name}!`;\n}\n\nexport function shout(text) {\n  return text.toUpperCase() + "!";\n}\n',
+    );
+    await sandbox.getByRole('button', {name: 'Run'}).click();
+    await waitForStatus(sandbox, /exited with code 0/);
+    await waitForOutput(sandbox, 'Bonjour, Ada!');
+    assert.ok(!(await terminalOf(sandbox).innerText()).includes('Hello, Ada!'));
+    await sandbox.screenshot({path: screenshotPath('edited')});
+
+    await page.reload();
+    sandbox = block(page, 'Greeting module');
+    await sandbox.getByRole('tab', {name: 'greet.js'}).click();
+    await sandbox.getByText('Bonjour, ${name}!', {exact: false}).first().waitFor();
+    await sandbox.getByRole('button', {name: 'Reset'}).click();
+    await sandbox.getByText('Hello, ${name}!', {exact: false}).first().waitFor();
+    assert.equal(await sandbox.getByRole('button', {name: 'Reset'}).count(), 0);
+
+    await page.reload();
+    sandbox = block(page, 'Greeting module');
+    await sandbox.getByRole('tab', {name: 'greet.js'}).click();
+    await sandbox.getByText('Hello, ${name}!', {exact: false}).first().waitFor();
+    assert.equal(await sandbox.getByText('Bonjour', {exact: false}).count(), 0);
+    await page.close();
+  });
+
+  it('switches the terminal colours with the dark mode toggle', async () => {
+    const page = await browser.newPage();
+    await page.emulateMedia({colorScheme: 'light'});
+    await page.goto(`${base}/docs/tutorials/node-two-files/`);
+    const sandbox = block(page, 'Greeting module');
+    await sandbox.getByRole('button', {name: 'Run'}).click();
+    await waitForStatus(sandbox, /exited with code 0/);
+    const viewport = sandbox.locator('.xterm-viewport');
+    const background = () => viewport.evaluate((element) => getComputedStyle(element).backgroundColor);
+    const light = await background();
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'light');
+    const toggle = page.locator('button[aria-label*="Switch between dark and light mode"]');
+    // The toggle may cycle through "system" first: click until the page is dark.
+    for (let clicks = 0; clicks < 3; clicks++) {
+      if ((await page.evaluate(() => document.documentElement.dataset.theme)) === 'dark') break;
+      await toggle.click();
+    }
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
+    await page.waitForFunction(
+      ([selector, before]) => getComputedStyle(document.querySelector(selector!)!).backgroundColor !== before,
+      ['.xterm-viewport', light] as const,
+    );
+    const dark = await background();
+    assert.notEqual(dark, light);
+    assert.equal(dark, 'rgb(27, 27, 29)');
+    assert.equal(light, 'rgb(246, 248, 250)');
+    await page.screenshot({path: screenshotPath('dark-mode'), fullPage: false});
+    await page.close();
+  });
+});
+
+describe('reader experience with the backend stopped (issue 4)', {skip}, () => {
+  it('Run shows a clear error and the code stays readable', async () => {
+    const build = ensureSiteBuild();
+    await using serve = await startServe(build);
+    await using browser = await launchBrowser();
+    const page = await browser.newPage();
+    await page.goto(`${serve.url}/docs/tutorials/failing-program/`);
+    // The page (and the terminal chunk, as a CDN would keep serving it) is loaded; then the backend goes away.
+    const first = block(page, 'check-config.sh');
+    await first.getByRole('button', {name: 'Run'}).click();
+    await waitForStatus(first, /exited with code 3/);
+    await serve.stop();
+
+    const sandbox = block(page, 'Uncaught exception');
+    await sandbox.getByRole('button', {name: 'Run'}).click();
+    const status = await waitForStatus(sandbox, /Could not reach the sandbox server/, 10_000);
+    assert.match(status, /try again later/);
+    assert.equal(await sandbox.getByText("console.log('city:', user.address.city);").isVisible(), true);
+    assert.equal(await sandbox.getByRole('button', {name: 'Run again'}).isEnabled(), true);
+    await sandbox.screenshot({path: screenshotPath('backend-stopped')});
+    await page.close();
+  });
+});
