@@ -335,7 +335,6 @@ export class Session {
   terminate(reason: ExitReason): void {
     if (this.stateValue === 'ended') return;
     this.endReason ??= reason;
-    if (reason === 'output-limit' || reason === 'timeout' || reason === 'idle') this.pump.detach();
     const container = this.container;
     if (!container) {
       // Still starting: abort the start and report the reason without an exit code.
@@ -343,12 +342,23 @@ export class Session {
       this.finish({code: -1, oomKilled: false});
       return;
     }
+    this.discardOutput();
     container.kill('SIGKILL').catch(() => {
       // The container is already gone: its exit (or the drain fallback) ends the session.
     });
     // An end we caused must not wait for output the client never reads.
     this.streamEnded = true;
     this.maybeFinish();
+  }
+
+  /**
+   * Stops forwarding and lets the container's output flow into nothing. The
+   * engine reports a container as exited only once its attached output has been
+   * copied out, so a paused stream would keep a killed session from ending.
+   */
+  private discardOutput(): void {
+    this.pump.dispose();
+    this.container?.stream.resume();
   }
 
   private maybeFinish(): void {
@@ -378,7 +388,7 @@ export class Session {
     this.stateValue = 'ended';
     this.log('info', 'session ended', {reason: final.reason, env: this.options.spec.envName, outputBytes: this.pump.bytes});
     for (const name of [...this.timers.keys()]) if (name !== 'grace') this.clearTimer(name);
-    this.pump.dispose();
+    this.discardOutput();
     const peer = this.peer;
     if (peer) {
       for (const message of final.messages) peer.send(encodeMessage(message));
@@ -425,7 +435,7 @@ export class Session {
     this.abort.abort();
     this.stateValue = 'ended';
     for (const name of [...this.timers.keys()]) this.clearTimer(name);
-    this.pump.dispose();
+    this.discardOutput();
     void this.remove();
     this.forget();
   }
@@ -452,7 +462,7 @@ export class Session {
       this.abort.abort();
       this.stateValue = 'ended';
       for (const name of [...this.timers.keys()]) this.clearTimer(name);
-      this.pump.dispose();
+      this.discardOutput();
       this.peer?.close(CLOSE_CODES.goingAway, 'server shutting down');
       this.peer = undefined;
     }

@@ -123,11 +123,15 @@ describe('sandbox server (Docker)', {skip: needDocker()}, () => {
       assert.equal(exit.reason, 'oom');
     });
 
-    it('ends endless output at the output cap with reason output-limit', async () => {
-      const client = await server.open({env: 'shell', cmd: "tr '\\0' y </dev/zero"});
-      const exit = await client.waitForExit(20_000);
-      assert.equal(exit.reason, 'output-limit');
-      assert.equal(client.receivedBytes, 64 * 1024);
+    it('ends endless output at the output cap with reason output-limit, promptly, many at once', async () => {
+      // Several at once: a killed container whose output nobody drains was never
+      // reported as exited by the engine (a regression seen here).
+      const clients = await Promise.all(Array.from({length: 8}, () => server.open({env: 'shell', cmd: "tr '\\0' y </dev/zero"})));
+      for (const client of clients) {
+        const exit = await client.waitForExit(10_000);
+        assert.equal(exit.reason, 'output-limit');
+        assert.equal(client.receivedBytes, 64 * 1024);
+      }
     });
 
     it('SIGINT interrupts the foreground program through the TTY; SIGKILL ends with killed', async () => {
