@@ -75,6 +75,32 @@ export function createApp(context: AppContext): express.Express {
     next(allowed ? undefined : new SandboxError('origin-not-allowed', 'requests from this origin are not allowed'));
   };
 
+  // CORS for the allowed origins only: a site served elsewhere (or `docusaurus
+  // start` on another port) POSTs JSON cross-origin, which needs a preflight.
+  app.use('/api', (request, response, next) => {
+    const origin = request.get('origin');
+    const allowed =
+      origin !== undefined &&
+      originAllowed(origin, {host: request.get('host'), secure: request.secure}, {...context.originPolicy, allowNoOrigin: false});
+    response.vary('Origin');
+    if (allowed) {
+      response.set('Access-Control-Allow-Origin', origin);
+      response.set('Access-Control-Expose-Headers', 'Retry-After');
+    }
+    if (request.method !== 'OPTIONS') {
+      next();
+      return;
+    }
+    if (!allowed) {
+      next(new SandboxError('origin-not-allowed', 'requests from this origin are not allowed'));
+      return;
+    }
+    response.set('Access-Control-Allow-Methods', 'GET, POST');
+    response.set('Access-Control-Allow-Headers', 'Content-Type');
+    response.set('Access-Control-Max-Age', '600');
+    response.status(204).end();
+  });
+
   app.get('/api/health', async (_request, response) => {
     const info = await engine();
     response.json({

@@ -79,6 +79,30 @@ describe('createSandboxServer (fake runtime)', () => {
     assert.equal((await post(url, {block: 'b1'})).status, 404, 'setManifest replaces the blocks');
   });
 
+  it('answers CORS preflights for allowed origins only', async () => {
+    const {sandbox, url} = await start({allowInline: true, origins: ['http://localhost:3000']});
+    await using _ = sandbox;
+    const preflight = (origin: string) =>
+      fetch(`${url}/api/sessions`, {
+        method: 'OPTIONS',
+        headers: {origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type'},
+      });
+    const allowed = await preflight('http://localhost:3000');
+    assert.equal(allowed.status, 204);
+    assert.equal(allowed.headers.get('access-control-allow-origin'), 'http://localhost:3000');
+    assert.match(allowed.headers.get('access-control-allow-headers') ?? '', /Content-Type/i);
+    const refused = await preflight('http://evil.example');
+    assert.equal(refused.status, 403);
+    assert.equal(refused.headers.get('access-control-allow-origin'), null);
+    const created = await fetch(`${url}/api/sessions`, {
+      method: 'POST',
+      headers: {origin: 'http://localhost:3000', 'content-type': 'application/json'},
+      body: JSON.stringify({cmd: 'true'}),
+    });
+    assert.equal(created.status, 201);
+    assert.equal(created.headers.get('access-control-allow-origin'), 'http://localhost:3000');
+  });
+
   it('terminates a peer that stops answering pings', async () => {
     const {sandbox, url} = await start({allowInline: true, heartbeatInterval: 0.2});
     await using _ = sandbox;
