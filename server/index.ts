@@ -117,6 +117,7 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
     stream: {highWaterMark: config.server.highWaterMark, lowWaterMark: config.server.lowWaterMark},
     messagesPerSecond: config.server.messagesPerSecond,
     reconnectGrace: config.server.reconnectGrace,
+    tokenTtl: config.server.tokenTtl,
     log,
   });
 

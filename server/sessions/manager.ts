@@ -18,12 +18,14 @@ export interface SessionManagerOptions {
   stream: {highWaterMark: number; lowWaterMark: number};
   messagesPerSecond: number;
   reconnectGrace: number;
+  /** Token lifetime: a session nobody connects to within it is removed. */
+  tokenTtl: number;
   log?: (level: 'info' | 'warn' | 'error', message: string, details?: Record<string, unknown>) => void;
 }
 
 export interface SessionRequest {
   spec: Omit<ContainerSpec, 'sessionId'>;
-  timeouts: Omit<SessionTimeouts, 'reconnectGrace'>;
+  timeouts: Omit<SessionTimeouts, 'reconnectGrace' | 'firstConnect'>;
   outputLimit: number;
   /** Client address, for the per-client limits. */
   client: string;
@@ -63,7 +65,7 @@ export class SessionManager {
       spec: {...request.spec, sessionId: id},
       runtime: this.options.runtime,
       clock: this.options.clock,
-      timeouts: {...request.timeouts, reconnectGrace: this.options.reconnectGrace},
+      timeouts: {...request.timeouts, reconnectGrace: this.options.reconnectGrace, firstConnect: this.options.tokenTtl},
       outputLimit: request.outputLimit,
       highWaterMark: this.options.stream.highWaterMark,
       lowWaterMark: this.options.stream.lowWaterMark,

@@ -49,6 +49,8 @@ export interface SessionTimeouts {
   idle: number;
   lifetime: number;
   reconnectGrace: number;
+  /** How long the first socket may take to arrive (the token's lifetime: later, no one can connect). */
+  firstConnect: number;
 }
 
 export interface SessionOptions {
@@ -131,7 +133,7 @@ export class Session {
   private async run(): Promise<void> {
     const {clock, timeouts} = this.options;
     this.setTimer('lifetime', timeouts.lifetime, () => this.terminate('timeout'));
-    if (!this.peer) this.setTimer('grace', timeouts.reconnectGrace, () => this.abandon());
+    if (!this.peer) this.setTimer('grace', timeouts.firstConnect, () => this.abandon());
     let container: SandboxContainer;
     try {
       container = await this.options.runtime.start(this.options.spec, {signal: this.abort.signal});

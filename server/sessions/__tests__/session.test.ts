@@ -27,7 +27,7 @@ function setup(options: {timeouts?: Partial<SessionTimeouts>; outputLimit?: numb
     },
     runtime,
     clock,
-    timeouts: {run: 10_000, idle: 5_000, lifetime: 60_000, reconnectGrace: 3_000, ...options.timeouts},
+    timeouts: {run: 10_000, idle: 5_000, lifetime: 60_000, reconnectGrace: 3_000, firstConnect: 3_000, ...options.timeouts},
     outputLimit: options.outputLimit ?? 1_000_000,
     highWaterMark: 1000,
     lowWaterMark: 100,
@@ -218,6 +218,17 @@ describe('Session', () => {
     assert.equal(session.state, 'ended');
     assert.equal(container().removed, 1);
     assert.deepEqual(events, ['ended', 'gone']);
+  });
+
+  it('removes a session nobody connects to once its token could no longer be used', async () => {
+    const context = setup({timeouts: {firstConnect: 8_000}});
+    await context.session.start();
+    context.clock.advance(7_999);
+    assert.equal(context.session.state, 'running', 'the reconnect grace does not apply before the first socket');
+    context.clock.advance(1);
+    await tick();
+    assert.equal(context.session.state, 'ended');
+    assert.equal(context.container().removed, 1);
   });
 
   it('closes a replaced socket with 4001', async () => {
