@@ -108,6 +108,18 @@ describe('reader experience (issue 4)', {skip}, () => {
     await page.keyboard.press('Enter');
     await waitForOutput(sandbox, 'That is not a number.');
     await sandbox.screenshot({path: screenshotPath('python-input')});
+    // The README's picture: the page heading down to the terminal, as a reader sees it.
+    const heading = await page.locator('article h1').boundingBox();
+    const box = await sandbox.boundingBox();
+    if (heading && box) {
+      await page.evaluate((top) => window.scrollTo(0, top), heading.y - 16);
+      const top = heading.y - 16;
+      await page.screenshot({
+        path: screenshotPath('readme'),
+        fullPage: true,
+        clip: {x: box.x - 24, y: top, width: box.width + 48, height: box.y + box.height + 16 - top},
+      });
+    }
     await sandbox.getByRole('button', {name: 'Stop'}).click();
     await waitForStatus(sandbox, /Stopped after/);
     await page.close();
