@@ -3,10 +3,12 @@
  * normalised type, the defaults and one Joi schema (`validateOptions`).
  */
 import type {OptionValidationContext} from '@docusaurus/types';
-// A CommonJS package whose named exports Node's ESM loader cannot detect.
-import utilsValidation from '@docusaurus/utils-validation';
+import {createRequire} from 'node:module';
 
-const {Joi} = utilsValidation;
+// A CommonJS package: Node's ESM loader cannot see its named exports and
+// Docusaurus's loader (jiti) has no default export, so require it. Its own Joi
+// is used because Docusaurus extends the schema (id) and Joi instances do not mix.
+const {Joi} = createRequire(import.meta.url)('@docusaurus/utils-validation') as typeof import('@docusaurus/utils-validation');
 
 export interface DevServerOptions {
   /** Port of the in-process backend under `docusaurus start`; default the dev port + 1. */

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
-import utilsValidation from '@docusaurus/utils-validation';
+import {createRequire} from 'node:module';
 import {DEFAULT_OPTIONS, validateOptions, type Options, type PluginOptions} from '../options.js';
+
+const {normalizePluginOptions} = createRequire(import.meta.url)('@docusaurus/utils-validation') as typeof import('@docusaurus/utils-validation');
 
 // What Docusaurus does with a plugin's validateOptions.
 const validate = (options: Options | undefined) =>
-  validateOptions({validate: utilsValidation.normalizePluginOptions as never, options}) as PluginOptions;
+  validateOptions({validate: normalizePluginOptions as never, options}) as PluginOptions;
 
 describe('plugin options', () => {
   it('fills in the defaults', () => {
