@@ -11,7 +11,7 @@ import Dockerode from 'dockerode';
 import {SandboxError} from '../errors.js';
 import {engineStatus, isAlreadyDone, toSandboxError} from './docker-errors.js';
 import {hardenedCreateOptions} from './hardening.js';
-import {buildSeed} from './seed.js';
+import {buildSeed, checkCommand} from './seed.js';
 import {
   type ContainerExit,
   type ContainerRuntime,
@@ -190,6 +190,7 @@ export class DockerRuntime implements ContainerRuntime {
     const {signal} = options;
     signal?.throwIfAborted();
     // Caps and paths are checked before anything exists on the engine.
+    checkCommand(spec.cmd);
     const seed = buildSeed(spec.files, spec.env.limits, this.#now());
     const createOptions = hardenedCreateOptions(spec, this.instanceId, seed.env);
 

@@ -55,6 +55,18 @@ export interface Seed {
 const formatBytes = (bytes: number): string =>
   bytes % 1024 === 0 ? `${bytes / 1024} KiB` : `${bytes} bytes`;
 
+/** Longest command accepted: it travels in one environment variable (128 KiB at most). */
+export const MAX_COMMAND_BYTES = 64 * 1024;
+
+/** A command must fit one variable and hold no NUL (which no environment can carry). */
+export function checkCommand(cmd: string): void {
+  if (cmd.includes('\0')) throw new SandboxError('bad-request', 'the command contains a NUL byte; remove it');
+  const bytes = Buffer.byteLength(cmd, 'utf8');
+  if (bytes > MAX_COMMAND_BYTES) {
+    throw new SandboxError('too-large', `the command is ${bytes} bytes, over the limit of ${MAX_COMMAND_BYTES / 1024} KiB`);
+  }
+}
+
 /** Checks the files against the caps and path rules; throws a SandboxError naming the cap. */
 export function checkSeedFiles(files: readonly SeedFile[], limits: SeedLimits): number {
   if (files.length > limits.maxFiles) {

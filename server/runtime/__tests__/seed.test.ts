@@ -4,6 +4,8 @@ import {SandboxError} from '../../errors.js';
 import {
   buildSeed,
   buildTar,
+  checkCommand,
+  MAX_COMMAND_BYTES,
   fileMode,
   LAUNCHER,
   MAX_SEED_VARIABLE_BYTES,
@@ -183,6 +185,18 @@ describe('buildSeed', () => {
       code: 'bad-path',
       message: /"a" is both a file and the folder of "a\/b\/c"/,
     });
+  });
+});
+
+describe('checkCommand', () => {
+  it('accepts multi-line commands up to the cap', () => {
+    checkCommand('echo one\necho two');
+    checkCommand('x'.repeat(MAX_COMMAND_BYTES));
+  });
+
+  it('refuses a NUL byte and an oversized command, naming the cap', () => {
+    assert.throws(() => checkCommand('echo a\0b'), {code: 'bad-request', message: /NUL/});
+    assert.throws(() => checkCommand('x'.repeat(MAX_COMMAND_BYTES + 1)), {code: 'too-large', message: /over the limit of 64 KiB/});
   });
 });
 
