@@ -41,10 +41,12 @@ export default function Home(): ReactNode {
           <div className="container">
             <img className={styles.logo} src={logo} alt="" />
             <h1>docusaurus-sandbox</h1>
-            <p className={styles.tagline}>
-              Runnable, interactive terminals in your Docusaurus docs. Readers click <b>Run</b>; the code runs in an
-              ephemeral, hardened container on your own server.
-            </p>
+            <div className={styles.tagline}>
+              <p>
+                Runnable, interactive terminals in your Docusaurus docs. Readers click <b>Run</b>; the code runs in an
+                ephemeral, hardened container on your own server.
+              </p>
+            </div>
             <div className={styles.actions}>
               <Link className="button button--primary button--lg" to="/docs/tutorials/shell-tour">
                 Take the tour
