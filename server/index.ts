@@ -185,9 +185,13 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
       log,
     }),
   );
-  httpServer.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
+  httpServer.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
   });
 
   const maxLifetime = Math.max(...Object.values(config.environments).map((env) => env.limits.maxLifetime), config.limits.maxLifetime);

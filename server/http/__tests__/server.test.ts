@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import {mkdtempSync, mkdirSync, writeFileSync} from 'node:fs';
-import type {Socket} from 'node:net';
+import {connect, type Socket} from 'node:net';
+import {once} from 'node:events';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {describe, it} from 'node:test';
@@ -142,6 +143,32 @@ describe('createSandboxServer (fake runtime)', () => {
     assert.equal(await closing, 1001);
     assert.equal(runtime.containers[0]!.removed, 1);
     await sandbox.close();
+  });
+
+  it('sweeps project containers older than the longest lifetime plus a margin, periodically', async () => {
+    const runtime = new FakeRuntime();
+    const config = normalizeConfig({limits: {maxLifetime: '1s', timeout: '1s'}, server: {port: 0, instanceId: 'sweep'}});
+    await using sandbox = createSandboxServer({config, runtime});
+    await sandbox.listen();
+    await new Promise((resolve) => setTimeout(resolve, 1_300));
+    assert.deepEqual(runtime.reaps.slice(0, 2), [{instanceId: 'sweep'}, {olderThanMs: 61_000}]);
+  });
+
+  it('drops a connection that does not finish its request headers in time', async () => {
+    const {sandbox, url} = await start({headersTimeout: 1});
+    await using _ = sandbox;
+    const {port} = new URL(url);
+    const socket = connect(Number(port), '127.0.0.1');
+    socket.on('error', () => {});
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+    socket.write('GET /api/health HTTP/1.1\r\nHost: x\r\n');
+    const started = Date.now();
+    await once(socket, 'close');
+    const took = Date.now() - started;
+    // Checked every second (connectionsCheckingInterval), so at most ~2 s for a 1 s timeout; Node's default would be 30 s.
+    assert.ok(took < 3_000, `closed after ${took} ms`);
+    assert.match(answer, /^HTTP\/1\.1 408/);
   });
 
   it('derives a stable instance id from host and port, unique for port 0', () => {
