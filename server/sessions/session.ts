@@ -89,6 +89,7 @@ export class Session {
   /** The last messages of an ended session, for a socket that arrives late. */
   private finalMessages: {messages: ServerMessage[]; code: number; reason: string} | undefined;
   private earlyInput: Buffer[] = [];
+  private inputPaused = false;
   private earlyInputBytes = 0;
   private size: {cols: number; rows: number};
   private lastActivity: number;
@@ -311,10 +312,14 @@ export class Session {
       }
       return;
     }
-    if (!container.stream.write(data)) {
+    if (!container.stream.write(data) && !this.inputPaused) {
       // The program does not read its input: stop reading the socket until it does.
+      this.inputPaused = true;
       peer.pause();
-      container.stream.once('drain', () => peer.resume());
+      container.stream.once('drain', () => {
+        this.inputPaused = false;
+        if (this.peer === peer) peer.resume();
+      });
     }
   }
 

@@ -131,6 +131,25 @@ describe('Session', () => {
     assert.deepEqual(peer.control.at(-1), {type: 'exit', code: 143, reason: 'killed'});
   });
 
+  it('stops reading the socket while the program does not read its input', async () => {
+    const {session, peer, container} = await running();
+    const stream = container().stream;
+    let release!: () => void;
+    // A stdin that accepts one chunk and then blocks until released.
+    stream._write = (_chunk, _encoding, callback) => {
+      release = () => callback();
+    };
+    stream.setMaxListeners(3);
+    for (let i = 0; i < 20; i++) session.receive(Buffer.alloc(8 * 1024), true, peer);
+    assert.equal(peer.paused, true);
+    assert.ok(stream.listenerCount('drain') <= 1, 'one drain listener, however many frames');
+    for (let i = 0; i < 20; i++) {
+      release();
+      await tick();
+    }
+    assert.equal(peer.paused, false);
+  });
+
   it('answers an invalid control message with bad-message and goes on', async () => {
     const {session, peer, container} = await running();
     session.receive(Buffer.from('{nope'), false, peer);
