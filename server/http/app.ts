@@ -158,7 +158,9 @@ export function createApp(context: AppContext): express.Express {
 
   if (context.siteDir) {
     const root = resolve(context.siteDir);
-    app.use(express.static(root, {index: 'index.html', redirect: true, fallthrough: true}));
+    // `extensions` serves `docs/intro.html` at `/docs/intro` (Docusaurus with trailingSlash: false);
+    // directories with index.html cover the default layout.
+    app.use(express.static(root, {index: 'index.html', redirect: true, fallthrough: true, extensions: ['html']}));
     const notFoundPage = join(root, '404.html');
     app.use((request, response, next) => {
       if ((request.method === 'GET' || request.method === 'HEAD') && existsSync(notFoundPage)) {

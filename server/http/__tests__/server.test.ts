@@ -22,6 +22,7 @@ function site(): string {
   writeFileSync(join(dir, 'index.html'), '<h1>home</h1>');
   writeFileSync(join(dir, 'docs', 'intro', 'index.html'), '<h1>intro</h1>');
   writeFileSync(join(dir, '404.html'), '<h1>lost</h1>');
+  writeFileSync(join(dir, 'docs', 'flat.html'), '<h1>flat</h1>');
   const manifest: SandboxManifest = {
     version: 1,
     blocks: [
@@ -58,6 +59,8 @@ describe('createSandboxServer (fake runtime)', () => {
     assert.deepEqual(runtime.reaps[0], {instanceId: 'unit'});
     assert.match(await (await fetch(`${url}/`)).text(), /home/);
     assert.match(await (await fetch(`${url}/docs/intro/`)).text(), /intro/);
+    assert.match(await (await fetch(`${url}/docs/intro`)).text(), /intro/, 'redirected to the folder');
+    assert.match(await (await fetch(`${url}/docs/flat`)).text(), /flat/, 'trailingSlash: false layout');
     const missing = await fetch(`${url}/docs/nope`);
     assert.equal(missing.status, 404);
     assert.match(await missing.text(), /lost/);
