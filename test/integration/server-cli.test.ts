@@ -123,6 +123,11 @@ describe('command line usage', () => {
     const env = spawnSync(process.execPath, ['--import', 'tsx', MAIN, 'serve'], {encoding: 'utf8', env: {...process.env, SANDBOX_PORT: 'abc'}});
     assert.equal(env.status, 2);
     assert.match(env.stderr, /SANDBOX_PORT must be a whole number/);
+    const dir = mkdtempSync(join(tmpdir(), 'sandbox-cli-bad-'));
+    writeFileSync(join(dir, 'sandbox.config.json'), JSON.stringify({server: {maxSessions: 'many'}}));
+    const invalid = spawnSync(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--config', join(dir, 'sandbox.config.json')], {encoding: 'utf8'});
+    assert.equal(invalid.status, 2);
+    assert.match(invalid.stderr, /invalid sandbox config option "server\.maxSessions"/);
     const help = spawnSync(process.execPath, ['--import', 'tsx', MAIN, '--help'], {encoding: 'utf8'});
     assert.equal(help.status, 0);
     assert.match(help.stdout, /serve \[SITE_BUILD_DIR\]/);
