@@ -184,10 +184,11 @@ export class Session {
         this.exit = exit;
         this.maybeFinish();
         // The attach stream normally ends with the container; if it does not,
-        // finish anyway unless the client is still draining output.
+        // finish anyway, unless output still waits for a client that has not
+        // connected yet (the grace timer bounds that) or is still reading.
         const fallback = () => {
           if (this.stateValue === 'ended') return;
-          if (this.pump.paused && this.peer) this.setTimer('drain', DRAIN_FALLBACK_MS, fallback);
+          if (!this.peer || this.pump.paused) this.setTimer('drain', DRAIN_FALLBACK_MS, fallback);
           else {
             this.streamEnded = true;
             this.maybeFinish();

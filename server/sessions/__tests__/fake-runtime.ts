@@ -36,6 +36,11 @@ export class FakeContainer implements SandboxContainer {
     this.stream.push(null);
   }
 
+  /** The engine reports the exit while output still waits in the stream. */
+  exitOnly(code: number, oomKilled = false): void {
+    this.resolveExit({code, oomKilled});
+  }
+
   async resize(cols: number, rows: number): Promise<void> {
     this.resizes.push([cols, rows]);
   }

@@ -65,6 +65,25 @@ describe('Session', () => {
     assert.deepEqual(events, ['ended', 'gone']);
   });
 
+  it('keeps the output of a quick program for a client that connects late', async () => {
+    const context = setup({timeouts: {firstConnect: 30_000, idle: 60_000}});
+    await context.session.start();
+    const stream = context.container().stream;
+    context.container().output('early bird\r\n');
+    // The exit is known, but the stream has not ended: its data waits unread.
+    context.container().exitOnly(0);
+    await tick();
+    context.clock.advance(9_000); // past several drain fallbacks, before the run timeout
+    assert.equal(context.session.state, 'running');
+    const peer = new FakePeer();
+    context.session.attach(peer);
+    stream.push(null);
+    await tick();
+    await tick();
+    assert.equal(peer.output, 'early bird\r\n');
+    assert.deepEqual(peer.control.at(-1), {type: 'exit', code: 0, reason: 'exit'});
+  });
+
   it('reports oom when the engine says OOMKilled even with exit code 0', async () => {
     const {peer, container} = await running();
     container().exit(0, true);
