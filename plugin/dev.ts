@@ -8,7 +8,7 @@ import type {SandboxConfig} from '../config/schema.js';
 
 /** The part of `docusaurus-sandbox/server` the dev backend uses (issue 3 contract). */
 interface ServerModule {
-  createSandboxServer(options: {config: SandboxConfig; manifest?: SandboxManifest; siteDir?: string}): {
+  createSandboxServer(options: {config: SandboxConfig; manifest?: SandboxManifest}): {
     listen(): Promise<{url: string; port: number}>;
     setManifest(manifest: SandboxManifest): void;
     close(): Promise<void>;
@@ -52,7 +52,7 @@ export interface DevBackend {
   close(): Promise<void>;
 }
 
-export function startDevBackend(config: SandboxConfig, siteDir: string, log: (message: string) => void): DevBackend {
+export function startDevBackend(config: SandboxConfig, log: (message: string) => void): DevBackend {
   let server: ReturnType<ServerModule['createSandboxServer']> | undefined;
   const url = (async () => {
     // A variable specifier keeps the type checker and bundlers from following it.
@@ -65,7 +65,8 @@ export function startDevBackend(config: SandboxConfig, siteDir: string, log: (me
       return '';
     }
     try {
-      server = module.createSandboxServer({config, siteDir});
+      // No siteDir: the dev server (webpack) serves the pages; the manifest comes from setManifest.
+      server = module.createSandboxServer({config});
       const {url: address} = await server.listen();
       log(`[docusaurus-sandbox] dev backend listening at ${address}`);
       return address;

@@ -20,7 +20,7 @@ export default function pluginSandbox(context: LoadContext, options: PluginOptio
   let sources: string[] = [];
   let dev: DevBackend | undefined;
   if (!options.serverUrl && isDevServer(process.env, process.argv)) {
-    dev = startDevBackend(devServerConfig(config, devSitePort(process.env, process.argv), options.devServer.port), siteDir, console.warn);
+    dev = startDevBackend(devServerConfig(config, devSitePort(process.env, process.argv), options.devServer.port), console.warn);
   }
   return {
     name: 'docusaurus-sandbox',
