@@ -55,12 +55,12 @@ export interface ServeProcess extends AsyncDisposable {
 }
 
 /** Runs `docusaurus-sandbox serve BUILD --port 0` and waits for its URL. */
-export async function startServe(build: string): Promise<ServeProcess> {
+export async function startServe(build: string, configFile = join(SITE_DIR, 'sandbox.config.json')): Promise<ServeProcess> {
   const cli = join(ROOT, 'dist', 'server', 'cli', 'main.js');
   if (!existsSync(cli)) throw new Error('dist/server/cli/main.js is missing: run `npm run build` first');
   const child: ChildProcess = spawn(
     process.execPath,
-    [cli, 'serve', build, '--port', '0', '--config', join(SITE_DIR, 'sandbox.config.json')],
+    [cli, 'serve', build, '--port', '0', '--config', configFile],
     {
       cwd: ROOT,
       // Containers of this run carry their own instance label, apart from other test suites.

@@ -3,10 +3,13 @@
  * `docusaurus-sandbox serve`, real containers, Debian's Chromium.
  */
 import assert from 'node:assert/strict';
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
 import type {Locator, Page} from 'playwright-core';
 import {needChromium, needDocker} from '../helpers/requirements.js';
-import {ensureSiteBuild, htmlText, launchBrowser, screenshotPath, startServe, type Browser, type ServeProcess} from './harness.js';
+import {ensureSiteBuild, htmlText, ROOT, launchBrowser, screenshotPath, startServe, type Browser, type ServeProcess} from './harness.js';
 
 const skip = needChromium() || needDocker();
 const RUN_TIMEOUT = 30_000;
@@ -109,17 +112,15 @@ describe('reader experience (issue 4)', {skip}, () => {
     await waitForOutput(sandbox, 'That is not a number.');
     await sandbox.screenshot({path: screenshotPath('python-input')});
     // The README's picture: the page heading down to the terminal, as a reader sees it.
+    await page.setViewportSize({width: 1200, height: 1600});
+    await page.evaluate(() => window.scrollTo(0, 0));
     const heading = await page.locator('article h1').boundingBox();
     const box = await sandbox.boundingBox();
-    if (heading && box) {
-      await page.evaluate((top) => window.scrollTo(0, top), heading.y - 16);
-      const top = heading.y - 16;
-      await page.screenshot({
-        path: screenshotPath('readme'),
-        fullPage: true,
-        clip: {x: box.x - 24, y: top, width: box.width + 48, height: box.y + box.height + 16 - top},
-      });
-    }
+    assert.ok(heading && box);
+    await page.screenshot({
+      path: screenshotPath('readme'),
+      clip: {x: box.x - 24, y: heading.y - 4, width: box.width + 48, height: box.y + box.height + 16 - (heading.y - 4)},
+    });
     await sandbox.getByRole('button', {name: 'Stop'}).click();
     await waitForStatus(sandbox, /Stopped after/);
     await page.close();
@@ -246,5 +247,39 @@ describe('reader experience with the backend stopped (issue 4)', {skip}, () => {
     assert.equal(await sandbox.getByRole('button', {name: 'Run again'}).isEnabled(), true);
     await sandbox.screenshot({path: screenshotPath('backend-stopped')});
     await page.close();
+  });
+});
+
+describe('reader experience at the per-client limit (issue 4)', {skip}, () => {
+  it('says so and offers to stop the reader\'s other sandboxes', async () => {
+    const build = ensureSiteBuild();
+    const dir = mkdtempSync(join(tmpdir(), 'sandbox-e2e-config-'));
+    const site = JSON.parse(readFileSync(join(ROOT, 'site', 'sandbox.config.json'), 'utf8')) as {server?: object};
+    const configFile = join(dir, 'sandbox.config.json');
+    writeFileSync(configFile, JSON.stringify({...site, server: {...site.server, maxSessionsPerClient: 1}}));
+    try {
+      await using serve = await startServe(build, configFile);
+      await using browser = await launchBrowser();
+      const page = await browser.newPage();
+      await page.goto(`${serve.url}/docs/tutorials/endless-printer/`);
+      // A slow printer holds the reader's only slot; the endless one is refused.
+      const stubborn = block(page, 'stubborn.py');
+      const endless = block(page, 'endless.sh');
+      await stubborn.getByRole('button', {name: 'Run'}).click();
+      await waitForOutput(stubborn, 'still here (1)', 20_000);
+
+      await endless.getByRole('button', {name: 'Run'}).click();
+      const status = await waitForStatus(endless, /Stop your other sandboxes/, 10_000);
+      assert.match(status, /as many sandboxes running as the server allows/);
+      await endless.screenshot({path: screenshotPath('too-many-sessions')});
+      await endless.getByRole('button', {name: 'Stop my other sandboxes and run this one'}).click();
+      await waitForStatus(stubborn, /Stopped after/, 10_000);
+      await waitForOutput(endless, /line \d{3,}/, 20_000);
+      await endless.getByRole('button', {name: 'Stop'}).click();
+      await waitForStatus(endless, /Stopped after/, 10_000);
+      await page.close();
+    } finally {
+      rmSync(dir, {recursive: true, force: true});
+    }
   });
 });

@@ -21,7 +21,9 @@ export class LiveSandboxRegistry {
 
   /** Block ids with a live sandbox, except `exceptId`. */
   others(exceptId: string): string[] {
-    return [...this.#live.keys()].filter((id) => id !== exceptId);
+    // Array.from, not spread: Docusaurus's Babel preset compiles spread loosely as
+    // [].concat(iterator), which yields the iterator itself instead of its keys.
+    return Array.from(this.#live.keys()).filter((id) => id !== exceptId);
   }
 
   /** Stops every live sandbox except the one of `exceptId`; returns how many were stopped. */
