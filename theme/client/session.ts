@@ -205,12 +205,18 @@ export class SandboxSession {
     this.#killTimer = this.#timers.setTimeout(() => this.signal('SIGKILL'), this.#options.stopGraceMs ?? 2000);
   }
 
-  /** Closes the socket and cancels timers. Idempotent; the server ends the session when its socket goes. */
+  /**
+   * Ends the program if it still runs, closes the socket and cancels timers. Idempotent.
+   * The server keeps a session whose socket dropped for a reconnect grace period; a reader
+   * who leaves the page or runs again is done with it, so it is killed rather than left to
+   * hold one of the reader's session slots.
+   */
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
     this.#timers.clearTimeout(this.#reconnectTimer);
     this.#timers.clearTimeout(this.#killTimer);
+    if (!this.#exited) this.signal('SIGKILL');
     this.#closeSocket();
   }
 

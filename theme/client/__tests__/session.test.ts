@@ -236,7 +236,27 @@ describe('SandboxSession', () => {
     second.sockets[0]!.open();
     second.session[Symbol.dispose]();
     assert.equal(second.sockets[0]!.closedWith, 1000);
+    const sentBefore = second.sockets[0]!.sent.length;
     second.session.write('x');
-    assert.equal(second.sockets[0]!.sent.length, 1, 'nothing sent after dispose');
+    second.session.resize(100, 30);
+    assert.equal(second.sockets[0]!.sent.length, sentBefore, 'nothing sent after dispose');
+  });
+});
+
+describe('SandboxSession dispose', () => {
+  it('kills a running program before closing, but not one that already exited', async () => {
+    const running = harness();
+    await running.session.start();
+    running.sockets[0]!.open();
+    running.session.dispose();
+    assert.deepEqual(running.sockets[0]!.controls().at(-1), {type: 'signal', signal: 'SIGKILL'});
+    assert.equal(running.sockets[0]!.closedWith, 1000);
+
+    const finished = harness();
+    await finished.session.start();
+    finished.sockets[0]!.open();
+    finished.sockets[0]!.message(JSON.stringify({type: 'exit', code: 0, reason: 'exit'}));
+    finished.session.dispose();
+    assert.deepEqual(finished.sockets[0]!.controls(), [{type: 'resize', cols: 80, rows: 24}]);
   });
 });
