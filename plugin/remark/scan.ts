@@ -11,7 +11,7 @@ import {unified} from 'unified';
 import {VFile} from 'vfile';
 import type {SandboxBlock} from '../../config/block.js';
 import type {SandboxConfig} from '../../config/schema.js';
-import {transformSandboxBlocks} from './transform.js';
+import {SANDBOX, transformSandboxBlocks} from './transform.js';
 
 /** Docusaurus `markdown.format`: 'detect' means MDX for .mdx and CommonMark for the rest. */
 export type MarkdownFormat = 'mdx' | 'md' | 'detect';
@@ -41,6 +41,8 @@ function parse(text: string, mdx: boolean) {
 }
 
 export function scanMarkdown(text: string, options: ScanOptions): SandboxBlock[] {
+  // Most pages have no block; skipping their parse keeps the manifest cheap.
+  if (!text.includes(SANDBOX)) return [];
   const format = options.format ?? 'mdx';
   const mdx = format === 'mdx' || (format === 'detect' && options.source.endsWith('.mdx'));
   const body = blankFrontMatter(text);
