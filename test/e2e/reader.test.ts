@@ -227,23 +227,26 @@ describe('reader experience (issue 4)', {skip}, () => {
 });
 
 describe('reader experience with the backend stopped (issue 4)', {skip}, () => {
-  it('Run shows a clear error and the code stays readable', async () => {
+  it('a live sandbox reconnects with backoff; Run shows a clear error and the code stays readable', async () => {
     const build = ensureSiteBuild();
     await using serve = await startServe(build);
     await using browser = await launchBrowser();
     const page = await browser.newPage();
-    await page.goto(`${serve.url}/docs/tutorials/failing-program/`);
-    // The page (and the terminal chunk, as a CDN would keep serving it) is loaded; then the backend goes away.
-    const first = block(page, 'check-config.sh');
-    await first.getByRole('button', {name: 'Run'}).click();
-    await waitForStatus(first, /exited with code 3/);
+    await page.goto(`${serve.url}/docs/tutorials/endless-printer/`);
+    // A live sandbox (which also loaded the terminal chunk, as a CDN would keep serving it); then the backend goes away.
+    const live = block(page, 'stubborn.py');
+    await live.getByRole('button', {name: 'Run'}).click();
+    await waitForOutput(live, 'still here (1)', 20_000);
     await serve.stop();
+    // The socket dropped without an exit: the client retries with backoff (1 s, then up to 2 s, ...).
+    await waitForStatus(live, /Connection lost; reconnecting in \d+ s \(attempt 1\)/, 10_000);
+    await waitForStatus(live, /Connection lost; reconnecting in \d+ s \(attempt 2\)/, 10_000);
 
-    const sandbox = block(page, 'Uncaught exception');
+    const sandbox = block(page, 'endless.sh');
     await sandbox.getByRole('button', {name: 'Run'}).click();
     const status = await waitForStatus(sandbox, /Could not reach the sandbox server/, 10_000);
     assert.match(status, /try again later/);
-    assert.equal(await sandbox.getByText("console.log('city:', user.address.city);").isVisible(), true);
+    assert.equal(await sandbox.getByText('echo "line $i"').isVisible(), true);
     assert.equal(await sandbox.getByRole('button', {name: 'Run again'}).isEnabled(), true);
     await sandbox.screenshot({path: screenshotPath('backend-stopped')});
     await page.close();
