@@ -27,6 +27,7 @@ export interface SandboxRunner {
 }
 
 const SCREEN_READER_KEY = 'docusaurus-sandbox:screen-reader-mode';
+const HIDE_CURSOR = new TextEncoder().encode('\x1b[?25l');
 
 function readScreenReaderPreference(): boolean {
   try {
@@ -104,6 +105,7 @@ export function useSandboxRunner(blockId: string, serverUrl: string | undefined)
         const {cols, rows} = term.size();
         const request: CreateSessionRequest = {block: blockId, cols, rows};
         if (files && files.length > 0) request.files = files;
+        let connected = false;
         const current = new SandboxSession({
           serverUrl,
           pageOrigin: window.location.origin,
@@ -112,7 +114,13 @@ export function useSandboxRunner(blockId: string, serverUrl: string | undefined)
           onStatus: (next) => {
             if (session.current !== current) return;
             setStatus(next);
-            if (!isLive(next)) unregister.current?.();
+            if (next.state === 'running') connected = true;
+            if (isLive(next)) return;
+            unregister.current?.();
+            // Nothing runs any more: a blinking cursor would suggest it waits for input.
+            term.write(HIDE_CURSOR);
+            // A run that never reached the server leaves an empty terminal; the status says it all.
+            if (next.state === 'error' && !connected) setTerminalShown(false);
           },
         });
         session.current = current;
