@@ -105,12 +105,15 @@ export interface Browser extends AsyncDisposable {
   newPage(): Promise<Page>;
 }
 
-export async function launchBrowser(): Promise<Browser> {
+/** `touch`: a phone-sized touch screen (coarse pointer), else a desktop window. */
+export async function launchBrowser(options: {touch?: boolean} = {}): Promise<Browser> {
   const profile = mkdtempSync(join(tmpdir(), 'sandbox-e2e-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    viewport: {width: 1200, height: 900},
+    viewport: options.touch ? {width: 400, height: 800} : {width: 1200, height: 900},
+    hasTouch: options.touch ?? false,
+    isMobile: options.touch ?? false,
     args: [
       '--no-sandbox',
       '--disable-gpu',

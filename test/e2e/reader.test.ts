@@ -286,3 +286,36 @@ describe('reader experience at the per-client limit (issue 4)', {skip}, () => {
     }
   });
 });
+
+describe('reader experience on a touch screen (issue 4)', {skip}, () => {
+  it('shows the key bar, whose Ctrl-C interrupts the program', async () => {
+    const build = ensureSiteBuild();
+    await using serve = await startServe(build);
+    await using browser = await launchBrowser({touch: true});
+    const page = await browser.newPage();
+    await page.goto(`${serve.url}/docs/tutorials/endless-printer/`);
+    const sandbox = block(page, 'endless.sh');
+    await sandbox.getByRole('button', {name: 'Run'}).tap();
+    await waitForOutput(sandbox, /line \d{3,}/);
+    const keys = sandbox.getByRole('toolbar', {name: 'Terminal keys'});
+    assert.equal(await keys.isVisible(), true);
+    await keys.getByRole('button', {name: 'Control C (interrupt)'}).tap();
+    const status = await waitForStatus(sandbox, /exited with code/, 10_000);
+    assert.doesNotMatch(status, /code 0 /);
+    await page.screenshot({path: screenshotPath('touch')});
+    await page.close();
+  });
+
+  it('hides the key bar on a desktop (fine pointer)', async () => {
+    const build = ensureSiteBuild();
+    await using serve = await startServe(build);
+    await using browser = await launchBrowser();
+    const page = await browser.newPage();
+    await page.goto(`${serve.url}/docs/tutorials/failing-program/`);
+    const sandbox = block(page, 'check-config.sh');
+    await sandbox.getByRole('button', {name: 'Run'}).click();
+    await waitForStatus(sandbox, /exited with code 3/);
+    assert.equal(await sandbox.getByRole('toolbar', {name: 'Terminal keys'}).isVisible(), false);
+    await page.close();
+  });
+});
