@@ -18,16 +18,23 @@ import {
   type SandboxManifest,
 } from '../config/index.js';
 import {CLOSE_CODES} from '../protocol/index.js';
+import {createAdminServer, type AdminOptions, type AdminServer} from './admin/server.js';
+import {meteredRuntime, sessionIdOfPath, SessionTracker} from './admin/metering.js';
+import {createAuthVerifier} from './auth/jwt.js';
 import {createApp} from './http/app.js';
 import {handleUpgrade, selectProtocol} from './http/upgrade.js';
+import {createMetrics, type SandboxMetrics} from './metrics.js';
 import {DockerRuntime} from './runtime/docker.js';
 import type {ContainerRuntime} from './runtime/types.js';
+import {Admission, type AdmissionSnapshot} from './sessions/admission.js';
 import {systemClock, type Clock} from './sessions/clock.js';
-import {SessionManager} from './sessions/manager.js';
+import {SessionManager, type SessionRequest} from './sessions/manager.js';
 import {SessionTokens} from './sessions/tokens.js';
 
 export {SandboxError, toClientError} from './errors.js';
 export type {ContainerRuntime} from './runtime/types.js';
+export type {AdminOptions} from './admin/server.js';
+export type {SandboxMetrics} from './metrics.js';
 
 /** pino-compatible: `logger.info({details}, 'message')`. */
 export interface SandboxLogger {
@@ -46,17 +53,28 @@ export interface SandboxServerOptions {
   runtime?: ContainerRuntime | undefined;
   logger?: SandboxLogger | undefined;
   clock?: Clock | undefined;
+  /**
+   * The admin listener (`/metrics`, `/admin/sessions`) on its own address;
+   * none when absent. Never on the public port.
+   */
+  admin?: AdminOptions | undefined;
+  /** Default: a fresh registry with process metrics. */
+  metrics?: SandboxMetrics | undefined;
 }
 
 export interface SandboxServer extends AsyncDisposable {
   readonly app: Express;
   readonly httpServer: Server;
   readonly instanceId: string;
-  /** Reaps this instance's leftover containers, then listens. */
-  listen(): Promise<{url: string; port: number}>;
+  /** This server's Prometheus series (served on the admin listener). */
+  readonly metrics: SandboxMetrics;
+  /** Reaps this instance's leftover containers, then listens (and starts the admin listener, if any). */
+  listen(): Promise<{url: string; port: number; adminUrl?: string}>;
   setManifest(manifest: SandboxManifest): void;
   /** Sessions holding a slot now. */
   readonly activeSessions: number;
+  /** Read-only view of the limiter's counters (all zero when idle). */
+  readonly admission: {snapshot(): AdmissionSnapshot};
   /** Stops accepting, closes sockets with 1001, removes every container (≤ 10 s). Idempotent. */
   close(): Promise<void>;
 }
@@ -100,7 +118,13 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
     logger[level](details, message);
   const clock = options.clock ?? systemClock;
   const instanceId = deriveInstanceId(config);
-  const runtime = options.runtime ?? new DockerRuntime({instanceId});
+  const metrics = options.metrics ?? createMetrics();
+  const tracker = new SessionTracker(metrics, {highWaterMark: config.server.highWaterMark, lowWaterMark: config.server.lowWaterMark});
+  /** For the warm pool: how many ready containers an environment has now. */
+  const reportWarmPool = (env: string, size: number) => metrics.warmPool.set({env}, size);
+  void reportWarmPool;
+  const runtime = meteredRuntime(options.runtime ?? new DockerRuntime({instanceId}), metrics);
+  const admin: AdminServer | undefined = options.admin ? createAdminServer({...options.admin, metrics, tracker}) : undefined;
 
   let blocks = new Map<string, SandboxBlock>();
   const setManifest = (manifest: SandboxManifest) => {
@@ -109,7 +133,14 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
   const manifest = options.manifest ?? (options.siteDir ? readManifest(options.siteDir) : undefined);
   if (manifest) setManifest(manifest);
 
-  const sessions = new SessionManager({
+  const sessions = new (class extends SessionManager {
+    // Every admitted session is tracked for the metrics and the admin API.
+    override create(request: SessionRequest): ReturnType<SessionManager['create']> {
+      const created = super.create(request);
+      tracker.created(created.session, {env: request.spec.envName, client: request.client});
+      return created;
+    }
+  })({
     runtime,
     clock,
     tokens: new SessionTokens({secret: config.server.tokenSecret, ttlMs: config.server.tokenTtl, clock}),
@@ -118,7 +149,10 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
     messagesPerSecond: config.server.messagesPerSecond,
     reconnectGrace: config.server.reconnectGrace,
     tokenTtl: config.server.tokenTtl,
-    log,
+    log: (level, message, details) => {
+      tracker.onEvent(message, details);
+      log(level, message, details);
+    },
   });
 
   const originPolicy = {
@@ -126,7 +160,10 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
     allowNoOrigin: config.server.allowNoOrigin,
   };
   let closing = false;
+  const admission = new Admission(config.server, clock);
   const app = createApp({
+    auth: createAuthVerifier(config.auth),
+    admission,
     config,
     runtime,
     sessions,
@@ -145,8 +182,14 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
       headersTimeout: config.server.headersTimeout,
       requestTimeout: config.server.headersTimeout * 3,
     },
-    app,
+    (request, response) => {
+      if (request.method === 'POST' && request.url?.startsWith('/api/sessions')) tracker.response(response);
+      app(request, response);
+    },
   );
+
+  // Node parses at most this many headers and drops the rest (default 2000).
+  httpServer.maxHeadersCount = config.server.maxHeadersCount;
 
   const wss = new WebSocketServer({
     noServer: true,
@@ -170,7 +213,9 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
   }, config.server.heartbeatInterval);
   heartbeat.unref();
 
-  httpServer.on('upgrade', (request, socket, head) =>
+  httpServer.on('upgrade', (request, socket, head) => {
+    const sessionId = sessionIdOfPath(request.url);
+    tracker.upgradeSocket(socket);
     handleUpgrade(request, socket, head, {
       wss,
       originPolicy,
@@ -181,10 +226,11 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
       onSocket: (socket) => {
         alive.set(socket, true);
         socket.on('pong', () => alive.set(socket, true));
+        if (sessionId) tracker.socket(sessionId, socket);
       },
       log,
-    }),
-  );
+    });
+  });
   httpServer.on('clientError', (error: NodeJS.ErrnoException, socket) => {
     if (!socket.writable) {
       socket.destroy();
@@ -211,6 +257,7 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
     closed ??= (async () => {
       closing = true;
       clearInterval(heartbeat);
+      tracker.dispose();
       if (sweep) clearInterval(sweep);
       const stopped = new Promise<void>((resolve) => {
         if (!httpServer.listening) resolve();
@@ -228,6 +275,8 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
       }, 500).unref();
       await Promise.race([stopped, new Promise<void>((resolve) => setTimeout(resolve, 1_000).unref())]);
       httpServer.closeAllConnections();
+      admission.dispose();
+      await admin?.close();
     })();
     return closed;
   };
@@ -236,9 +285,11 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
     app,
     httpServer,
     instanceId,
+    metrics,
     get activeSessions() {
       return sessions.activeCount;
     },
+    admission: {snapshot: () => admission.snapshot()},
     setManifest,
     async listen() {
       // A restarted server removes what its predecessor (same instance id) left behind.
@@ -258,7 +309,13 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
       sweep.unref();
       const address = httpServer.address() as AddressInfo;
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-      return {url: `http://${host}:${address.port}`, port: address.port};
+      const url = `http://${host}:${address.port}`;
+      if (!admin) return {url, port: address.port};
+      const adminUrl = await admin.listen().catch(async (error: unknown) => {
+        await close();
+        throw error;
+      });
+      return {url, port: address.port, adminUrl};
     },
     close,
     [Symbol.asyncDispose]: close,

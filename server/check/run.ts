@@ -55,6 +55,8 @@ export function selectBlocks(blocks: SandboxBlock[], filter: string | undefined)
 }
 
 const TAIL_BYTES = 2000;
+const BUSY_CODES = new Set(['rate-limited', 'too-many-sessions', 'at-capacity']);
+const BUSY_RETRIES = 5;
 const RECORD_BYTES = 64 * 1024;
 
 async function checkBlock(block: SandboxBlock, options: CheckOptions): Promise<BlockReport> {
@@ -66,16 +68,24 @@ async function checkBlock(block: SandboxBlock, options: CheckOptions): Promise<B
   // An interactive block stays in a shell after its command: leave it so the run ends.
   if (block.options.interactive) input = `${input ?? ''}exit\r`;
   const limit = block.options.timeout ?? options.defaultTimeoutMs;
-  const run = await runSession(
-    options.serverUrl,
-    {block: block.id},
-    {
-      deadlineMs: limit + (options.graceMs ?? 15_000),
-      ...(input === undefined ? {} : {input}),
-      record: options.record ?? false,
-      maxOutputBytes: options.record ? RECORD_BYTES : undefined,
-    },
-  );
+  const attempt = () =>
+    runSession(
+      options.serverUrl,
+      {block: block.id},
+      {
+        deadlineMs: limit + (options.graceMs ?? 15_000),
+        ...(input === undefined ? {} : {input}),
+        record: options.record ?? false,
+        maxOutputBytes: options.record ? RECORD_BYTES : undefined,
+      },
+    );
+  let run = await attempt();
+  // A shared server may be busy (its own limits apply to check's client too):
+  // wait and retry a few times rather than report the block as broken.
+  for (let retry = 0; retry < BUSY_RETRIES && run.error && BUSY_CODES.has(run.error.code); retry++) {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(1000 * 2 ** retry, 10_000)));
+    run = await attempt();
+  }
   return {
     ...base,
     ...(run.exit ? {exitCode: run.exit.code, reason: run.exit.reason} : {}),

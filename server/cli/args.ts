@@ -18,11 +18,32 @@ export type Command =
       port: number | undefined;
       host: string | undefined;
       allowInline: boolean;
+      /** Admin listener port; default the serving port + 1 (0 when serving on 0). */
+      adminPort: number | undefined;
+      adminHost: string | undefined;
+      adminToken: string | undefined;
+      logLevel: LogLevel | undefined;
     }
+  | {
+      command: 'check';
+      siteDir: string;
+      configFile: string | undefined;
+      serverUrl: string | undefined;
+      jobs: number | undefined;
+      filter: string | undefined;
+      json: boolean;
+      junit: string | undefined;
+      record: boolean;
+    }
+  | {command: 'sessions-list'; adminUrl: string | undefined; adminToken: string | undefined; json: boolean}
+  | {command: 'sessions-kill'; id: string; adminUrl: string | undefined; adminToken: string | undefined}
   | {command: 'images-build'; envs: string[]; force: boolean; configFile: string | undefined}
   | {command: 'doctor'; configFile: string | undefined}
   | {command: 'help'}
   | {command: 'version'};
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export const USAGE = `Usage: docusaurus-sandbox <command> [options]
 
@@ -32,6 +53,22 @@ Commands:
       --host HOST            Address to bind (default 127.0.0.1)
       --config FILE          Config file (default ./sandbox.config.json, else SITE_BUILD_DIR/../sandbox.config.json)
       --allow-inline         Also run sessions that are not blocks of the site's manifest
+      --admin-port N         Port of the admin listener (/metrics, /admin/sessions); default: port + 1
+      --admin-host HOST      Address of the admin listener (default 127.0.0.1; beyond loopback needs a token)
+      --admin-token TOKEN    Bearer token the admin listener requires (or SANDBOX_ADMIN_TOKEN)
+      --log-level LEVEL      fatal, error, warn, info (default), debug, trace or silent
+  check [SITE_BUILD_DIR]     Run every block of a built site (default ./build) and verify its output
+      --server URL           Run against this server instead of one started in-process
+      --jobs N               Blocks run at once (default: the number of cores)
+      --filter TEXT          Only blocks whose id, source file or title contains TEXT
+      --json                 Print the report as JSON
+      --junit FILE           Also write a JUnit XML report to FILE
+      --record               Write sandbox-transcripts.json next to the manifest
+      --config FILE          Config file for the in-process server
+  sessions list [--json]     List the running sessions of a server (through its admin listener)
+  sessions kill ID           End one session (reason "killed")
+      --admin URL            Admin listener (default SANDBOX_ADMIN_URL, else http://127.0.0.1:3001)
+      --admin-token TOKEN    Its bearer token (or SANDBOX_ADMIN_TOKEN)
   images build [--force] [ENV...]
                              Build the bundled environment images offline (existing ones are kept unless --force)
   doctor [--config FILE]     Check the Docker engine, its version, the images and the runtimes
@@ -40,12 +77,36 @@ Commands:
   --version                  Show the version
 
 Environment variables: SANDBOX_PORT, SANDBOX_HOST, SANDBOX_ALLOW_INLINE, SANDBOX_ORIGINS,
-SANDBOX_INSTANCE_ID, SANDBOX_TOKEN_SECRET, SANDBOX_TRUST_PROXY (flags win over them, they win over the file).`;
+SANDBOX_INSTANCE_ID, SANDBOX_TOKEN_SECRET, SANDBOX_TRUST_PROXY, SANDBOX_ADMIN_TOKEN, SANDBOX_ADMIN_URL (flags win over them, they win over the file).`;
 
-function parsePort(value: string | undefined): number | undefined {
+function parsePort(value: string | undefined, flag = '--port'): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) throw new UsageError(`--port must be a number from 0 to 65535 (got "${value}")`);
+  if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) throw new UsageError(`${flag} must be a number from 0 to 65535 (got "${value}")`);
   return Number(value);
+}
+
+function parseJobs(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{1,4}$/.test(value) || Number(value) < 1) throw new UsageError(`--jobs must be a whole number of at least 1 (got "${value}")`);
+  return Number(value);
+}
+
+function parseUrl(value: string | undefined, flag: string): string | undefined {
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`${flag} must be a URL such as http://127.0.0.1:3000 (got "${value}")`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`${flag} must be an http or https URL (got "${value}")`);
+  return value.replace(/\/+$/, '');
+}
+
+function parseLogLevel(value: string | undefined): LogLevel | undefined {
+  if (value === undefined) return undefined;
+  if (!(LOG_LEVELS as readonly string[]).includes(value)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')} (got "${value}")`);
+  return value as LogLevel;
 }
 
 type Values = Record<string, string | boolean | undefined>;
@@ -70,6 +131,10 @@ export function parseCommandLine(argv: readonly string[]): Command {
         host: {type: 'string'},
         config: {type: 'string'},
         'allow-inline': {type: 'boolean'},
+        'admin-port': {type: 'string'},
+        'admin-host': {type: 'string'},
+        'admin-token': {type: 'string'},
+        'log-level': {type: 'string'},
       });
       if (values.help) return {command: 'help'};
       if (positionals.length > 1) throw new UsageError(`serve takes one SITE_BUILD_DIR (got ${positionals.length} arguments)`);
@@ -81,7 +146,54 @@ export function parseCommandLine(argv: readonly string[]): Command {
         port: parsePort(values.port as string | undefined),
         host: values.host as string | undefined,
         allowInline: values['allow-inline'] === true,
+        adminPort: parsePort(values['admin-port'] as string | undefined, '--admin-port'),
+        adminHost: (values['admin-host'] as string | undefined) || undefined,
+        adminToken: (values['admin-token'] as string | undefined) || undefined,
+        logLevel: parseLogLevel(values['log-level'] as string | undefined),
       };
+    }
+    case 'check': {
+      const {values, positionals} = parse(rest, {
+        server: {type: 'string'},
+        jobs: {type: 'string'},
+        filter: {type: 'string'},
+        json: {type: 'boolean'},
+        junit: {type: 'string'},
+        record: {type: 'boolean'},
+        config: {type: 'string'},
+      });
+      if (values.help) return {command: 'help'};
+      if (positionals.length > 1) throw new UsageError(`check takes one SITE_BUILD_DIR (got ${positionals.length} arguments)`);
+      if (values.junit === '') throw new UsageError('--junit needs a file name');
+      return {
+        command: 'check',
+        siteDir: positionals[0] ?? 'build',
+        configFile: values.config as string | undefined,
+        serverUrl: parseUrl(values.server as string | undefined, '--server'),
+        jobs: parseJobs(values.jobs as string | undefined),
+        filter: (values.filter as string | undefined) || undefined,
+        json: values.json === true,
+        junit: values.junit as string | undefined,
+        record: values.record === true,
+      };
+    }
+    case 'sessions': {
+      const [sub, ...more] = rest;
+      const {values, positionals} = parse(more, {admin: {type: 'string'}, 'admin-token': {type: 'string'}, json: {type: 'boolean'}});
+      if (values.help) return {command: 'help'};
+      const adminUrl = parseUrl(values.admin as string | undefined, '--admin');
+      const adminToken = (values['admin-token'] as string | undefined) || undefined;
+      if (sub === 'list') {
+        if (positionals.length > 0) throw new UsageError('sessions list takes no arguments');
+        return {command: 'sessions-list', adminUrl, adminToken, json: values.json === true};
+      }
+      if (sub === 'kill') {
+        if (positionals.length !== 1 || !/^[A-Za-z0-9_-]{1,64}$/.test(positionals[0]!)) {
+          throw new UsageError('sessions kill takes one session ID (see sessions list)');
+        }
+        return {command: 'sessions-kill', id: positionals[0]!, adminUrl, adminToken};
+      }
+      throw new UsageError(`unknown sessions command "${sub ?? ''}"; use "sessions list" or "sessions kill ID"`);
     }
     case 'images': {
       const [sub, ...more] = rest;

@@ -5,9 +5,10 @@
  * 2 bad usage or invalid configuration.
  */
 import {existsSync, readFileSync} from 'node:fs';
-import {pino} from 'pino';
 import {ConfigError, loadConfig, type SandboxConfig} from '../../config/index.js';
+import {AdminConfigError} from '../admin/server.js';
 import {createSandboxServer} from '../index.js';
+import {createLogger} from '../log.js';
 import {parseCommandLine, resolveConfigFile, USAGE, UsageError, type Command} from './args.js';
 
 function config(configFile: string | undefined, siteDir: string | undefined, server: Record<string, unknown> = {}): SandboxConfig {
@@ -34,8 +35,15 @@ async function serve(command: Extract<Command, {command: 'serve'}>): Promise<voi
   if (command.host !== undefined) flags.host = command.host;
   if (command.allowInline) flags.allowInline = true;
   const loaded = config(command.configFile, command.siteDir, flags);
-  const logger = pino({name: 'docusaurus-sandbox'});
-  const server = createSandboxServer({config: loaded, siteDir: command.siteDir, logger});
+  const logger = createLogger({level: command.logLevel ?? 'info'});
+  const port = loaded.server.port;
+  const admin = {
+    // Beside the public port by default; an ephemeral public port gets an ephemeral admin port.
+    port: command.adminPort ?? (port === 0 ? 0 : port + 1),
+    host: command.adminHost ?? '127.0.0.1',
+    token: command.adminToken ?? (process.env.SANDBOX_ADMIN_TOKEN || undefined),
+  };
+  const server = createSandboxServer({config: loaded, siteDir: command.siteDir, logger, admin});
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -54,9 +62,10 @@ async function serve(command: Extract<Command, {command: 'serve'}>): Promise<voi
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
-  const {url} = await server.listen();
-  logger.info({url, instanceId: server.instanceId, site: command.siteDir ?? null}, 'docusaurus-sandbox serving');
-  // The one line scripts (and tests) wait for on stdout.
+  const {url, adminUrl} = await server.listen();
+  logger.info({url, adminUrl, instanceId: server.instanceId, site: command.siteDir ?? null}, 'docusaurus-sandbox serving');
+  // The lines scripts (and tests) wait for on stdout.
+  process.stdout.write(`docusaurus-sandbox admin on ${adminUrl}\n`);
   process.stdout.write(`docusaurus-sandbox listening on ${url}\n`);
 }
 
@@ -81,6 +90,15 @@ async function run(argv: string[]): Promise<number> {
       await buildImages({envs: command.envs.length > 0 ? command.envs : undefined, force: command.force, log: (line) => process.stdout.write(`${line}\n`)});
       return 0;
     }
+    case 'check': {
+      const {runCheck} = await import('./check.js');
+      return runCheck(command, {stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env});
+    }
+    case 'sessions-list':
+    case 'sessions-kill': {
+      const {runSessions} = await import('./sessions.js');
+      return runSessions(command, {stdout: process.stdout, env: process.env});
+    }
     case 'doctor': {
       const {doctor, formatDoctorReport} = await import('../runtime/doctor.js');
       const report = await doctor(config(command.configFile, undefined));
@@ -95,7 +113,7 @@ run(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof UsageError || error instanceof ConfigError) {
+    if (error instanceof UsageError || error instanceof ConfigError || error instanceof AdminConfigError) {
       process.stderr.write(`docusaurus-sandbox: ${error.message}\n`);
       if (error instanceof UsageError) process.stderr.write('Run docusaurus-sandbox --help for usage.\n');
       process.exitCode = 2;

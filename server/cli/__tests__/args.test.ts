@@ -13,6 +13,10 @@ describe('parseCommandLine', () => {
       port: 0,
       host: '0.0.0.0',
       allowInline: true,
+      adminPort: undefined,
+      adminHost: undefined,
+      adminToken: undefined,
+      logLevel: undefined,
     });
     assert.deepEqual(parseCommandLine(['serve']), {
       command: 'serve',
@@ -21,6 +25,10 @@ describe('parseCommandLine', () => {
       port: undefined,
       host: undefined,
       allowInline: false,
+      adminPort: undefined,
+      adminHost: undefined,
+      adminToken: undefined,
+      logLevel: undefined,
     });
   });
 
@@ -32,6 +40,66 @@ describe('parseCommandLine', () => {
       configFile: undefined,
     });
     assert.deepEqual(parseCommandLine(['doctor']), {command: 'doctor', configFile: undefined});
+  });
+
+  it('reads the admin and log flags of serve', () => {
+    const command = parseCommandLine(['serve', '--admin-port', '9101', '--admin-host', '0.0.0.0', '--admin-token', 't0k', '--log-level', 'debug']);
+    assert.equal(command.command, 'serve');
+    if (command.command !== 'serve') return;
+    assert.deepEqual(
+      [command.adminPort, command.adminHost, command.adminToken, command.logLevel],
+      [9101, '0.0.0.0', 't0k', 'debug'],
+    );
+    assert.throws(() => parseCommandLine(['serve', '--admin-port', 'x']), /--admin-port must be a number/);
+    assert.throws(() => parseCommandLine(['serve', '--log-level', 'loud']), /--log-level must be one of/);
+  });
+
+  it('reads check with its flags and defaults', () => {
+    assert.deepEqual(parseCommandLine(['check']), {
+      command: 'check',
+      siteDir: 'build',
+      configFile: undefined,
+      serverUrl: undefined,
+      jobs: undefined,
+      filter: undefined,
+      json: false,
+      junit: undefined,
+      record: false,
+    });
+    assert.deepEqual(
+      parseCommandLine(['check', 'site/build', '--server', 'http://127.0.0.1:3000/', '--jobs', '2', '--filter', 'tour', '--json', '--junit', 'r.xml', '--record']),
+      {
+        command: 'check',
+        siteDir: 'site/build',
+        configFile: undefined,
+        serverUrl: 'http://127.0.0.1:3000',
+        jobs: 2,
+        filter: 'tour',
+        json: true,
+        junit: 'r.xml',
+        record: true,
+      },
+    );
+    assert.throws(() => parseCommandLine(['check', '--jobs', '0']), /--jobs must be a whole number/);
+    assert.throws(() => parseCommandLine(['check', '--server', 'ftp://x']), /--server must be an http/);
+    assert.throws(() => parseCommandLine(['check', 'a', 'b']), /one SITE_BUILD_DIR/);
+  });
+
+  it('reads sessions list and kill', () => {
+    assert.deepEqual(parseCommandLine(['sessions', 'list', '--admin', 'http://127.0.0.1:3001', '--json']), {
+      command: 'sessions-list',
+      adminUrl: 'http://127.0.0.1:3001',
+      adminToken: undefined,
+      json: true,
+    });
+    assert.deepEqual(parseCommandLine(['sessions', 'kill', 'abc_DEF-1', '--admin-token', 'T']), {
+      command: 'sessions-kill',
+      id: 'abc_DEF-1',
+      adminUrl: undefined,
+      adminToken: 'T',
+    });
+    assert.throws(() => parseCommandLine(['sessions', 'kill']), /one session ID/);
+    assert.throws(() => parseCommandLine(['sessions', 'stop']), /unknown sessions command/);
   });
 
   it('shows help', () => {
