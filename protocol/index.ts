@@ -6,10 +6,30 @@
  * - Text frames carry one JSON control message each.
  * - The WebSocket subprotocol is `sandbox.v1`; the session token travels as a
  *   second offered subprotocol `sandbox.token.<token>` (or `?token=`).
+ * - Resume (issue 7): after every attach the server sends `resume-token`; a
+ *   client whose socket dropped reconnects offering `sandbox.resume.<token>`
+ *   and `sandbox.offset.<N>` (N = output bytes it received so far). The server
+ *   answers with `replay` and the missing bytes before live output. Credentials
+ *   never travel in a URL.
+ * - Flow control (issue 6): a client that sends `hello` with `acks: true`
+ *   promises to `ack` processed output; the server then never has more than
+ *   FLOW_WINDOW_BYTES unacknowledged. Clients that never say hello get no window.
  */
 
 export const SUBPROTOCOL = 'sandbox.v1';
 export const TOKEN_SUBPROTOCOL_PREFIX = 'sandbox.token.';
+/** Resume credential offered on reconnect (never in a URL). */
+export const RESUME_SUBPROTOCOL_PREFIX = 'sandbox.resume.';
+/** The output byte offset the client has received up to, offered on reconnect. */
+export const OFFSET_SUBPROTOCOL_PREFIX = 'sandbox.offset.';
+
+/**
+ * Most output bytes the server sends ahead of a client's acks once the client
+ * opted in with `hello`. Clients must ack at least every ACK_EVERY_BYTES
+ * processed bytes (a quarter of the window), or the stream stalls.
+ */
+export const FLOW_WINDOW_BYTES = 128 * 1024;
+export const ACK_EVERY_BYTES = 32 * 1024;
 
 export const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGKILL'] as const;
 export type SignalName = (typeof SIGNALS)[number];
@@ -24,12 +44,25 @@ export type ClientMessage =
   | {type: 'resize'; cols: number; rows: number}
   | {type: 'signal'; signal: SignalName}
   /** Flow control: the client has processed `bytes` more bytes of output. */
-  | {type: 'ack'; bytes: number};
+  | {type: 'ack'; bytes: number}
+  /** First message of a client that acknowledges output (enables the flow window). */
+  | {type: 'hello'; acks: boolean};
 
 export type ServerMessage =
   | {type: 'status'; state: 'starting' | 'running'}
   | {type: 'exit'; code: number; reason: ExitReason}
-  | {type: 'error'; code: ErrorCode; message: string};
+  | {type: 'error'; code: ErrorCode; message: string}
+  /**
+   * The credential to resume this session after a drop: valid for `graceMs`
+   * after the socket drops, replaced on every attach (the previous one stops working).
+   */
+  | {type: 'resume-token'; token: string; graceMs: number}
+  /**
+   * Sent on a reconnect before any output: the binary frames that follow start
+   * at output offset `from`. `truncated`: the bytes the client missed are no
+   * longer kept, so it must clear its screen; what follows is all that is kept.
+   */
+  | {type: 'replay'; from: number; truncated: boolean};
 
 /** Stable error codes, in HTTP bodies and in `error` messages. */
 export const ERROR_CODES = [
@@ -71,6 +104,8 @@ export interface CreateSessionRequest {
   files?: Array<{path: string; content: string}>;
   cols?: number;
   rows?: number;
+  /** Inline runs only: the command reads input (no run timeout). */
+  interactive?: boolean;
 }
 export interface CreateSessionResponse {
   id: string;
@@ -147,6 +182,11 @@ export function parseClientMessage(text: string): ClientMessage {
       }
       return {type: 'ack', bytes};
     }
+    case 'hello': {
+      const acks = value.acks;
+      if (typeof acks !== 'boolean') throw new ProtocolError('hello needs a boolean acks');
+      return {type: 'hello', acks};
+    }
     default:
       throw new ProtocolError(`unknown control message type ${JSON.stringify(String(type)).slice(0, 40)}`);
   }
@@ -166,6 +206,12 @@ export function parseServerMessage(text: string): ServerMessage | undefined {
     case 'exit':
     case 'error':
       return value as ServerMessage;
+    case 'resume-token':
+      return typeof value.token === 'string' && typeof value.graceMs === 'number' ? (value as ServerMessage) : undefined;
+    case 'replay':
+      return typeof value.from === 'number' && Number.isSafeInteger(value.from) && value.from >= 0 && typeof value.truncated === 'boolean'
+        ? (value as ServerMessage)
+        : undefined;
     default:
       return undefined;
   }
@@ -175,6 +221,31 @@ export const encodeMessage = (message: ClientMessage | ServerMessage): string =>
 
 /** Subprotocol list a client offers: the protocol, then the token. */
 export const clientSubprotocols = (token: string): string[] => [SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX + token];
+
+/** Subprotocols of a reconnect: the protocol, the resume credential and the offset received so far. */
+export const resumeSubprotocols = (resumeToken: string, offset: number): string[] => [
+  SUBPROTOCOL,
+  RESUME_SUBPROTOCOL_PREFIX + resumeToken,
+  OFFSET_SUBPROTOCOL_PREFIX + String(offset),
+];
+
+/**
+ * The resume credential and offset among offered subprotocols. An offset that
+ * is not a plain non-negative integer is ignored (the client then gets a full replay).
+ */
+export function parseResumeOffer(protocols: readonly string[]): {token?: string; offset?: number} {
+  const offer: {token?: string; offset?: number} = {};
+  for (const protocol of protocols) {
+    if (protocol.startsWith(RESUME_SUBPROTOCOL_PREFIX)) {
+      const token = protocol.slice(RESUME_SUBPROTOCOL_PREFIX.length);
+      if (token !== '') offer.token = token;
+    } else if (protocol.startsWith(OFFSET_SUBPROTOCOL_PREFIX)) {
+      const digits = protocol.slice(OFFSET_SUBPROTOCOL_PREFIX.length);
+      if (/^[0-9]{1,15}$/.test(digits)) offer.offset = Number(digits);
+    }
+  }
+  return offer;
+}
 
 /** Path of a session's WebSocket. */
 export const sessionSocketPath = (id: string): string => `/api/sessions/${encodeURIComponent(id)}/ws`;

@@ -44,3 +44,19 @@ test('server messages and helpers', () => {
   assert.deepEqual(clientSubprotocols('abc'), ['sandbox.v1', 'sandbox.token.abc']);
   assert.equal(sessionSocketPath('a/b'), '/api/sessions/a%2Fb/ws');
 });
+
+test('resume and flow-control additions (issues 6 and 7)', async () => {
+  const {parseResumeOffer, resumeSubprotocols, FLOW_WINDOW_BYTES, ACK_EVERY_BYTES} = await import('../index.js');
+  assert.deepEqual(parseClientMessage('{"type":"hello","acks":true}'), {type: 'hello', acks: true});
+  assert.throws(() => parseClientMessage('{"type":"hello"}'), ProtocolError);
+  assert.deepEqual(parseServerMessage('{"type":"resume-token","token":"abc","graceMs":60000}'), {type: 'resume-token', token: 'abc', graceMs: 60000});
+  assert.deepEqual(parseServerMessage('{"type":"replay","from":12,"truncated":false}'), {type: 'replay', from: 12, truncated: false});
+  assert.equal(parseServerMessage('{"type":"replay","from":-1,"truncated":false}'), undefined);
+  assert.equal(parseServerMessage('{"type":"resume-token"}'), undefined);
+  assert.deepEqual(resumeSubprotocols('tok', 42), ['sandbox.v1', 'sandbox.resume.tok', 'sandbox.offset.42']);
+  assert.deepEqual(parseResumeOffer(resumeSubprotocols('tok', 42)), {token: 'tok', offset: 42});
+  assert.deepEqual(parseResumeOffer(['sandbox.v1', 'sandbox.offset.-3', 'sandbox.offset.1e9', 'sandbox.resume.']), {});
+  assert.deepEqual(parseResumeOffer(['sandbox.v1', 'sandbox.token.x']), {});
+  // A client acking every ACK_EVERY_BYTES can never stall a window of FLOW_WINDOW_BYTES.
+  assert.ok(ACK_EVERY_BYTES * 2 <= FLOW_WINDOW_BYTES);
+});
