@@ -24,7 +24,7 @@ import {createAuthVerifier} from './auth/jwt.js';
 import {createApp} from './http/app.js';
 import {handleUpgrade, selectProtocol} from './http/upgrade.js';
 import {createMetrics, type SandboxMetrics} from './metrics.js';
-import {DockerRuntime} from './runtime/docker.js';
+import {createRuntime} from './runtime/pool.js';
 import type {ContainerRuntime} from './runtime/types.js';
 import {Admission, type AdmissionSnapshot} from './sessions/admission.js';
 import {systemClock, type Clock} from './sessions/clock.js';
@@ -123,7 +123,9 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
   /** For the warm pool: how many ready containers an environment has now. */
   const reportWarmPool = (env: string, size: number) => metrics.warmPool.set({env}, size);
   void reportWarmPool;
-  const runtime = meteredRuntime(options.runtime ?? new DockerRuntime({instanceId}), metrics);
+  // Our own runtime (with the warm pools of environments that set poolSize) is drained in close().
+  const baseRuntime = options.runtime ?? createRuntime({config, instanceId, log, onWarmChange: reportWarmPool});
+  const runtime = meteredRuntime(baseRuntime, metrics);
   const admin: AdminServer | undefined = options.admin ? createAdminServer({...options.admin, metrics, tracker}) : undefined;
 
   let blocks = new Map<string, SandboxBlock>();
@@ -265,7 +267,7 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
       });
       httpServer.closeIdleConnections();
       const budget = new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_BUDGET_MS).unref());
-      await Promise.race([sessions.closeAll(), budget]);
+      await Promise.race([Promise.all([sessions.closeAll(), options.runtime ? undefined : baseRuntime.close?.()]), budget]);
       for (const socket of wss.clients) socket.close(CLOSE_CODES.goingAway, 'server shutting down');
       wss.close();
       // Sockets that did not finish their closing handshake are cut.

@@ -18,8 +18,11 @@ import {
   type ContainerSpec,
   type EngineInfo,
   LABELS,
+  type ReapFilter,
   type SandboxContainer,
 } from './types.js';
+import {WarmSandbox} from './warm.js';
+import {warmCreateOptions, type WarmContainerRequest} from './warm-seed.js';
 
 export interface DockerRuntimeOptions {
   /** Labels every container; `reap({instanceId})` finds this server's orphans. */
@@ -186,14 +189,33 @@ export class DockerRuntime implements ContainerRuntime {
     this.#now = options.now ?? Date.now;
   }
 
-  async start(spec: ContainerSpec, options: {signal?: AbortSignal} = {}): Promise<SandboxContainer> {
+  async start(spec: ContainerSpec, options: {signal?: AbortSignal | undefined} = {}): Promise<SandboxContainer> {
     const {signal} = options;
     signal?.throwIfAborted();
     // Caps and paths are checked before anything exists on the engine.
     checkCommand(spec.cmd);
     const seed = buildSeed(spec.files, spec.env.limits, this.#now());
-    const createOptions = hardenedCreateOptions(spec, this.instanceId, seed.env);
+    return this.#launch(hardenedCreateOptions(spec, this.instanceId, seed.env), spec.env.image, signal);
+  }
 
+  /**
+   * Creates and starts a warm-pool container (issue 6): the cold hardening,
+   * the warm launcher as command. Resolves once the launcher waits for its
+   * seed on stdin; a failure removes what it made.
+   */
+  async startWarm(request: WarmContainerRequest, options: {signal?: AbortSignal | undefined} = {}): Promise<WarmSandbox> {
+    options.signal?.throwIfAborted();
+    const container = await this.#launch(warmCreateOptions(request, this.instanceId), request.env.image, options.signal);
+    return WarmSandbox.prepare(container, {timeoutMs: this.#startTimeout, signal: options.signal, now: this.#now});
+  }
+
+  /** Seeds a warm container for `spec` over its stdin (see WarmSandbox.take). */
+  takeWarm(warm: WarmSandbox, spec: ContainerSpec, options: {signal?: AbortSignal | undefined} = {}): Promise<SandboxContainer> {
+    return warm.take(spec, {timeoutMs: this.#startTimeout, signal: options.signal, limits: spec.env.limits, mtime: this.#now()});
+  }
+
+  /** create → attach → start with timeouts; removes what it made on failure. */
+  async #launch(createOptions: Dockerode.ContainerCreateOptions, image: string, signal: AbortSignal | undefined): Promise<DockerSandboxContainer> {
     let container: Dockerode.Container;
     const createDeadline = deadline(this.#createTimeout, signal);
     try {
@@ -205,7 +227,7 @@ export class DockerRuntime implements ContainerRuntime {
       });
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
-      throw toSandboxError(error, {operation: 'create container', image: spec.env.image});
+      throw toSandboxError(error, {operation: 'create container', image});
     } finally {
       createDeadline.clear();
     }
@@ -229,7 +251,7 @@ export class DockerRuntime implements ContainerRuntime {
       // to the reaper (the container carries this instance's labels).
       await removeContainer(container).catch(() => undefined);
       if (signal?.aborted) throw signal.reason;
-      throw toSandboxError(error, {operation: 'start container', image: spec.env.image});
+      throw toSandboxError(error, {operation: 'start container', image});
     } finally {
       startDeadline.clear();
     }
@@ -260,7 +282,7 @@ export class DockerRuntime implements ContainerRuntime {
    * the two is required: an empty filter would remove other servers' live
    * sessions on a shared engine.
    */
-  async reap(filter: {instanceId?: string; olderThanMs?: number}): Promise<number> {
+  async reap(filter: ReapFilter): Promise<number> {
     if (filter.instanceId === undefined && filter.olderThanMs === undefined) {
       throw new TypeError('reap() needs instanceId or olderThanMs');
     }
@@ -272,8 +294,16 @@ export class DockerRuntime implements ContainerRuntime {
     } catch (error) {
       throw toSandboxError(error, {operation: 'list containers'});
     }
-    const cutOff = filter.olderThanMs === undefined ? Infinity : (this.#now() - filter.olderThanMs) / 1000;
-    const doomed = listed.filter((info) => info.Created <= cutOff);
+    const now = this.#now();
+    const doomed = listed.filter((info) => {
+      const labels = info.Labels ?? {};
+      if (filter.spare?.({id: info.Id, labels}) === true) return false;
+      if (filter.olderThanMs === undefined) return true;
+      // A warm container's session began after it was made: allow the wait too.
+      const warmFor = Number(labels[LABELS.warmFor] ?? 0);
+      const allowance = filter.olderThanMs + (Number.isFinite(warmFor) && warmFor > 0 ? warmFor : 0);
+      return info.Created <= (now - allowance) / 1000;
+    });
     const results = await Promise.allSettled(doomed.map((info) => removeContainer(this.docker.getContainer(info.Id))));
     const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failed !== undefined && results.every((result) => result.status === 'rejected')) throw failed.reason;

@@ -80,7 +80,7 @@ export function containerLabels(spec: Pick<ContainerSpec, 'sessionId' | 'envName
 }
 
 /** Terminal size within what a TTY accepts; junk becomes the 80x24 default. */
-function clampSize(value: number, fallback: number): number {
+export function clampSize(value: number, fallback: number): number {
   if (!Number.isFinite(value) || value < 1) return fallback;
   return Math.min(Math.floor(value), 1000);
 }

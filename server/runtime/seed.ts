@@ -191,6 +191,22 @@ export function buildSeed(files: readonly SeedFile[], limits: SeedLimits, mtime:
 }
 
 /**
+ * The end of every launcher (cold and warm): with `sandbox_cmd` and
+ * `sandbox_shell` set as shell variables (never exported), run the command in
+ * /workspace. Non-interactive: `exec sh -c "$cmd"`, so the command's exit code
+ * is the container's. Interactive: run the command, then `exec` the shell.
+ */
+export const LAUNCH_TAIL: readonly string[] = [
+  'cd /workspace || exit 125',
+  'if [ -n "$sandbox_shell" ]; then',
+  '  sh -c "$sandbox_cmd"',
+  // Word splitting is wanted here: the shell may carry arguments ("bash -l").
+  '  exec $sandbox_shell',
+  'fi',
+  'exec sh -c "$sandbox_cmd"',
+];
+
+/**
  * The container's command is `sh -c LAUNCHER`. It only uses POSIX sh, `stty`,
  * `base64`, `tar` (GNU or busybox), so an operator's image needs just those.
  * - `stty` sets the terminal size at once: the engine's TTY starts at 0x0 until
@@ -225,11 +241,5 @@ export const LAUNCHER = [
   `sandbox_cmd="\$${COMMAND_VARIABLE}"`,
   `sandbox_shell="\$${SHELL_VARIABLE}"`,
   `unset ${SEED_COUNT_VARIABLE} ${COMMAND_VARIABLE} ${SHELL_VARIABLE} ${COLS_VARIABLE} ${ROWS_VARIABLE} sandbox_count sandbox_i`,
-  'cd /workspace || exit 125',
-  'if [ -n "$sandbox_shell" ]; then',
-  '  sh -c "$sandbox_cmd"',
-  // Word splitting is wanted here: the shell may carry arguments ("bash -l").
-  '  exec $sandbox_shell',
-  'fi',
-  'exec sh -c "$sandbox_cmd"',
+  ...LAUNCH_TAIL,
 ].join('\n');

@@ -75,7 +75,24 @@ export interface ContainerRuntime {
    * Removes containers labelled as this project's that `filter` selects
    * (e.g. this instance's orphans, or any older than a cut-off). Returns how many.
    */
-  reap(filter: {instanceId?: string; olderThanMs?: number}): Promise<number>;
+  reap(filter: ReapFilter): Promise<number>;
+  /**
+   * Stops background work (a warm pool's filling) and removes the containers
+   * the runtime holds that no session owns. Sessions' containers are theirs to
+   * remove. Idempotent; optional (a runtime without a pool has nothing to do).
+   */
+  close?(): Promise<void>;
+}
+
+export interface ReapFilter {
+  instanceId?: string;
+  /**
+   * Containers created longer ago than this (ms); a warm-pool container is
+   * allowed its `warmFor` label on top, since its session started later.
+   */
+  olderThanMs?: number;
+  /** Containers to keep although selected (e.g. a live warm pool's own). */
+  spare?: (container: {id: string; labels: Readonly<Record<string, string>>}) => boolean;
 }
 
 /** Labels on every container this project creates. */
@@ -84,4 +101,16 @@ export const LABELS = {
   instance: 'io.docusaurus-sandbox.instance',
   session: 'io.docusaurus-sandbox.session',
   env: 'io.docusaurus-sandbox.env',
+  /**
+   * Warm-pool containers only: the pool (one per runtime object) that made
+   * it. A restarted server with the same instance id reaps its predecessor's
+   * pool but spares its own.
+   */
+  pool: 'io.docusaurus-sandbox.pool',
+  /**
+   * Warm-pool containers only: how long (ms) it may wait warm before a session
+   * takes it. The session's lifetime starts at take, so the age-based sweep
+   * allows this much more for such a container.
+   */
+  warmFor: 'io.docusaurus-sandbox.warm-for',
 } as const;

@@ -3,10 +3,19 @@
  * the source is paused while the socket's send buffer is above the high-water
  * mark and resumed once it drains below the low one (without the pause a client
  * that stops reading grew the server by ~64 MB/s; shared FACTS). It also counts
- * bytes against the session's output cap. Holds at most the one chunk in hand.
+ * bytes against the session's output cap.
+ *
+ * Every forwarded byte also goes into a bounded replay ring (`ring.ts`) so a
+ * client that reconnects gets what it missed. A client that opted into acks
+ * (`hello`) additionally limits the bytes in flight to a window (issue 6): the
+ * source pauses while `sent - acked >= window`, whatever the socket buffer says,
+ * so the browser never holds more than the window unparsed and Ctrl-C during a
+ * flood takes effect quickly.
  */
 import type {Readable} from 'node:stream';
+import {FLOW_WINDOW_BYTES} from '../../protocol/index.js';
 import type {Clock, TimerHandle} from '../sessions/clock.js';
+import {OutputRing} from './ring.js';
 
 /** The part of a `ws` WebSocket the pump needs. */
 export interface OutputSink {
@@ -27,6 +36,10 @@ export interface OutputPumpOptions {
   onLimit?: () => void;
   /** Called for every forwarded chunk (activity for the idle timer). */
   onData?: (bytes: number) => void;
+  /** Replay ring capacity (bytes); default REPLAY_BUFFER_BYTES. */
+  replayBytes?: number;
+  /** Flow window for clients that ack; default FLOW_WINDOW_BYTES. */
+  window?: number;
 }
 
 export class OutputPump {
@@ -37,9 +50,33 @@ export class OutputPump {
   private backpressure = false;
   private poll: TimerHandle | undefined;
   private disposed = false;
+  private readonly ring: OutputRing;
+  /** Flow window of the current sink: only counted once the client opted into acks. */
+  private acks = false;
+  private sinkSent = 0;
+  private sinkAcked = 0;
   private readonly onChunk = (chunk: Buffer | string) => this.forward(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
 
-  constructor(private readonly options: OutputPumpOptions) {}
+  constructor(private readonly options: OutputPumpOptions) {
+    this.ring = new OutputRing(options.replayBytes);
+  }
+
+  /** Bytes sent to the current client and not yet acknowledged (0 without acks). */
+  get inFlight(): number {
+    return this.acks ? this.sinkSent - this.sinkAcked : 0;
+  }
+
+  private get windowFull(): boolean {
+    return this.acks && this.sinkSent - this.sinkAcked >= (this.options.window ?? FLOW_WINDOW_BYTES);
+  }
+
+  /**
+   * What a client that has received everything before `offset` is missing,
+   * from the replay ring. Send the `replay` message, then pass `data` to attach().
+   */
+  replayFrom(offset: number): {from: number; truncated: boolean; data: Buffer[]} {
+    return this.ring.since(offset);
+  }
 
   /** Bytes forwarded so far. */
   get bytes(): number {
@@ -48,7 +85,7 @@ export class OutputPump {
 
   /** True while the source is held back because the client does not read. */
   get paused(): boolean {
-    return this.backpressure;
+    return this.backpressure || this.windowFull;
   }
 
   setSource(source: Readable): void {
@@ -58,15 +95,42 @@ export class OutputPump {
     this.update();
   }
 
-  attach(sink: OutputSink): void {
+  /** Connects a client socket; `replay` (from replayFrom) is sent first and counts against the window. */
+  attach(sink: OutputSink, replay: readonly Buffer[] = []): void {
     if (this.disposed) return;
     this.sink = sink;
+    this.acks = false;
+    this.sinkSent = 0;
+    this.sinkAcked = 0;
+    for (const chunk of replay) {
+      if (!sink.open) break;
+      sink.send(chunk);
+      this.sinkSent += chunk.length;
+    }
+    if (sink.bufferedAmount > this.options.highWaterMark) this.backpressure = true;
     this.update();
   }
 
   detach(sink?: OutputSink): void {
     if (sink && sink !== this.sink) return;
     this.sink = undefined;
+    this.acks = false;
+    this.update();
+  }
+
+  /** The current client acknowledges output from now on (`hello` with acks). */
+  enableAcks(): void {
+    if (!this.sink || this.acks) return;
+    this.acks = true;
+    this.update();
+  }
+
+  /** The current client has processed `bytes` more bytes. Claims beyond what was sent are clamped. */
+  acknowledge(bytes: number): void {
+    if (!this.sink) return;
+    // An ack from a client that never said hello still turns the window on: it evidently acks.
+    this.acks = true;
+    this.sinkAcked = Math.min(this.sinkSent, this.sinkAcked + bytes);
     this.update();
   }
 
@@ -87,6 +151,8 @@ export class OutputPump {
     }
     if (data.length > 0) {
       this.sentBytes += data.length;
+      this.sinkSent += data.length;
+      this.ring.append(data);
       sink.send(data);
       this.options.onData?.(data.length);
     }
@@ -95,10 +161,8 @@ export class OutputPump {
       this.options.onLimit?.();
       return;
     }
-    if (sink.bufferedAmount > this.options.highWaterMark) {
-      this.backpressure = true;
-      this.update();
-    }
+    if (sink.bufferedAmount > this.options.highWaterMark) this.backpressure = true;
+    if (this.backpressure || this.windowFull) this.update();
   }
 
   /** Pauses or resumes the source from the current sink state. */
@@ -107,6 +171,11 @@ export class OutputPump {
     if (!source || this.disposed) return;
     const sink = this.sink;
     if (this.limitReached || !sink?.open) {
+      source.pause();
+      return;
+    }
+    if (this.windowFull) {
+      // The next ack calls update() again; no polling needed.
       source.pause();
       return;
     }
@@ -136,5 +205,6 @@ export class OutputPump {
     this.source?.off('data', this.onChunk);
     this.source?.pause();
     this.sink = undefined;
+    this.ring.clear();
   }
 }

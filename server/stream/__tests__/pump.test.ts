@@ -89,3 +89,64 @@ describe('OutputPump', () => {
     assert.equal(source.listenerCount('data'), 0);
   });
 });
+
+describe('OutputPump flow window and replay (issues 6 and 7)', () => {
+  function windowed(window = 10) {
+    const clock = new ManualClock();
+    const source = new PassThrough();
+    const pump = new OutputPump({highWaterMark: 1_000_000, lowWaterMark: 10, limit: 1_000_000, clock, window, replayBytes: 16});
+    pump.setSource(source);
+    return {source, pump};
+  }
+
+  it('never has more than the window unacknowledged once the client acks', async () => {
+    const {source, pump} = windowed(10);
+    const peer = new FakePeer();
+    pump.attach(peer);
+    pump.enableAcks();
+    for (let i = 0; i < 10; i += 1) source.write('abcd');
+    await tick();
+    // Chunks are 4 bytes: the pump stops at the first chunk that fills the window.
+    assert.equal(peer.output, 'abcdabcdabcd');
+    assert.equal(pump.inFlight, 12);
+    assert.equal(source.isPaused(), true);
+    pump.acknowledge(8);
+    await tick();
+    assert.ok(pump.inFlight <= 10 + 4);
+    assert.equal(peer.output.length, 20);
+    pump.acknowledge(1_000);
+    await tick();
+    assert.equal(pump.inFlight, 12, 'an ack beyond what was sent is clamped: the window still applies');
+    pump.acknowledge(12);
+    await tick();
+    assert.equal(peer.output, 'abcd'.repeat(10), 'everything arrives, in order');
+  });
+
+  it('a client that never acks gets no window', async () => {
+    const {source, pump} = windowed(10);
+    const peer = new FakePeer();
+    pump.attach(peer);
+    for (let i = 0; i < 10; i += 1) source.write('abcd');
+    await tick();
+    assert.equal(peer.output.length, 40);
+    assert.equal(pump.inFlight, 0);
+  });
+
+  it('replays from the ring before live output and counts it against the window', async () => {
+    const {source, pump} = windowed(100);
+    const first = new FakePeer();
+    pump.attach(first);
+    source.write('0123456789');
+    await tick();
+    pump.detach(first);
+    const replay = pump.replayFrom(6);
+    assert.deepEqual({from: replay.from, truncated: replay.truncated}, {from: 6, truncated: false});
+    const second = new FakePeer();
+    pump.attach(second, replay.data);
+    pump.enableAcks();
+    assert.equal(pump.inFlight, 4);
+    source.write('ab');
+    await tick();
+    assert.equal(second.output, '6789ab');
+  });
+});

@@ -1,0 +1,443 @@
+/**
+ * The warm pool (issue 6 point 1): a `ContainerRuntime` that keeps, per
+ * environment, up to `poolSize` hardened containers created and started ahead
+ * of demand, each waiting for its seed on stdin (warm.ts). `start()` takes one
+ * when the environment has one ready (a few ms: one write and one marker) and
+ * starts a cold container otherwise, so callers see the same contract.
+ *
+ * - Each warm container serves exactly one session and is never reused: a
+ *   session's `remove()` removes it like any other.
+ * - Replenished in the background with bounded concurrency; an environment
+ *   whose creations fail backs off exponentially (the reason is logged).
+ * - Counted against the global cap: warm + creating + containers handed out
+ *   (until removed) + starts in flight never exceed `maxContainers` (the
+ *   server's maxSessions), so filling yields to sessions; a cold start at the
+ *   cap evicts a warm container of another environment first. Admission
+ *   (sessions/) stays as it is: it counts sessions, and a session's container
+ *   never waits for the pool.
+ * - A warm container older than its environment's maxLifetime is recycled; the
+ *   sweep allows it that long on top (LABELS.warmFor), because a session's
+ *   lifetime starts when it takes the container.
+ * - Labelled like every container plus LABELS.pool: a restarted server (same
+ *   instance id) reaps its predecessor's pool and spares its own.
+ * - `close()` stops filling and removes every warm container (drained).
+ */
+import {randomBytes} from 'node:crypto';
+import type {EnvironmentConfig, SandboxConfig} from '../../config/index.js';
+import {DockerRuntime} from './docker.js';
+import {checkCommand, checkSeedFiles} from './seed.js';
+import {
+  type ContainerExit,
+  type ContainerRuntime,
+  type ContainerSpec,
+  type EngineInfo,
+  LABELS,
+  type ReapFilter,
+  type SandboxContainer,
+} from './types.js';
+import type {WarmContainerRequest} from './warm-seed.js';
+
+/** A warm container as the pool sees it (WarmSandbox is the real one). */
+export interface WarmHandle {
+  readonly id: string;
+  /** When it became warm (ms, the pool's clock). */
+  readonly readyAt: number;
+  /** Settles if the container ends while warm. */
+  readonly exited: Promise<unknown>;
+  /** Not yet taken or removed. */
+  readonly available: boolean;
+  remove(): Promise<void>;
+}
+
+/** A runtime that can also make and seed warm containers (DockerRuntime). */
+export interface WarmCapableRuntime<Warm extends WarmHandle = WarmHandle> extends ContainerRuntime {
+  startWarm(request: WarmContainerRequest, options?: {signal?: AbortSignal | undefined}): Promise<Warm>;
+  takeWarm(warm: Warm, spec: ContainerSpec, options?: {signal?: AbortSignal | undefined}): Promise<SandboxContainer>;
+}
+
+export type LogFunction = (level: 'info' | 'warn' | 'error', message: string, details?: Record<string, unknown>) => void;
+
+/** One container start as the pool saw it, for metrics and the benchmark. */
+export interface StartObservation {
+  envName: string;
+  /** 'warm': taken from the pool; 'cold': created for this session. */
+  source: 'warm' | 'cold';
+  /** From `start()` to the command running (ms). */
+  ms: number;
+}
+
+export interface PooledRuntimeOptions<Warm extends WarmHandle = WarmHandle> {
+  runtime: WarmCapableRuntime<Warm>;
+  /** Every environment; those with `poolSize > 0` get a pool. */
+  environments: Readonly<Record<string, EnvironmentConfig>>;
+  /** The global container cap (server.maxSessions). */
+  maxContainers: number;
+  /** Warm containers being created at once, all environments together. Default 2. */
+  fillConcurrency?: number;
+  /** Back-off after a failed creation: first delay and cap (ms). Default 1 s, 60 s. */
+  backoff?: {initialMs: number; maxMs: number};
+  now?: () => number;
+  log?: LogFunction;
+  onStart?: (observation: StartObservation) => void;
+  /** Called when an environment's number of ready warm containers changes (a gauge). */
+  onWarmChange?: (envName: string, ready: number) => void;
+}
+
+interface EnvironmentPool<Warm> {
+  name: string;
+  env: EnvironmentConfig;
+  size: number;
+  key: string;
+  /** Oldest first. */
+  ready: Warm[];
+  creating: number;
+  failures: number;
+  retryAt: number;
+  /** Last value given to onWarmChange. */
+  reported: number;
+}
+
+const DEFAULT_BACKOFF = {initialMs: 1_000, maxMs: 60_000};
+
+/**
+ * What makes two environments' containers interchangeable: everything the
+ * create options are built from (hardening.ts). The shell is seeded at take.
+ */
+export function hardeningKey(env: EnvironmentConfig): string {
+  const {limits} = env;
+  return JSON.stringify([
+    env.image,
+    env.runtime ?? null,
+    env.network,
+    limits.memory,
+    limits.cpus,
+    limits.pids,
+    limits.workspaceSize,
+    limits.tmpSize,
+    limits.nofile,
+  ]);
+}
+
+/** Backoff delay after `failures` consecutive failures (1, 2, 4, … × initial, capped). */
+export function backoffDelay(failures: number, backoff: {initialMs: number; maxMs: number}): number {
+  return Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.max(0, Math.min(failures - 1, 30)));
+}
+
+export class PooledRuntime<Warm extends WarmHandle = WarmHandle> implements ContainerRuntime {
+  /** Value of LABELS.pool on this pool's containers. */
+  readonly poolLabel = randomBytes(8).toString('hex');
+  readonly #runtime: WarmCapableRuntime<Warm>;
+  readonly #pools = new Map<string, EnvironmentPool<Warm>>();
+  readonly #maxContainers: number;
+  readonly #fillConcurrency: number;
+  readonly #backoff: {initialMs: number; maxMs: number};
+  readonly #now: () => number;
+  readonly #log: LogFunction;
+  readonly #onStart: ((observation: StartObservation) => void) | undefined;
+  readonly #onWarmChange: ((envName: string, ready: number) => void) | undefined;
+  /** Containers handed to sessions and not yet removed. */
+  readonly #live = new Set<string>();
+  /** `start()` calls in flight (each will hold a container). */
+  #starting = 0;
+  readonly #creations = new Set<Promise<void>>();
+  readonly #aborts = new Set<AbortController>();
+  #timer: NodeJS.Timeout | undefined;
+  #closed: Promise<void> | undefined;
+
+  constructor(options: PooledRuntimeOptions<Warm>) {
+    this.#runtime = options.runtime;
+    this.#maxContainers = options.maxContainers;
+    this.#fillConcurrency = Math.max(1, options.fillConcurrency ?? 2);
+    this.#backoff = options.backoff ?? DEFAULT_BACKOFF;
+    this.#now = options.now ?? Date.now;
+    this.#log = options.log ?? (() => undefined);
+    this.#onStart = options.onStart;
+    this.#onWarmChange = options.onWarmChange;
+    for (const [name, env] of Object.entries(options.environments)) {
+      if (env.poolSize <= 0) continue;
+      this.#pools.set(name, {name, env, size: env.poolSize, key: hardeningKey(env), ready: [], creating: 0, failures: 0, retryAt: 0, reported: -1});
+    }
+    this.#fill();
+  }
+
+  /** Warm containers ready now, all environments. */
+  get warmCount(): number {
+    let count = 0;
+    for (const pool of this.#pools.values()) count += pool.ready.length;
+    return count;
+  }
+
+  /** Warm containers ready now, per pooled environment. */
+  warmByEnvironment(): Record<string, number> {
+    return Object.fromEntries([...this.#pools.values()].map((pool) => [pool.name, pool.ready.length]));
+  }
+
+  /** Warm containers being created now. */
+  get creatingCount(): number {
+    let count = 0;
+    for (const pool of this.#pools.values()) count += pool.creating;
+    return count;
+  }
+
+  /** Containers handed out and not yet removed. */
+  get liveCount(): number {
+    return this.#live.size;
+  }
+
+  /** Every container this runtime holds or has handed out (what counts against the cap). */
+  get containerCount(): number {
+    return this.#live.size + this.#starting + this.warmCount + this.creatingCount;
+  }
+
+  async start(spec: ContainerSpec, options: {signal?: AbortSignal | undefined} = {}): Promise<SandboxContainer> {
+    options.signal?.throwIfAborted();
+    // A refused request must not cost a warm container: caps first.
+    checkCommand(spec.cmd);
+    checkSeedFiles(spec.files, spec.env.limits);
+    const began = this.#now();
+    this.#starting += 1;
+    try {
+      const warm = this.#takeReady(spec);
+      if (warm !== undefined) {
+        this.#fill();
+        try {
+          const container = await this.#runtime.takeWarm(warm, spec, options);
+          this.#onStart?.({envName: spec.envName, source: 'warm', ms: this.#now() - began});
+          return this.#track(container);
+        } catch (error) {
+          if (options.signal?.aborted) throw error;
+          this.#log('warn', 'seeding a warm container failed; starting a cold one', {env: spec.envName, error: String(error)});
+        }
+      }
+      this.#makeRoom();
+      const container = await this.#runtime.start(spec, options);
+      this.#onStart?.({envName: spec.envName, source: 'cold', ms: this.#now() - began});
+      return this.#track(container);
+    } finally {
+      this.#starting -= 1;
+      this.#fill();
+    }
+  }
+
+  engine(): Promise<EngineInfo> {
+    return this.#runtime.engine();
+  }
+
+  hasImage(image: string): Promise<boolean> {
+    return this.#runtime.hasImage(image);
+  }
+
+  /** As the inner runtime's, sparing this pool's warm containers and the containers sessions hold. */
+  reap(filter: ReapFilter): Promise<number> {
+    return this.#runtime.reap({
+      ...filter,
+      spare: (container) =>
+        filter.spare?.(container) === true || container.labels[LABELS.pool] === this.poolLabel || this.#live.has(container.id),
+    });
+  }
+
+  /** Stops filling and removes every warm container; resolves when they are gone. Idempotent. */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      clearTimeout(this.#timer);
+      for (const controller of this.#aborts) controller.abort(new Error('the warm pool is closing'));
+      // Creations in flight remove what they made when aborted (or on landing).
+      await Promise.allSettled([...this.#creations]);
+      const warm = [...this.#pools.values()].flatMap((pool) => pool.ready.splice(0));
+      await Promise.allSettled(warm.map((container) => container.remove()));
+      this.#report();
+      await this.#runtime.close?.();
+    })();
+    return this.#closed;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #takeReady(spec: ContainerSpec): Warm | undefined {
+    const pool = this.#pools.get(spec.envName);
+    if (pool === undefined || this.#closed) return undefined;
+    // A request whose limits differ from the pool's needs other create options.
+    if (spec.env !== pool.env && hardeningKey(spec.env) !== pool.key) return undefined;
+    while (pool.ready.length > 0) {
+      const warm = pool.ready.shift()!;
+      if (warm.available) return warm;
+    }
+    return undefined;
+  }
+
+  /** Wraps a handed-out container so its removal frees its place under the cap. */
+  #track(container: SandboxContainer): SandboxContainer {
+    this.#live.add(container.id);
+    let removal: Promise<void> | undefined;
+    const remove = (): Promise<void> => {
+      removal ??= container.remove().finally(() => {
+        this.#live.delete(container.id);
+        this.#fill();
+      });
+      return removal;
+    };
+    return {
+      id: container.id,
+      stream: container.stream,
+      exited: container.exited,
+      resize: (cols: number, rows: number) => container.resize(cols, rows),
+      kill: (signal: 'SIGINT' | 'SIGTERM' | 'SIGKILL') => container.kill(signal),
+      remove,
+      [Symbol.asyncDispose]: remove,
+    } satisfies SandboxContainer & {exited: Promise<ContainerExit>};
+  }
+
+  /** A cold start at the cap: evict the oldest warm containers until it fits. */
+  #makeRoom(): void {
+    while (this.containerCount > this.#maxContainers) {
+      let oldest: EnvironmentPool<Warm> | undefined;
+      for (const pool of this.#pools.values()) {
+        const head = pool.ready[0];
+        if (head !== undefined && (oldest === undefined || head.readyAt < oldest.ready[0]!.readyAt)) oldest = pool;
+      }
+      if (oldest === undefined) return;
+      const evicted = oldest.ready.shift()!;
+      this.#discard(evicted, 'evicted for a cold start at the container cap');
+    }
+  }
+
+  #discard(warm: Warm, why: string): void {
+    warm.remove().catch((error: unknown) => this.#log('warn', 'removing a warm container failed', {container: warm.id, error: String(error)}));
+    this.#log('info', 'warm container removed', {container: warm.id, why});
+  }
+
+  /** Starts creations where pools are short, within the cap and the concurrency. */
+  #fill(): void {
+    if (this.#closed) return;
+    const now = this.#now();
+    this.#recycle(now);
+    let spawned = true;
+    // Round robin: one container per environment per pass, so one pool cannot starve another.
+    while (spawned) {
+      spawned = false;
+      for (const pool of this.#pools.values()) {
+        if (this.creatingCount >= this.#fillConcurrency || this.containerCount >= this.#maxContainers) break;
+        if (pool.ready.length + pool.creating >= pool.size || now < pool.retryAt) continue;
+        this.#create(pool);
+        spawned = true;
+      }
+    }
+    this.#schedule(now);
+    this.#report();
+  }
+
+  #report(): void {
+    if (!this.#onWarmChange) return;
+    for (const pool of this.#pools.values()) {
+      if (pool.ready.length === pool.reported) continue;
+      pool.reported = pool.ready.length;
+      this.#onWarmChange(pool.name, pool.ready.length);
+    }
+  }
+
+  #create(pool: EnvironmentPool<Warm>): void {
+    pool.creating += 1;
+    const controller = new AbortController();
+    this.#aborts.add(controller);
+    const request: WarmContainerRequest = {
+      id: `warm-${randomBytes(8).toString('hex')}`,
+      envName: pool.name,
+      env: pool.env,
+      pool: this.poolLabel,
+      warmForMs: pool.env.limits.maxLifetime,
+    };
+    const creation = this.#runtime.startWarm(request, {signal: controller.signal}).then(
+      (warm) => {
+        pool.creating -= 1;
+        pool.failures = 0;
+        pool.retryAt = 0;
+        // Closed, or sessions took the room meanwhile: not needed.
+        if (this.#closed || this.containerCount >= this.#maxContainers) {
+          this.#discard(warm, this.#closed ? 'the pool is closing' : 'no room under the container cap');
+          return;
+        }
+        pool.ready.push(warm);
+        warm.exited.then(
+          () => this.#lost(pool, warm),
+          () => this.#lost(pool, warm),
+        );
+      },
+      (error: unknown) => {
+        pool.creating -= 1;
+        if (this.#closed) return;
+        pool.failures += 1;
+        const delay = backoffDelay(pool.failures, this.#backoff);
+        pool.retryAt = this.#now() + delay;
+        this.#log('warn', 'creating a warm container failed', {env: pool.name, error: String(error), retryInMs: delay});
+      },
+    );
+    const settled = creation.finally(() => {
+      this.#aborts.delete(controller);
+      this.#creations.delete(settled);
+      this.#fill();
+    });
+    this.#creations.add(settled);
+  }
+
+  /** A warm container ended before any session took it: drop it, count a failure. */
+  #lost(pool: EnvironmentPool<Warm>, warm: Warm): void {
+    const index = pool.ready.indexOf(warm);
+    if (index === -1 || !warm.available) return;
+    pool.ready.splice(index, 1);
+    pool.failures += 1;
+    pool.retryAt = this.#now() + backoffDelay(pool.failures, this.#backoff);
+    this.#discard(warm, 'it ended while warm');
+    this.#fill();
+  }
+
+  /** Removes warm containers older than their environment's maxLifetime. */
+  #recycle(now: number): void {
+    for (const pool of this.#pools.values()) {
+      const maxAge = pool.env.limits.maxLifetime;
+      while (pool.ready.length > 0 && now - pool.ready[0]!.readyAt >= maxAge) {
+        this.#discard(pool.ready.shift()!, 'recycled at its maximum age');
+      }
+    }
+  }
+
+  /** One timer for the next thing that needs time: a back-off ending or a container to recycle. */
+  #schedule(now: number): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    let next = Infinity;
+    for (const pool of this.#pools.values()) {
+      if (pool.retryAt > now && pool.ready.length + pool.creating < pool.size) next = Math.min(next, pool.retryAt);
+      const oldest = pool.ready[0];
+      if (oldest !== undefined) next = Math.min(next, oldest.readyAt + pool.env.limits.maxLifetime);
+    }
+    if (next === Infinity) return;
+    this.#timer = setTimeout(() => this.#fill(), Math.max(10, next - now));
+    this.#timer.unref();
+  }
+}
+
+/**
+ * The server's runtime from its config: DockerRuntime, wrapped in a
+ * PooledRuntime when any environment has `poolSize > 0`.
+ */
+export function createRuntime(options: {
+  config: SandboxConfig;
+  instanceId: string;
+  log?: LogFunction | undefined;
+  onStart?: ((observation: StartObservation) => void) | undefined;
+  onWarmChange?: ((envName: string, ready: number) => void) | undefined;
+}): ContainerRuntime {
+  const docker = new DockerRuntime({instanceId: options.instanceId});
+  const pooled = Object.values(options.config.environments).some((env) => env.poolSize > 0);
+  if (!pooled) return docker;
+  return new PooledRuntime({
+    runtime: docker,
+    environments: options.config.environments,
+    maxContainers: options.config.server.maxSessions,
+    ...(options.log ? {log: options.log} : {}),
+    ...(options.onStart ? {onStart: options.onStart} : {}),
+    ...(options.onWarmChange ? {onWarmChange: options.onWarmChange} : {}),
+  });
+}
