@@ -229,6 +229,8 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
         alive.set(socket, true);
         socket.on('pong', () => alive.set(socket, true));
         if (sessionId) tracker.socket(sessionId, socket);
+        // The path only: the query may carry a token (`?token=`), which is never logged.
+        log('info', 'socket connected', {session: sessionId, path: request.url?.split('?')[0]});
       },
       log,
     });
