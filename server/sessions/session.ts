@@ -9,13 +9,20 @@
  *   `exited.oomKilled` (a child killed by OOM leaves exit code 0).
  * - The `exit` message is sent once the container's output has drained to the
  *   socket, then the socket is closed with 1000.
- * - A socket that stays away longer than the reconnect grace ends the session
- *   and removes the container.
+ * - A socket that drops without a deliberate close (code 1000) leaves the
+ *   session running for the reconnect grace (issue 7). Every attach sends a
+ *   fresh resume credential (the previous one stops working); a socket that
+ *   comes back with it and the output offset it has received gets the missing
+ *   bytes from the replay ring (`replay` message first), then live output.
+ *   After the grace the container is removed and a late resume is told
+ *   `session-ended` ("expired") with close 4004, for EXPIRED_KEEP_MS.
+ * - A second socket takes the session over; the first is closed with 4001.
  * - Client SIGINT writes ETX (Ctrl-C, `\x03`) to the TTY: the terminal's line
  *   discipline turns it into SIGINT for the foreground process group, exactly as
  *   in a local terminal, and a program in raw mode (an editor, a REPL) gets the
  *   key it expects. SIGTERM and SIGKILL go to the container (tini forwards them).
  */
+import {randomBytes, timingSafeEqual} from 'node:crypto';
 import {
   CLOSE_CODES,
   encodeMessage,
@@ -74,6 +81,13 @@ export interface SessionOptions {
 const MAX_EARLY_INPUT = 64 * 1024;
 /** After the container exits, how long to wait for its stream to end when nothing holds it back. */
 const DRAIN_FALLBACK_MS = 2_000;
+/** How long an expired session still answers a late resume with "expired" (a few hundred bytes each). */
+export const EXPIRED_KEEP_MS = 5 * 60_000;
+
+/** How a socket attaches: `offset` = output bytes the client already has (a resume). */
+export interface AttachOptions {
+  offset?: number | undefined;
+}
 
 export class Session {
   readonly id: string;
@@ -96,6 +110,10 @@ export class Session {
   private messageWindow = {start: 0, count: 0, warned: false};
   private removal: Promise<void> | undefined;
   private startPromise: Promise<void> | undefined;
+  /** The current resume credential; replaced on every attach. */
+  private resumeToken: Buffer | undefined;
+  /** Abandoned after the grace: only "expired" is left to tell. */
+  private expired = false;
 
   constructor(private readonly options: SessionOptions) {
     this.id = options.id;
@@ -123,6 +141,14 @@ export class Session {
 
   get outputBytes(): number {
     return this.pump.bytes;
+  }
+
+  /** Whether `token` is this session's current resume credential (constant-time compare). */
+  acceptsResume(token: string): boolean {
+    const expected = this.resumeToken;
+    if (!expected) return false;
+    const given = Buffer.from(token);
+    return given.length === expected.length && timingSafeEqual(given, expected);
   }
 
   /** Starts the container; resolves when it runs or the session has failed. Call once. */
@@ -220,9 +246,14 @@ export class Session {
     this.timers.delete(name);
   }
 
-  /** Connects a client socket; a previous one is closed with 4001 (replaced). */
-  attach(peer: SessionPeer): void {
+  /**
+   * Connects a client socket; a previous one is closed with 4001 (replaced).
+   * With `offset` (a resume) the bytes after it are replayed first.
+   */
+  attach(peer: SessionPeer, options: AttachOptions = {}): void {
     if (this.finalMessages) {
+      // Ended while the client was away: what it missed, then how it ended.
+      if (options.offset !== undefined && this.pump.bytes > 0 && !this.expired) this.replay(peer, options.offset);
       for (const message of this.finalMessages.messages) peer.send(encodeMessage(message));
       peer.close(this.finalMessages.code, this.finalMessages.reason);
       return;
@@ -239,17 +270,38 @@ export class Session {
     this.peer = peer;
     this.clearTimer('grace');
     peer.send(encodeMessage({type: 'status', state: this.stateValue === 'running' ? 'running' : 'starting'}));
-    this.pump.attach(peer);
+    const token = randomBytes(24).toString('base64url');
+    this.resumeToken = Buffer.from(token);
+    peer.send(encodeMessage({type: 'resume-token', token, graceMs: this.options.timeouts.reconnectGrace}));
+    // Nothing was sent yet on a first attach (the source waits for a socket): no replay message then.
+    const replayed = options.offset !== undefined || this.pump.bytes > 0 ? this.replay(peer, options.offset ?? 0) : [];
+    this.pump.attach(peer, replayed);
   }
 
-  /** The client socket closed. The session waits `reconnectGrace` for another. */
-  detach(peer: SessionPeer): void {
+  /** Sends the `replay` message; returns the bytes to send before live output. */
+  private replay(peer: SessionPeer, offset: number): Buffer[] {
+    const replay = this.pump.replayFrom(offset);
+    peer.send(encodeMessage({type: 'replay', from: replay.from, truncated: replay.truncated}));
+    const bytes = replay.data.reduce((sum, chunk) => sum + chunk.length, 0);
+    this.log('info', 'session resumed', {offset, from: replay.from, truncated: replay.truncated, replayedBytes: bytes});
+    return replay.data;
+  }
+
+  /**
+   * The client socket closed. A deliberate close (1000 from the client) ends
+   * the session at once; any other drop leaves it `reconnectGrace` to come back.
+   */
+  detach(peer: SessionPeer, code?: number): void {
     if (this.peer !== peer) return;
     this.peer = undefined;
     this.pump.detach(peer);
-    if (this.stateValue !== 'ended') {
-      this.setTimer('grace', this.options.timeouts.reconnectGrace, () => this.abandon());
+    if (this.stateValue === 'ended') return;
+    if (code === CLOSE_CODES.normal) {
+      this.log('info', 'client closed the session');
+      this.terminate('killed');
+      return;
     }
+    this.setTimer('grace', this.options.timeouts.reconnectGrace, () => this.abandon());
   }
 
   /** A frame from the client: binary is terminal input, text is a control message. */
@@ -259,15 +311,23 @@ export class Session {
       this.input(data, peer);
       return;
     }
-    if (!this.allowMessage()) return;
     let message;
     try {
       message = parseClientMessage(data.toString('utf8'));
     } catch (error) {
+      if (!this.allowMessage()) return;
       const text = error instanceof ProtocolError ? error.message : 'control message could not be read';
       this.sendControl({type: 'error', code: 'bad-message', message: text});
       return;
     }
+    // Acks are paced by the output itself (one per ACK_EVERY_BYTES) and cost a
+    // counter update: they are not rate-limited, or a fast flood would stall
+    // its own window.
+    if (message.type === 'ack') {
+      this.pump.acknowledge(message.bytes);
+      return;
+    }
+    if (!this.allowMessage()) return;
     switch (message.type) {
       case 'resize':
         this.size = {cols: message.cols, rows: message.rows};
@@ -276,8 +336,8 @@ export class Session {
       case 'signal':
         this.signal(message.signal);
         break;
-      case 'ack':
-        // Flow-control acknowledgements are for a later protocol feature; accepted and ignored.
+      case 'hello':
+        if (message.acks) this.pump.enableAcks();
         break;
     }
   }
@@ -427,13 +487,19 @@ export class Session {
   private forget(): void {
     this.clearTimer('grace');
     this.finalMessages = undefined;
+    this.resumeToken = undefined;
+    this.pump.releaseReplay();
     this.notifyEnded();
     if (this.gone) return;
     this.gone = true;
     this.options.onGone?.(this);
   }
 
-  /** No socket came back within the grace period: end quietly and remove everything. */
+  /**
+   * No socket came back within the grace period: remove everything and free
+   * the slot. A late resume is still told "expired" (not a bare 401) for
+   * EXPIRED_KEEP_MS, so the reader sees why.
+   */
   private abandon(): void {
     if (this.stateValue === 'ended') {
       this.forget();
@@ -444,8 +510,17 @@ export class Session {
     this.stateValue = 'ended';
     for (const name of [...this.timers.keys()]) this.clearTimer(name);
     this.discardOutput();
+    this.pump.releaseReplay();
+    this.expired = true;
     void this.remove();
-    this.forget();
+    this.log('info', 'session expired', {graceMs: this.options.timeouts.reconnectGrace});
+    this.notifyEnded();
+    this.finalMessages = {
+      messages: [{type: 'error', code: 'session-ended', message: 'the session expired: the connection stayed away longer than the reconnect grace'}],
+      code: CLOSE_CODES.sessionEnded,
+      reason: 'session expired',
+    };
+    this.setTimer('grace', EXPIRED_KEEP_MS, () => this.forget());
   }
 
   /** Removes the container (once); resolves when it is gone. */

@@ -205,6 +205,10 @@ export class OutputPump {
     this.source?.off('data', this.onChunk);
     this.source?.pause();
     this.sink = undefined;
+  }
+
+  /** Drops the replay ring (nobody can resume any more). Disposal keeps it for a late resume. */
+  releaseReplay(): void {
     this.ring.clear();
   }
 }

@@ -3,7 +3,7 @@ import {describe, it} from 'node:test';
 import {DEFAULT_LIMITS, BUNDLED_ENVIRONMENTS} from '../../../config/index.js';
 import {SandboxError} from '../../errors.js';
 import {ManualClock} from '../clock.js';
-import {Session, type SessionTimeouts} from '../session.js';
+import {EXPIRED_KEEP_MS, Session, type SessionTimeouts} from '../session.js';
 import {FakePeer} from './fake-peer.js';
 import {FakeRuntime, type FakeContainer} from './fake-runtime.js';
 
@@ -49,10 +49,13 @@ async function running(timeouts: Partial<SessionTimeouts> = {}) {
 describe('Session', () => {
   it('reports starting then running, forwards output and ends with the exit code', async () => {
     const {session, peer, container, events} = await running();
-    assert.deepEqual(peer.control.slice(0, 2), [
-      {type: 'status', state: 'starting'},
-      {type: 'status', state: 'running'},
-    ]);
+    assert.deepEqual(
+      peer.control.filter((message) => message.type === 'status'),
+      [
+        {type: 'status', state: 'starting'},
+        {type: 'status', state: 'running'},
+      ],
+    );
     container().output('hello\r\n');
     container().exit(3);
     await tick();
@@ -255,6 +258,8 @@ describe('Session', () => {
     await tick();
     assert.equal(session.state, 'ended');
     assert.equal(container().removed, 1);
+    assert.deepEqual(events, ['ended'], 'the slot is free; the session still answers a late resume');
+    clock.advance(EXPIRED_KEEP_MS);
     assert.deepEqual(events, ['ended', 'gone']);
   });
 
@@ -274,7 +279,8 @@ describe('Session', () => {
     const next = new FakePeer();
     session.attach(next);
     assert.equal(peer.closed?.code, 4001);
-    assert.deepEqual(next.control, [{type: 'status', state: 'running'}]);
+    assert.deepEqual(next.control[0], {type: 'status', state: 'running'});
+    assert.equal(next.control[1]?.type, 'resume-token');
   });
 
   it('shuts down with 1001 and removes the container, twice harmlessly', async () => {
@@ -295,5 +301,118 @@ describe('Session', () => {
     await started;
     await shut;
     assert.equal(context.runtime.containers.length, 0, 'the aborted start made no container');
+  });
+});
+
+const resumeTokenOf = (peer: FakePeer): string => {
+  const message = peer.control.findLast((item) => item.type === 'resume-token');
+  assert.ok(message && message.type === 'resume-token', 'a resume token was sent');
+  return message.token;
+};
+
+describe('Session resume and flow control (issues 6 and 7)', () => {
+  it('issues a resume token on every attach; only the newest one is accepted', async () => {
+    const {session, peer} = await running();
+    const first = resumeTokenOf(peer);
+    assert.equal(session.acceptsResume(first), true);
+    assert.equal(session.acceptsResume(first.slice(1)), false);
+    const next = new FakePeer();
+    session.attach(next, {offset: 0});
+    const second = resumeTokenOf(next);
+    assert.notEqual(second, first);
+    assert.equal(session.acceptsResume(first), false, 'rotated');
+    assert.equal(session.acceptsResume(second), true);
+  });
+
+  it('replays exactly what the client missed, then live output, with no duplicate', async () => {
+    const {session, peer, container} = await running();
+    container().output('abc');
+    container().output('def');
+    await tick();
+    assert.equal(peer.output, 'abcdef');
+    session.detach(peer, 1006);
+    container().output('ghi');
+    await tick();
+    const back = new FakePeer();
+    // The client had only received "abc" before its connection died.
+    session.attach(back, {offset: 3});
+    assert.deepEqual(back.control.find((message) => message.type === 'replay'), {type: 'replay', from: 3, truncated: false});
+    await tick();
+    container().output('jkl');
+    await tick();
+    assert.equal(back.output, 'defghijkl');
+    assert.equal(session.state, 'running');
+  });
+
+  it('says so when the missed part is no longer kept, and sends what is', async () => {
+    const {session, peer, container} = await running();
+    container().output(Buffer.alloc(300 * 1024, 'x'));
+    await tick();
+    session.detach(peer, 1006);
+    const back = new FakePeer();
+    session.attach(back, {offset: 10});
+    const replay = back.control.find((message) => message.type === 'replay');
+    assert.deepEqual(replay, {type: 'replay', from: 300 * 1024 - 256 * 1024, truncated: true});
+    assert.equal(back.output.length, 256 * 1024);
+  });
+
+  it('a deliberate close (1000) ends the session at once, without the grace', async () => {
+    const {session, peer, container} = await running();
+    session.detach(peer, 1000);
+    await tick();
+    await tick();
+    assert.equal(session.state, 'ended');
+    assert.deepEqual(container().kills, ['SIGKILL']);
+  });
+
+  it('after the grace a resume is told the session expired (4004)', async () => {
+    const {clock, session, peer} = await running();
+    const token = resumeTokenOf(peer);
+    session.detach(peer, 1006);
+    clock.advance(3_000);
+    await tick();
+    assert.equal(session.acceptsResume(token), true, 'the credential still identifies the expired session');
+    const late = new FakePeer();
+    session.attach(late, {offset: 0});
+    assert.equal(late.control[0]?.type, 'error');
+    assert.equal(late.control[0]?.type === 'error' && late.control[0].code, 'session-ended');
+    assert.match(late.control[0]?.type === 'error' ? late.control[0].message : '', /expired/);
+    assert.deepEqual(late.closed, {code: 4004, reason: 'session expired'});
+  });
+
+  it('a program that ends while the client is away: the resume gets the rest, then the exit', async () => {
+    const {session, peer, container} = await running();
+    container().output('one ');
+    await tick();
+    session.detach(peer, 1006);
+    container().output('two');
+    container().exit(0);
+    await tick();
+    await tick();
+    // The stream's end waits behind unread output: the session waits for its client (within the grace).
+    assert.equal(session.state, 'running');
+    const back = new FakePeer();
+    session.attach(back, {offset: 2});
+    await tick();
+    await tick();
+    assert.equal(session.state, 'ended');
+    assert.equal(back.output, 'e two');
+    assert.deepEqual(back.control.at(-1), {type: 'exit', code: 0, reason: 'exit'});
+  });
+
+  it('after hello, output stops at the flow window until the client acks; acks are not rate-limited', async () => {
+    const context = setup({messagesPerSecond: 2});
+    const peer = new FakePeer();
+    context.session.attach(peer);
+    await context.session.start();
+    context.session.receive(Buffer.from('{"type":"hello","acks":true}'), false, peer);
+    const chunk = Buffer.alloc(32 * 1024, 'y');
+    for (let i = 0; i < 8; i += 1) context.container().output(chunk);
+    await tick();
+    assert.equal(peer.output.length, 128 * 1024);
+    for (let i = 0; i < 4; i += 1) context.session.receive(Buffer.from(`{"type":"ack","bytes":${32 * 1024}}`), false, peer);
+    await tick();
+    assert.equal(peer.output.length, 256 * 1024);
+    assert.equal(peer.control.some((message) => message.type === 'error'), false);
   });
 });
