@@ -6,7 +6,7 @@
 import type {IncomingMessage} from 'node:http';
 import type {Duplex} from 'node:stream';
 import {WebSocket, type WebSocketServer} from 'ws';
-import {SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX} from '../../protocol/index.js';
+import {parseResumeOffer, SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX} from '../../protocol/index.js';
 import {SandboxError, toClientError} from '../errors.js';
 import type {Session, SessionPeer} from '../sessions/session.js';
 import {originAllowed, type OriginPolicy} from './origin.js';
@@ -86,6 +86,13 @@ export function authorizeUpgrade(request: IncomingMessage, context: UpgradeConte
     throw new SandboxError('bad-request', `offer the "${SUBPROTOCOL}" subprotocol`);
   }
   const sessionId = match[1]!;
+  // A reconnect offers the session's in-band resume credential instead (issue 7).
+  const resumeToken = parseResumeOffer(protocols).token;
+  if (resumeToken !== undefined) {
+    const session = context.findSession(sessionId);
+    if (!session?.acceptsResume(resumeToken)) throw new SandboxError('unauthorized', 'a valid session token is required');
+    return session;
+  }
   const token = findToken(protocols, url.searchParams);
   // One answer for a missing, bad, expired or foreign token and for an unknown
   // session: the client learns nothing about which sessions exist.
@@ -107,14 +114,15 @@ export function handleUpgrade(request: IncomingMessage, socket: Duplex, head: Bu
     refuseUpgrade(socket, error instanceof SandboxError ? error : new SandboxError('internal', 'upgrade failed', {cause: error}));
     return;
   }
+  const {offset} = parseResumeOffer(offeredProtocols(request.headers['sec-websocket-protocol']));
   context.wss.handleUpgrade(request, socket, head, (ws) => {
     context.onSocket(ws);
-    connect(ws, session, context);
+    connect(ws, session, context, offset);
   });
 }
 
 /** Wires one accepted socket to its session. */
-function connect(ws: WebSocket, session: Session, context: UpgradeContext): void {
+function connect(ws: WebSocket, session: Session, context: UpgradeContext, offset: number | undefined): void {
   const peer: SessionPeer = {
     get bufferedAmount() {
       return ws.bufferedAmount;
@@ -140,6 +148,7 @@ function connect(ws: WebSocket, session: Session, context: UpgradeContext): void
     const buffer = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
     session.receive(buffer, isBinary, peer);
   });
-  ws.on('close', () => session.detach(peer));
-  session.attach(peer);
+  // The code tells a deliberate close (1000: end now) from a drop (resume grace).
+  ws.on('close', (code) => session.detach(peer, code));
+  session.attach(peer, {offset});
 }
