@@ -144,6 +144,16 @@ export class OutputPump {
       return;
     }
     let data = chunk;
+    // With acks on, send only what fits the window and give the rest back, so
+    // the window holds exactly (not "up to one chunk more").
+    let rest: Buffer | undefined;
+    if (this.acks) {
+      const room = Math.max(0, (this.options.window ?? FLOW_WINDOW_BYTES) - (this.sinkSent - this.sinkAcked));
+      if (data.length > room) {
+        rest = data.subarray(room);
+        data = data.subarray(0, room);
+      }
+    }
     const remaining = this.options.limit - this.sentBytes;
     if (data.length >= remaining) {
       data = data.subarray(0, remaining);
@@ -160,6 +170,10 @@ export class OutputPump {
       this.source?.pause();
       this.options.onLimit?.();
       return;
+    }
+    if (rest && rest.length > 0) {
+      this.source?.pause();
+      this.source?.unshift(rest);
     }
     if (sink.bufferedAmount > this.options.highWaterMark) this.backpressure = true;
     if (this.backpressure || this.windowFull) this.update();
