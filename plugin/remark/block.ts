@@ -115,11 +115,28 @@ export function buildBlockBody(draft: BlockDraft, config: SandboxConfig): BlockB
   const title = text(draft.options.get('title')) ?? draft.label;
   return {
     env: envName,
-    cmd: text(draft.options.get('cmd')) ?? (draft.terminalOnly ? env.shell : env.cmd),
+    cmd: text(draft.options.get('cmd')) ?? (draft.terminalOnly ? env.shell : defaultCommand(env, files)),
     ...(title !== undefined ? {title} : {}),
     files,
     options,
   };
+}
+
+/**
+ * The environment's command names its default file (`python3 main.py`); a block
+ * whose files do not include that one runs its first file instead, so
+ * `file=stubborn.py` alone is enough.
+ */
+export function defaultCommand(env: {cmd: string; file: string}, files: ReadonlyArray<{path: string}>): string {
+  const entry = files[0]?.path;
+  if (entry === undefined || files.some((file) => file.path === env.file)) return env.cmd;
+  const escaped = env.file.replace(/[.*+?^$()|[\]{}\\]/g, '\\$&');
+  const mention = new RegExp(`(^|\\s)${escaped}(?=\\s|$)`);
+  return mention.test(env.cmd) ? env.cmd.replace(mention, (_, before: string) => `${before}${shellWord(entry)}`) : env.cmd;
+}
+
+function shellWord(path: string): string {
+  return /^[A-Za-z0-9._\/-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
 }
 
 function checkRegex(expect: string): void {
