@@ -11,6 +11,7 @@ import {loadConfig} from '../config/normalize.js';
 import {devServerConfig, devSitePort, isDevServer, startDevBackend, type DevBackend} from './dev.js';
 import {collectManifest, markdownSources, writeManifest} from './manifest.js';
 import {DEFAULT_OPTIONS, type PluginOptions} from './options.js';
+import {getDefaultCodeTranslationMessages} from '../theme/translations/index.js';
 
 export default function pluginSandbox(context: LoadContext, options: PluginOptions): Plugin {
   const {siteDir} = context;
@@ -29,8 +30,12 @@ export default function pluginSandbox(context: LoadContext, options: PluginOptio
     getTypeScriptThemePath: () => fileURLToPath(new URL('../../theme', import.meta.url)),
     getPathsToWatch: () => [configPath],
     async contentLoaded({actions}) {
-      actions.setGlobalData({serverUrl: options.serverUrl || ((await dev?.url) ?? '')});
+      actions.setGlobalData({
+        serverUrl: options.serverUrl || ((await dev?.url) ?? ''),
+        recordedOnly: options.recordedOnly,
+      });
     },
+    getDefaultCodeTranslationMessages: async () => getDefaultCodeTranslationMessages(context.i18n.currentLocale),
     async allContentLoaded({allContent}) {
       sources = markdownSources(allContent);
       if (dev) {

@@ -22,6 +22,8 @@ export interface PluginOptions {
   /** Where readers' browsers reach the backend; '' means the page's own origin. */
   serverUrl: string;
   devServer: DevServerOptions;
+  /** Never contact a backend: Run plays the recorded transcript (`check --record`). */
+  recordedOnly: boolean;
 }
 
 export type Options = Partial<PluginOptions>;
@@ -30,6 +32,7 @@ export const DEFAULT_OPTIONS: PluginOptions = {
   configFile: 'sandbox.config.json',
   serverUrl: '',
   devServer: {},
+  recordedOnly: false,
 };
 
 const SERVER_URL_MESSAGE = '"serverUrl" must be an http(s) URL such as "https://sandbox.example.com", or "" for the same origin';
@@ -43,6 +46,7 @@ const schema = Joi.object<PluginOptions>({
     .default(DEFAULT_OPTIONS.serverUrl)
     .messages({'string.uri': SERVER_URL_MESSAGE, 'string.uriCustomScheme': SERVER_URL_MESSAGE}),
   devServer: Joi.object({port: Joi.number().integer().min(1).max(65535)}).default(DEFAULT_OPTIONS.devServer),
+  recordedOnly: Joi.boolean().default(DEFAULT_OPTIONS.recordedOnly),
 });
 
 export function validateOptions({validate, options}: OptionValidationContext<Options | undefined, PluginOptions>): PluginOptions {

@@ -20,6 +20,8 @@ describe('plugin options', () => {
     assert.equal(options.serverUrl, 'https://sandbox.example.com');
     assert.equal(options.configFile, 'conf/sandbox.json');
     assert.deepEqual(options.devServer, {port: 4001});
+    assert.equal(options.recordedOnly, false);
+    assert.equal(validate({recordedOnly: true}).recordedOnly, true);
   });
 
   it('names the option in the error', () => {
@@ -27,5 +29,6 @@ describe('plugin options', () => {
     assert.throws(() => validate({configFile: ''}), /"configFile" is not allowed to be empty/);
     assert.throws(() => validate({devServer: {port: 70000}}), /"devServer\.port" must be less than or equal to 65535/);
     assert.throws(() => validate({colour: 'red'} as Options), /"colour" is not allowed/);
+    assert.throws(() => validate({recordedOnly: 'yes'} as unknown as Options), /"recordedOnly" must be a boolean/);
   });
 });
