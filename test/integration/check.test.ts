@@ -69,7 +69,7 @@ describe('check on the fixture site (Docker)', {skip: needDocker()}, () => {
     const byId = new Map(report.blocks.map((block) => [block.id, block]));
     const verdict = (id: string) => byId.get(id)?.verdict;
 
-    for (const id of ['passes', 'regex-passes', 'expected-exit', 'interactive-input']) assert.deepEqual(verdict(id), {status: 'pass'}, id);
+    for (const id of ['passes', 'regex-passes', 'expected-exit', 'interactive-input', 'terminal-only']) assert.deepEqual(verdict(id), {status: 'pass'}, id);
     assert.equal(byId.get('expected-exit')!.exitCode, 4);
     assert.equal(verdict('output-changed')!.reason, 'expect');
     assert.match(verdict('output-changed')!.message!, /does not contain "version 1\.0"/);
@@ -81,7 +81,7 @@ describe('check on the fixture site (Docker)', {skip: needDocker()}, () => {
     assert.equal(verdict('bad-env')!.reason, 'error');
     assert.match(verdict('bad-env')!.message!, /^unknown-env: .*cobol/);
     assert.deepEqual(verdict('skipped'), {status: 'skip', reason: 'skip-check'});
-    assert.deepEqual([report.passed, report.failed, report.skipped, report.jobs], [4, 4, 1, 3]);
+    assert.deepEqual([report.passed, report.failed, report.skipped, report.jobs], [5, 4, 1, 3]);
     for (const block of report.blocks) {
       assert.equal(block.source, 'docs/check-fixture.md');
       assert.ok(block.line > 0);
@@ -90,8 +90,8 @@ describe('check on the fixture site (Docker)', {skip: needDocker()}, () => {
 
     const xml = readFileSync(junit, 'utf8');
     assertWellFormedXml(xml);
-    assert.match(xml, /<testsuite name="docusaurus-sandbox check" tests="9" failures="4" skipped="1" time="[\d.]+">/);
-    assert.equal([...xml.matchAll(/<testcase /g)].length, 9);
+    assert.match(xml, /<testsuite name="docusaurus-sandbox check" tests="10" failures="4" skipped="1" time="[\d.]+">/);
+    assert.equal([...xml.matchAll(/<testcase /g)].length, 10);
     assert.deepEqual(
       [...xml.matchAll(/<failure type="([a-z-]+)"/g)].map((match) => match[1]).sort(),
       ['error', 'exit-code', 'expect', 'timeout'],
