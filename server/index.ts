@@ -122,7 +122,6 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
   const tracker = new SessionTracker(metrics, {highWaterMark: config.server.highWaterMark, lowWaterMark: config.server.lowWaterMark});
   /** For the warm pool: how many ready containers an environment has now. */
   const reportWarmPool = (env: string, size: number) => metrics.warmPool.set({env}, size);
-  void reportWarmPool;
   // Our own runtime (with the warm pools of environments that set poolSize) is drained in close().
   const baseRuntime = options.runtime ?? createRuntime({config, instanceId, log, onWarmChange: reportWarmPool});
   const runtime = meteredRuntime(baseRuntime, metrics);
@@ -270,6 +269,9 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
       httpServer.closeIdleConnections();
       const budget = new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_BUDGET_MS).unref());
       await Promise.race([Promise.all([sessions.closeAll(), options.runtime ? undefined : baseRuntime.close?.()]), budget]);
+      // Whatever this instance still owns goes too: e.g. a container whose removal
+      // failed while the engine was away (daemon restart) and is back now.
+      await Promise.race([runtime.reap({instanceId}).catch(() => 0), budget]);
       for (const socket of wss.clients) socket.close(CLOSE_CODES.goingAway, 'server shutting down');
       wss.close();
       // Sockets that did not finish their closing handshake are cut.
