@@ -1,6 +1,11 @@
 import {readFileSync} from 'node:fs';
 import {
+  type AuthConfig,
+  type AuthConfigInput,
   BUNDLED_ENVIRONMENTS,
+  HMAC_ALGORITHMS,
+  MAX_TOKEN_TTL_MS,
+  PUBLIC_KEY_ALGORITHMS,
   configSchema,
   DEFAULT_ENV,
   DEFAULT_LIMITS,
@@ -70,10 +75,54 @@ function normalizeServer(input: Record<string, unknown> | undefined): ServerConf
     bodyLimit: toBytes(given.bodyLimit, DEFAULT_SERVER.bodyLimit),
     origins: [...(given.origins ?? DEFAULT_SERVER.origins)],
   };
+  if (server.tokenTtl > MAX_TOKEN_TTL_MS || server.tokenTtl < 1_000) {
+    throw new ConfigError(
+      `invalid sandbox config option "server.tokenTtl": session tokens must live between 1s and 5m (got ${server.tokenTtl} ms); a leaked token must expire soon`,
+    );
+  }
   if (server.lowWaterMark >= server.highWaterMark) {
     throw new ConfigError('server.lowWaterMark must be below server.highWaterMark');
   }
   return server;
+}
+
+const DEFAULT_CLOCK_TOLERANCE_MS = 5_000;
+
+function normalizeAuth(input: AuthConfigInput | undefined): AuthConfig {
+  const mode = input?.mode ?? 'anonymous';
+  const given = input?.jwt;
+  if (mode === 'anonymous') {
+    if (given) throw new ConfigError('invalid sandbox config option "auth.jwt": set "auth.mode": "jwt" to use it, or remove it');
+    return {mode};
+  }
+  if (!given || !(given.secret || given.publicKey || given.jwksUrl)) {
+    throw new ConfigError('invalid sandbox config option "auth.jwt": jwt mode needs one of "secret", "publicKey" or "jwksUrl"');
+  }
+  if (given.audience === undefined) throw new ConfigError('invalid sandbox config option "auth.jwt.audience": required in jwt mode');
+  const symmetric = given.secret !== undefined;
+  const allowed: readonly string[] = symmetric ? HMAC_ALGORITHMS : PUBLIC_KEY_ALGORITHMS;
+  const algorithms = [...(given.algorithms ?? (symmetric ? ['HS256'] : ['RS256', 'ES256']))];
+  // Algorithm confusion: a shared secret must never verify an RS/ES token, and a
+  // public key must never be used as an HMAC secret.
+  const wrong = algorithms.find((algorithm) => !allowed.includes(algorithm));
+  if (wrong) {
+    throw new ConfigError(
+      `invalid sandbox config option "auth.jwt.algorithms": ${wrong} does not fit a ${symmetric ? 'shared secret (use HS256, HS384 or HS512)' : 'public key or JWKS (use RS*, PS*, ES* or EdDSA)'}`,
+    );
+  }
+  return {
+    mode,
+    jwt: {
+      secret: given.secret,
+      publicKey: given.publicKey,
+      jwksUrl: given.jwksUrl,
+      algorithms,
+      audience: typeof given.audience === 'string' ? [given.audience] : [...given.audience],
+      issuer: given.issuer,
+      clockTolerance: toMs(given.clockTolerance, DEFAULT_CLOCK_TOLERANCE_MS),
+      limitsClaim: given.limitsClaim,
+    },
+  };
 }
 
 /**
@@ -124,7 +173,13 @@ export function normalizeConfig(input: unknown = {}): SandboxConfig {
       `invalid sandbox config option "defaultEnv": "${defaultEnv}" is not an environment (known: ${Object.keys(environments).join(', ')})`,
     );
   }
-  return {defaultEnv, limits, environments, server: normalizeServer(config.server as Record<string, unknown>)};
+  return {
+    defaultEnv,
+    limits,
+    environments,
+    server: normalizeServer(config.server as Record<string, unknown>),
+    auth: normalizeAuth(config.auth),
+  };
 }
 
 /** Reads and parses a JSON config file; a missing optional file gives `{}`. */
@@ -191,5 +246,8 @@ export function loadConfig(options: {
     ...serverOverridesFromEnv(options.env ?? {}),
     ...(options.server ?? {}),
   };
-  return normalizeConfig({...fromFile, server});
+  // The JWT secret may come from the environment so it stays out of config files.
+  const jwtSecret = options.env?.SANDBOX_JWT_SECRET;
+  const auth = jwtSecret ? {...fromFile.auth, jwt: {...fromFile.auth?.jwt, secret: jwtSecret}} : fromFile.auth;
+  return normalizeConfig({...fromFile, server, ...(auth ? {auth} : {})});
 }

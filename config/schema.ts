@@ -98,6 +98,36 @@ export interface ServerConfig {
   bodyLimit: number;
   /** Control messages a client may send per second. */
   messagesPerSecond: number;
+  /** Sessions running at once per authenticated user (`sub`); jwt mode only, claims may change it. */
+  maxSessionsPerUser: number;
+  /** Request headers parsed per request; Node drops the rest (http.Server#maxHeadersCount). */
+  maxHeadersCount: number;
+}
+
+/** JWT verification of the operator's identity provider's tokens (issue 5). */
+export interface JwtAuthConfig {
+  /** HS256/384/512 shared secret (at least 32 characters). */
+  secret?: string | undefined;
+  /** PEM public key (SPKI) for RS/PS/ES/EdDSA tokens. */
+  publicKey?: string | undefined;
+  /** JWKS endpoint of the identity provider, for RS/PS/ES/EdDSA tokens. */
+  jwksUrl?: string | undefined;
+  /** Explicit allowlist; default HS256 for a secret, RS256 and ES256 for a public key or JWKS. */
+  algorithms: string[];
+  /** Required `aud` (one of these). */
+  audience: string[];
+  /** Required `iss`, when set. */
+  issuer?: string | undefined;
+  /** Clock skew accepted on `exp`/`nbf` (ms). */
+  clockTolerance: number;
+  /** Claim holding per-user limits, e.g. `{"maxSessions": 2, "sessionsPerMinute": 10}`. */
+  limitsClaim?: string | undefined;
+}
+
+export interface AuthConfig {
+  /** `anonymous`: anyone the origin and limits admit; `jwt`: a Bearer token of the operator's provider. */
+  mode: 'anonymous' | 'jwt';
+  jwt?: JwtAuthConfig | undefined;
 }
 
 export interface SandboxConfig {
@@ -105,15 +135,31 @@ export interface SandboxConfig {
   limits: Limits;
   environments: Record<string, EnvironmentConfig>;
   server: ServerConfig;
+  auth: AuthConfig;
 }
 
 /** What a user writes: every field optional, units as text or numbers. */
 export type DeepPartialInput<T> = {
   [K in keyof T]?: T[K] extends number ? number | string : T[K] extends object ? DeepPartialInput<T[K]> : T[K];
 };
-export type SandboxConfigInput = DeepPartialInput<Omit<SandboxConfig, 'environments'>> & {
+export type SandboxConfigInput = DeepPartialInput<Omit<SandboxConfig, 'environments' | 'auth'>> & {
+  auth?: AuthConfigInput;
   environments?: Record<string, DeepPartialInput<EnvironmentConfig> | null>;
 };
+
+export interface AuthConfigInput {
+  mode?: AuthConfig['mode'];
+  jwt?: {
+    secret?: string;
+    publicKey?: string;
+    jwksUrl?: string;
+    algorithms?: string[];
+    audience?: string | string[];
+    issuer?: string;
+    clockTolerance?: number | string;
+    limitsClaim?: string;
+  };
+}
 
 export const IMAGE_TAG = '1';
 
@@ -161,7 +207,15 @@ export const DEFAULT_SERVER: ServerConfig = {
   headersTimeout: 10_000,
   bodyLimit: 1024 ** 2,
   messagesPerSecond: 200,
+  maxSessionsPerUser: 4,
+  maxHeadersCount: 100,
 };
+
+/** Session tokens live at most this long (issue 5): a leaked token is useless soon. */
+export const MAX_TOKEN_TTL_MS = 300_000;
+
+export const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
+export const PUBLIC_KEY_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
 
 export const DEFAULT_ENV = 'shell';
 
@@ -224,6 +278,25 @@ const serverSchema = Joi.object({
   headersTimeout: duration,
   bodyLimit: size,
   messagesPerSecond: Joi.number().integer().min(1),
+  maxSessionsPerUser: Joi.number().integer().min(1),
+  maxHeadersCount: Joi.number().integer().min(10).max(1000),
+});
+
+const jwtSchema = Joi.object({
+  secret: Joi.string().min(32).messages({'string.min': '{{#label}} must be at least 32 characters (256 bits) for HS256'}),
+  publicKey: Joi.string().pattern(/-----BEGIN PUBLIC KEY-----/).messages({'string.pattern.base': '{{#label}} must be a PEM public key (-----BEGIN PUBLIC KEY-----)'}),
+  jwksUrl: Joi.string().uri({scheme: ['https', 'http']}),
+  // "none" is in neither list, so it can never be allowed.
+  algorithms: Joi.array().items(Joi.string().valid(...HMAC_ALGORITHMS, ...PUBLIC_KEY_ALGORITHMS)).min(1),
+  audience: Joi.alternatives(Joi.string().min(1), Joi.array().items(Joi.string().min(1)).min(1)).required(),
+  issuer: Joi.string().min(1),
+  clockTolerance: duration,
+  limitsClaim: Joi.string().pattern(/^[A-Za-z0-9_:./-]{1,64}$/),
+}).oxor('secret', 'publicKey', 'jwksUrl');
+
+const authSchema = Joi.object({
+  mode: Joi.string().valid('anonymous', 'jwt'),
+  jwt: jwtSchema,
 });
 
 export const configSchema = Joi.object({
@@ -232,4 +305,5 @@ export const configSchema = Joi.object({
   limits: limitsSchema,
   environments: Joi.object().pattern(Joi.string().pattern(/^[a-z][a-z0-9-]{0,31}$/), environmentSchema),
   server: serverSchema,
+  auth: authSchema,
 });

@@ -124,3 +124,39 @@ describe('checkFilePath', () => {
     for (const [path, reason] of cases) assert.match(checkFilePath(path) ?? '', reason, JSON.stringify(path));
   });
 });
+
+describe('security options (issue 5)', () => {
+  test('defaults to anonymous auth and keeps the server defaults', () => {
+    const config = normalizeConfig({});
+    assert.deepEqual(config.auth, {mode: 'anonymous'});
+    assert.equal(config.server.maxHeadersCount, 100);
+    assert.equal(config.server.maxSessionsPerUser, 4);
+    assert.equal(config.server.trustProxy, false);
+    assert.equal(config.server.allowNoOrigin, false);
+  });
+
+  test('refuses a session token lifetime over 5 minutes', () => {
+    assert.equal(normalizeConfig({server: {tokenTtl: '5m'}}).server.tokenTtl, 300_000);
+    assert.throws(() => normalizeConfig({server: {tokenTtl: '6m'}}), /"server\.tokenTtl".*5m/);
+  });
+
+  test('normalises jwt settings: audience list, default algorithm by key type, clock tolerance 5 s', () => {
+    const config = normalizeConfig({auth: {mode: 'jwt', jwt: {secret: 'x'.repeat(32), audience: 'docs'}}});
+    assert.deepEqual(config.auth.jwt?.algorithms, ['HS256']);
+    assert.deepEqual(config.auth.jwt?.audience, ['docs']);
+    assert.equal(config.auth.jwt?.clockTolerance, 5_000);
+    const jwks = normalizeConfig({auth: {mode: 'jwt', jwt: {jwksUrl: 'https://id.example/jwks.json', audience: ['a', 'b'], clockTolerance: '2s'}}});
+    assert.deepEqual(jwks.auth.jwt?.algorithms, ['RS256', 'ES256']);
+    assert.equal(jwks.auth.jwt?.clockTolerance, 2_000);
+  });
+
+  test('names the option for jwt settings in anonymous mode and for unknown auth modes', () => {
+    assert.throws(() => normalizeConfig({auth: {jwt: {secret: 'x'.repeat(32), audience: 'a'}}}), /"auth\.jwt".*"auth\.mode": "jwt"/);
+    assert.throws(() => normalizeConfig({auth: {mode: 'basic' as 'jwt'}}), /"auth\.mode"/);
+  });
+
+  test('a SANDBOX_JWT_SECRET without jwt mode stops the start', () => {
+    // A secret without jwt mode is a mistake worth stopping for, not a silent anonymous server.
+    assert.throws(() => loadConfig({env: {SANDBOX_JWT_SECRET: 's'.repeat(40)}}), /auth\.jwt/);
+  });
+});

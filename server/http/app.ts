@@ -10,6 +10,9 @@ import type {SandboxBlock, SandboxConfig} from '../../config/index.js';
 import {sessionSocketPath, type CreateSessionResponse, type ErrorBody} from '../../protocol/index.js';
 import {httpStatusOf, isSandboxError, SandboxError, toClientError} from '../errors.js';
 import type {ContainerRuntime, EngineInfo} from '../runtime/types.js';
+import {createAuthVerifier, type AuthVerifier, type Principal} from '../auth/jwt.js';
+import {Admission} from '../sessions/admission.js';
+import {systemClock} from '../sessions/clock.js';
 import type {SessionManager} from '../sessions/manager.js';
 import {originAllowed, type OriginPolicy} from './origin.js';
 import {resolveSessionRequest} from './request.js';
@@ -24,6 +27,14 @@ export interface AppContext {
   /** True once close() began: new sessions are refused. */
   closing: () => boolean;
   log: (level: 'info' | 'warn' | 'error', message: string, details?: Record<string, unknown>) => void;
+  /** Who may create sessions; default from `config.auth`. */
+  auth?: AuthVerifier | undefined;
+  /**
+   * The limiter decided before any container exists (per client, per user,
+   * global, per minute); default one from `config.server`. The session store
+   * keeps its own per-client admission as a second line with the same limits.
+   */
+  admission?: Admission | undefined;
 }
 
 /** Engine answers are cached briefly: POST /api/sessions must not pay a Docker round trip each time. */
@@ -42,7 +53,11 @@ export const clientAddress = (request: Request): string => request.ip ?? request
 export function createApp(context: AppContext): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', context.config.server.trustProxy);
+  // One hop: the address the reverse proxy appended, never the left-most entry
+  // of X-Forwarded-For, which the client writes itself.
+  app.set('trust proxy', context.config.server.trustProxy ? 1 : false);
+  const auth = context.auth ?? createAuthVerifier(context.config.auth);
+  const admission = context.admission ?? new Admission(context.config.server, systemClock);
 
   let engineCache: {at: number; info: Promise<EngineInfo>} | undefined;
   const engine = (): Promise<EngineInfo> => {
@@ -75,6 +90,17 @@ export function createApp(context: AppContext): express.Express {
     next(allowed ? undefined : new SandboxError('origin-not-allowed', 'requests from this origin are not allowed'));
   };
 
+  // Authentication comes before the body is read: an anonymous flood costs no parsing.
+  const authenticate = (request: Request, response: Response, next: NextFunction) => {
+    auth.authenticate(request.get('authorization')).then(
+      (principal) => {
+        response.locals.principal = principal;
+        next();
+      },
+      (error: unknown) => next(error),
+    );
+  };
+
   // CORS for the allowed origins only: a site served elsewhere (or `docusaurus
   // start` on another port) POSTs JSON cross-origin, which needs a preflight.
   app.use('/api', (request, response, next) => {
@@ -96,7 +122,7 @@ export function createApp(context: AppContext): express.Express {
       return;
     }
     response.set('Access-Control-Allow-Methods', 'GET, POST');
-    response.set('Access-Control-Allow-Headers', 'Content-Type');
+    response.set('Access-Control-Allow-Headers', 'Content-Type, Authorization');
     response.set('Access-Control-Max-Age', '600');
     response.status(204).end();
   });
@@ -133,6 +159,7 @@ export function createApp(context: AppContext): express.Express {
   app.post(
     '/api/sessions',
     checkOrigin,
+    authenticate,
     express.json({limit: context.config.server.bodyLimit, type: () => true}),
     async (request, response) => {
       if (context.closing()) throw new SandboxError('at-capacity', 'the server is shutting down', {retryAfter: 5, expose: true});
@@ -141,12 +168,23 @@ export function createApp(context: AppContext): express.Express {
         blocks: context.blocks(),
         client: clientAddress(request),
       });
-      const info = await engine();
-      if (!info.reachable) throw new SandboxError('docker-unavailable', 'the Docker engine does not answer', {retryAfter: 10});
-      if (!(await hasImage(sessionRequest.spec.env.image))) {
-        throw new SandboxError('image-missing', `image ${sessionRequest.spec.env.image} is missing`);
+      const principal = response.locals.principal as Principal | undefined;
+      // Limits before anything costs a Docker call or a container (issue 5, point 3).
+      const release = admission.admit(sessionRequest.client, principal?.user);
+      let created: ReturnType<SessionManager['create']>;
+      try {
+        const info = await engine();
+        if (!info.reachable) throw new SandboxError('docker-unavailable', 'the Docker engine does not answer', {retryAfter: 10});
+        if (!(await hasImage(sessionRequest.spec.env.image))) {
+          throw new SandboxError('image-missing', `image ${sessionRequest.spec.env.image} is missing`);
+        }
+        created = context.sessions.create(sessionRequest);
+      } catch (error) {
+        release();
+        throw error;
       }
-      const {session, token} = context.sessions.create(sessionRequest);
+      const {session, token} = created;
+      admission.releaseWhen(release, () => session.state === 'ended');
       const body: CreateSessionResponse = {id: session.id, token, ws: sessionSocketPath(session.id)};
       response.status(201).json(body);
     },

@@ -1,7 +1,10 @@
 /**
  * Admission control, decided before any container exists: a global cap, a cap
- * per client address and a creation rate per client per minute. Busy is
- * answered at once with Retry-After instead of queueing (STYLE rule 8).
+ * per client address, a creation rate per client per minute and, for
+ * authenticated users (jwt mode), the same two per user (`sub`), which a
+ * token's claim may raise or lower. Busy is answered at once with Retry-After
+ * instead of queueing (STYLE rule 8). `snapshot()` shows every counter, so
+ * tests (and operators) can check they return to zero.
  */
 import {SandboxError} from '../errors.js';
 import type {Clock} from './clock.js';
@@ -10,9 +13,35 @@ export interface AdmissionLimits {
   maxSessions: number;
   maxSessionsPerClient: number;
   sessionsPerMinute: number;
+  /** Default cap per authenticated user; `maxSessionsPerClient` when absent. */
+  maxSessionsPerUser?: number;
+}
+
+/** An authenticated user and the limits their token's claim set (absent: the server's). */
+export interface AdmissionUser {
+  id: string;
+  limits: {maxSessions?: number; sessionsPerMinute?: number};
+}
+
+/** Every counter of the limiter; all zero when nothing runs and no window is open. */
+export interface AdmissionSnapshot {
+  /** Sessions holding a slot. */
+  active: number;
+  /** Client addresses with a running session, and their sessions together. */
+  clients: number;
+  clientSessions: number;
+  /** Users with a running session, and their sessions together. */
+  users: number;
+  userSessions: number;
+  /** Creation times still inside the one-minute windows (clients and users). */
+  windowEntries: number;
+  /** Slots waiting for their session to end (see `releaseWhen`). */
+  watched: number;
 }
 
 const WINDOW_MS = 60_000;
+/** How often watched sessions are checked for their end. */
+const WATCH_INTERVAL_MS = 100;
 /** Beyond this many tracked clients the oldest windows are dropped (memory bound). */
 const MAX_TRACKED_CLIENTS = 100_000;
 
@@ -22,8 +51,11 @@ export type Release = () => void;
 export class Admission {
   private active = 0;
   private readonly perClient = new Map<string, number>();
-  /** Creation times per client, at most `sessionsPerMinute` each. */
+  private readonly perUser = new Map<string, number>();
+  /** Creation times per client (`c:` keys) and per user (`u:` keys), at most the rate each. */
   private readonly recent = new Map<string, number[]>();
+  private readonly watched = new Map<Release, () => boolean>();
+  private watchTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly limits: AdmissionLimits,
@@ -35,7 +67,7 @@ export class Admission {
   }
 
   /** Throws a SandboxError (429/503 with retryAfter) or returns the slot's release. */
-  admit(client: string): Release {
+  admit(client: string, user?: AdmissionUser): Release {
     const now = this.clock.now();
     if (this.active >= this.limits.maxSessions) {
       throw new SandboxError('at-capacity', `the server is running its maximum of ${this.limits.maxSessions} sessions; try again shortly`, {
@@ -51,30 +83,101 @@ export class Admission {
         {retryAfter: 5},
       );
     }
-    const times = (this.recent.get(client) ?? []).filter((time) => now - time < WINDOW_MS);
-    if (times.length >= this.limits.sessionsPerMinute) {
-      const retryAfter = Math.max(1, Math.ceil((times[0]! + WINDOW_MS - now) / 1000));
-      this.recent.set(client, times);
-      throw new SandboxError('rate-limited', `more than ${this.limits.sessionsPerMinute} sessions per minute; wait ${retryAfter} s`, {
-        retryAfter,
-      });
+    const userRunning = user ? (this.perUser.get(user.id) ?? 0) : 0;
+    if (user) {
+      const cap = user.limits.maxSessions ?? this.limits.maxSessionsPerUser ?? this.limits.maxSessionsPerClient;
+      if (userRunning >= cap) {
+        throw new SandboxError('too-many-sessions', `your account already runs ${userRunning} of its ${cap} sessions; close one and try again`, {
+          retryAfter: 5,
+        });
+      }
     }
-    times.push(now);
-    this.recent.delete(client); // re-insert: the map stays ordered by last use
-    this.recent.set(client, times);
+    const clientKey = `c:${client}`;
+    const clientTimes = this.window(clientKey, this.limits.sessionsPerMinute, now);
+    const userKey = user ? `u:${user.id}` : undefined;
+    const userTimes = userKey ? this.window(userKey, user!.limits.sessionsPerMinute ?? this.limits.sessionsPerMinute, now) : undefined;
+    this.record(clientKey, clientTimes, now);
+    if (userKey && userTimes) this.record(userKey, userTimes, now);
     if (this.recent.size > MAX_TRACKED_CLIENTS) this.prune(now);
 
     this.active += 1;
     this.perClient.set(client, running + 1);
+    if (user) this.perUser.set(user.id, userRunning + 1);
     let released = false;
     return () => {
       if (released) return;
       released = true;
       this.active -= 1;
-      const left = (this.perClient.get(client) ?? 1) - 1;
-      if (left <= 0) this.perClient.delete(client);
-      else this.perClient.set(client, left);
+      decrement(this.perClient, client);
+      if (user) decrement(this.perUser, user.id);
     };
+  }
+
+  /** The key's creation times within the window; throws 429 when `rate` is used up. */
+  private window(key: string, rate: number, now: number): number[] {
+    const times = (this.recent.get(key) ?? []).filter((time) => now - time < WINDOW_MS);
+    if (times.length >= rate) {
+      const retryAfter = times.length > 0 ? Math.max(1, Math.ceil((times[0]! + WINDOW_MS - now) / 1000)) : 60;
+      this.recent.set(key, times);
+      throw new SandboxError('rate-limited', `more than ${rate} sessions per minute; wait ${retryAfter} s`, {retryAfter});
+    }
+    return times;
+  }
+
+  private record(key: string, times: number[], now: number): void {
+    times.push(now);
+    this.recent.delete(key); // re-insert: the map stays ordered by last use
+    this.recent.set(key, times);
+  }
+
+  /**
+   * Releases `release` once `ended()` holds, checked every 100 ms: for a layer
+   * that admits before the session store and learns of the end only by looking.
+   */
+  releaseWhen(release: Release, ended: () => boolean): void {
+    if (ended()) {
+      release();
+      return;
+    }
+    this.watched.set(release, ended);
+    this.watchTimer ??= setInterval(() => this.checkWatched(), WATCH_INTERVAL_MS);
+    this.watchTimer.unref();
+  }
+
+  private checkWatched(): void {
+    for (const [release, ended] of this.watched) {
+      if (!ended()) continue;
+      this.watched.delete(release);
+      release();
+    }
+    if (this.watched.size === 0 && this.watchTimer) {
+      clearInterval(this.watchTimer);
+      this.watchTimer = undefined;
+    }
+  }
+
+  snapshot(): AdmissionSnapshot {
+    const sum = (map: Map<string, number>) => [...map.values()].reduce((total, count) => total + count, 0);
+    let windowEntries = 0;
+    const now = this.clock.now();
+    for (const times of this.recent.values()) windowEntries += times.filter((time) => now - time < WINDOW_MS).length;
+    return {
+      active: this.active,
+      clients: this.perClient.size,
+      clientSessions: sum(this.perClient),
+      users: this.perUser.size,
+      userSessions: sum(this.perUser),
+      windowEntries,
+      watched: this.watched.size,
+    };
+  }
+
+  /** Releases every watched slot and stops watching (shutdown). Idempotent. */
+  dispose(): void {
+    for (const release of this.watched.keys()) release();
+    this.watched.clear();
+    if (this.watchTimer) clearInterval(this.watchTimer);
+    this.watchTimer = undefined;
   }
 
   /** Drops windows that hold no recent creation; called on an interval and when the map grows. */
@@ -92,4 +195,10 @@ export class Admission {
   get trackedClients(): number {
     return this.recent.size;
   }
+}
+
+function decrement(map: Map<string, number>, key: string): void {
+  const left = (map.get(key) ?? 1) - 1;
+  if (left <= 0) map.delete(key);
+  else map.set(key, left);
 }
