@@ -1,8 +1,9 @@
 /**
  * Structured JSON logs (pino) that never carry a credential: keys named like a
  * token or an authorization header are replaced, and so is a token inside any
- * logged text (`?token=…` in a URL, the `sandbox.token.…` subprotocol, a Bearer
- * header value). Issue 7 point 3; the test greps the captured log for the token.
+ * logged text (`?token=…` in a URL, the `sandbox.token.…` and `sandbox.resume.…`
+ * subprotocols, a Bearer header value). Issue 7 point 3; the ops test greps the
+ * captured log for the token.
  */
 import {pino, type DestinationStream, type Level, type Logger} from 'pino';
 import type {SandboxLogger} from './index.js';
@@ -10,13 +11,13 @@ import type {SandboxLogger} from './index.js';
 export const REDACTED = '[redacted]';
 
 /** Key names whose values are never logged (compared in lower case, without - and _). */
-const SECRET_KEYS = new Set(['token', 'authorization', 'accesstoken', 'admintoken', 'tokensecret', 'secret', 'password', 'cookie']);
+const SECRET_KEYS = new Set(['token', 'resumetoken', 'authorization', 'accesstoken', 'admintoken', 'tokensecret', 'secret', 'password', 'cookie']);
 
 // Query parameters and header-like forms that carry a credential inside text.
 const SECRET_IN_TEXT: Array<[RegExp, string]> = [
   [/(\b(?:token|access_token|admin_token)=)[^&\s"'#]*/gi, `$1${REDACTED}`],
   [/("(?:token|authorization|access_token)"\s*:\s*")[^"]*/gi, `$1${REDACTED}`],
-  [/(sandbox\.token\.)[A-Za-z0-9._~+/=-]+/g, `$1${REDACTED}`],
+  [/(sandbox\.(?:token|resume)\.)[A-Za-z0-9._~+/=-]+/g, `$1${REDACTED}`],
   [/(\bBearer\s+)[A-Za-z0-9._~+/=-]+/gi, `$1${REDACTED}`],
 ];
 

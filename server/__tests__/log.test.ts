@@ -6,6 +6,7 @@ describe('log redaction', () => {
   it('scrubs tokens inside text: query strings, subprotocols, bearer headers', () => {
     assert.equal(scrubText('/api/sessions/abc/ws?token=s3cr3t.x&y=1'), `/api/sessions/abc/ws?token=${REDACTED}&y=1`);
     assert.equal(scrubText('sandbox.v1, sandbox.token.AbC-12_x.y'), `sandbox.v1, sandbox.token.${REDACTED}`);
+    assert.equal(scrubText('sandbox.resume.r3sum3'), `sandbox.resume.${REDACTED}`);
     assert.equal(scrubText('Authorization: Bearer eyJ.abc.def'), `Authorization: Bearer ${REDACTED}`);
     assert.equal(scrubText('nothing secret here'), 'nothing secret here');
     assert.equal(scrubText('{"id":"a","token":"xyz"}'), `{"id":"a","token":"${REDACTED}"}`);
