@@ -98,10 +98,13 @@ export class OutputPump {
   /** Connects a client socket; `replay` (from replayFrom) is sent first and counts against the window. */
   attach(sink: OutputSink, replay: readonly Buffer[] = []): void {
     if (this.disposed) return;
+    if (sink !== this.sink) {
+      // A new socket starts a new window (re-attaching the same one, e.g. when the source arrives, keeps it).
+      this.acks = false;
+      this.sinkSent = 0;
+      this.sinkAcked = 0;
+    }
     this.sink = sink;
-    this.acks = false;
-    this.sinkSent = 0;
-    this.sinkAcked = 0;
     for (const chunk of replay) {
       if (!sink.open) break;
       sink.send(chunk);

@@ -404,8 +404,9 @@ describe('Session resume and flow control (issues 6 and 7)', () => {
     const context = setup({messagesPerSecond: 2});
     const peer = new FakePeer();
     context.session.attach(peer);
-    await context.session.start();
+    // hello arrives while the container is still starting: the window must survive the start.
     context.session.receive(Buffer.from('{"type":"hello","acks":true}'), false, peer);
+    await context.session.start();
     const chunk = Buffer.alloc(32 * 1024, 'y');
     for (let i = 0; i < 8; i += 1) context.container().output(chunk);
     await tick();
