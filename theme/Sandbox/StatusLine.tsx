@@ -15,7 +15,7 @@ export interface Props {
 export default function SandboxStatusLine({status, othersLive, onStopOthers}: Props): ReactNode {
   const descriptor = describeStatus(status);
   const tone =
-    status.state === 'error' || status.state === 'lost' || (status.state === 'exited' && status.code !== 0)
+    status.state === 'error' || status.state === 'lost' || status.state === 'expired' || (status.state === 'exited' && status.code !== 0)
       ? styles.statusBad
       : status.state === 'exited'
         ? styles.statusGood

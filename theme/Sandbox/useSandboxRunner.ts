@@ -110,7 +110,9 @@ export function useSandboxRunner(blockId: string, serverUrl: string | undefined)
           serverUrl,
           pageOrigin: window.location.origin,
           request,
-          onOutput: (bytes) => term.write(bytes, () => current.acknowledge(bytes.byteLength)),
+          // Acks go out once xterm has parsed the bytes (its write callback): that is what the flow window measures.
+          onOutput: (bytes, processed) => term.write(bytes, processed),
+          onReplayTruncated: () => term.reset(),
           onStatus: (next) => {
             if (session.current !== current) return;
             setStatus(next);

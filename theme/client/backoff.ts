@@ -1,7 +1,8 @@
 /**
- * Reconnect delays: exponential backoff with "full jitter" (a random delay
- * between 0 and the exponential bound), so many readers whose sockets dropped
- * at the same moment (a server restart) do not all come back at once.
+ * Reconnect delays: exponential backoff (base 1 s, ×2, cap 30 s) with ±20 %
+ * jitter (issue 7), so many readers whose sockets dropped at the same moment (a
+ * server restart) do not all come back at once, while six attempts still cover
+ * the server's default 60 s reconnect grace.
  */
 export interface BackoffOptions {
   /** First bound in ms. */
@@ -19,11 +20,14 @@ export function backoffBound(attempt: number, options: BackoffOptions = DEFAULT_
   return Math.min(options.capMs, options.baseMs * 2 ** exponent);
 }
 
-/** A delay in [0, bound) for attempt `attempt`; `random` returns [0, 1) like Math.random. */
+/** Relative jitter around the bound: ±20 %. */
+export const JITTER = 0.2;
+
+/** A delay in [0.8, 1.2) × bound for attempt `attempt`; `random` returns [0, 1) like Math.random. */
 export function backoffDelay(
   attempt: number,
   options: BackoffOptions = DEFAULT_BACKOFF,
   random: () => number = Math.random,
 ): number {
-  return Math.floor(random() * backoffBound(attempt, options));
+  return Math.floor(backoffBound(attempt, options) * (1 + JITTER * (2 * random() - 1)));
 }

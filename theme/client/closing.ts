@@ -14,6 +14,8 @@ export interface CloseFacts {
   error?: ErrorCode;
   /** The socket reached `open` at least once in this session. */
   everOpened: boolean;
+  /** This socket was a resume (opened with the server's resume credential). */
+  resuming?: boolean;
   /** Reconnect attempts already made since the last successful open. */
   attempts: number;
   maxAttempts: number;
@@ -23,12 +25,15 @@ export type CloseDecision =
   | {action: 'done'}
   | {action: 'reconnect'}
   | {action: 'lost'}
+  /** The server kept the session for its reconnect grace, and that ran out. */
+  | {action: 'expired'}
   | {action: 'error'; code: ErrorCode | 'connection-failed'};
 
 const GONE: ReadonlySet<ErrorCode> = new Set(['session-not-found', 'session-ended', 'sandbox-lost']);
 
 export function decideOnClose(facts: CloseFacts): CloseDecision {
   if (facts.exited) return {action: 'done'};
+  if (facts.error === 'session-ended' && facts.resuming) return {action: 'expired'};
   if (facts.error) {
     // A session the server no longer has cannot be resumed: say so plainly.
     if (GONE.has(facts.error)) return facts.everOpened ? {action: 'lost'} : {action: 'error', code: facts.error};

@@ -1,11 +1,23 @@
 /**
  * One reader's sandbox session, framework-free: POST /api/sessions, then a
  * WebSocket speaking protocol v1 (binary frames = terminal bytes both ways,
- * text frames = JSON control messages). Reconnects with jittered backoff when
- * the socket drops; reports everything as a SandboxStatus. Disposable.
+ * text frames = JSON control messages). Reports everything as a SandboxStatus.
+ * Disposable.
+ *
+ * - Resume (issue 7): it counts the output bytes it received and keeps the
+ *   server's latest `resume-token`; when the socket drops it reconnects with
+ *   jittered backoff offering both (subprotocols, never the URL), and the
+ *   server replays what was missed. Keystrokes typed meanwhile are held (up to
+ *   MAX_HELD_INPUT bytes) and sent after the resume; more is refused and the
+ *   status says so.
+ * - Flow control (issue 6): it says `hello` with acks and acknowledges output
+ *   once the terminal has parsed it (`onOutput`'s `processed` callback).
  */
 import {
+  ACK_EVERY_BYTES,
   clientSubprotocols,
+  OFFSET_SUBPROTOCOL_PREFIX,
+  resumeSubprotocols,
   encodeMessage,
   parseServerMessage,
   ERROR_CODES,
@@ -47,8 +59,11 @@ export interface SessionOptions {
   serverUrl?: string;
   pageOrigin: string;
   request: CreateSessionRequest;
-  onOutput(data: Uint8Array): void;
+  /** Program output; call `processed` once the terminal has parsed it (flow-control acks). */
+  onOutput(data: Uint8Array, processed: () => void): void;
   onStatus(status: SandboxStatus): void;
+  /** A resume could not replay everything that was missed: clear the terminal, the kept tail follows. */
+  onReplayTruncated?(): void;
   fetch?: FetchLike;
   createSocket?: SocketFactory;
   timers?: Timers;
@@ -58,9 +73,12 @@ export interface SessionOptions {
   maxReconnectAttempts?: number;
   /** Time between SIGTERM and SIGKILL on Stop. */
   stopGraceMs?: number;
-  /** Send a flow-control `ack` every this many processed output bytes. */
+  /** Send a flow-control `ack` every this many processed output bytes (at most half the server's window). */
   ackEveryBytes?: number;
 }
+
+/** Keystrokes held while reconnecting; beyond this they are refused (and the status says so). */
+export const MAX_HELD_INPUT = 4 * 1024;
 
 const OPEN = 1;
 const encoder = new TextEncoder();
@@ -98,6 +116,16 @@ export class SandboxSession {
   #killTimer: unknown;
   #size: {cols: number; rows: number} | undefined;
   #unacknowledged = 0;
+  /** Output bytes received so far: the offset a resume asks from. */
+  #received = 0;
+  #resumeToken: string | undefined;
+  /** The current socket was opened with the resume credential. */
+  #resuming = false;
+  /** Bumped per socket: acks for bytes of an older socket are not counted against the new one's window. */
+  #generation = 0;
+  #held: Uint8Array[] = [];
+  #heldBytes = 0;
+  #inputRefused = false;
   /** Session id once created. */
   id: string | undefined;
 
@@ -164,10 +192,26 @@ export class SandboxSession {
     this.#connect();
   }
 
-  /** Terminal input (keystrokes, paste) as bytes. Dropped while not connected: no unbounded queue. */
+  /**
+   * Terminal input (keystrokes, paste) as bytes. While reconnecting it is held
+   * (bounded) and sent after the resume; beyond the bound it is refused visibly.
+   */
   write(data: string | Uint8Array): void {
-    if (this.#socket?.readyState !== OPEN) return;
-    this.#socket.send(typeof data === 'string' ? encoder.encode(data) : data);
+    const bytes = typeof data === 'string' ? encoder.encode(data) : data;
+    if (this.#socket?.readyState === OPEN) {
+      this.#socket.send(bytes);
+      return;
+    }
+    if (this.#status.state !== 'reconnecting') return;
+    if (this.#heldBytes + bytes.byteLength > MAX_HELD_INPUT) {
+      if (!this.#inputRefused) {
+        this.#inputRefused = true;
+        this.#setStatus({...this.#status, inputRefused: true});
+      }
+      return;
+    }
+    this.#held.push(bytes);
+    this.#heldBytes += bytes.byteLength;
   }
 
   resize(cols: number, rows: number): void {
@@ -182,7 +226,7 @@ export class SandboxSession {
   /** Flow-control hook: the terminal has processed `bytes` more output bytes. */
   acknowledge(bytes: number): void {
     this.#unacknowledged += bytes;
-    const every = this.#options.ackEveryBytes ?? 64 * 1024;
+    const every = this.#options.ackEveryBytes ?? ACK_EVERY_BYTES;
     if (this.#unacknowledged >= every) {
       this.#send({type: 'ack', bytes: this.#unacknowledged});
       this.#unacknowledged = 0;
@@ -254,9 +298,18 @@ export class SandboxSession {
   #connect(): void {
     const create = this.#options.createSocket ?? ((url, protocols) => new WebSocket(url, protocols) as unknown as SocketLike);
     this.#lastError = undefined;
+    // A reconnect says how much output it already has; with the resume credential once the server gave one.
+    this.#resuming = this.#resumeToken !== undefined;
+    const protocols = this.#resumeToken
+      ? resumeSubprotocols(this.#resumeToken, this.#received)
+      : this.#everOpened
+        ? [...clientSubprotocols(this.#token), OFFSET_SUBPROTOCOL_PREFIX + String(this.#received)]
+        : clientSubprotocols(this.#token);
+    this.#generation += 1;
+    this.#unacknowledged = 0;
     let socket: SocketLike;
     try {
-      socket = create(this.#socketUrl, clientSubprotocols(this.#token));
+      socket = create(this.#socketUrl, protocols);
     } catch {
       this.#setStatus({state: 'error', code: 'connection-failed'});
       return;
@@ -266,8 +319,14 @@ export class SandboxSession {
     socket.onopen = () => {
       this.#everOpened = true;
       this.#attempts = 0;
+      this.#send({type: 'hello', acks: true});
       if (!this.#stopRequested) this.#setStatus({state: 'running'});
       if (this.#size) this.#send({type: 'resize', ...this.#size});
+      // What the reader typed while the connection was down, in order, after the resume.
+      for (const bytes of this.#held) socket.send(bytes);
+      this.#held = [];
+      this.#heldBytes = 0;
+      this.#inputRefused = false;
     };
     socket.onmessage = (event) => this.#onMessage(event.data);
     socket.onerror = () => {
@@ -276,13 +335,21 @@ export class SandboxSession {
     socket.onclose = (event) => this.#onClose(event.code);
   }
 
+  #output(bytes: Uint8Array): void {
+    this.#received += bytes.byteLength;
+    const generation = this.#generation;
+    this.#options.onOutput(bytes, () => {
+      if (generation === this.#generation) this.acknowledge(bytes.byteLength);
+    });
+  }
+
   #onMessage(data: unknown): void {
     if (data instanceof ArrayBuffer) {
-      this.#options.onOutput(new Uint8Array(data));
+      this.#output(new Uint8Array(data));
       return;
     }
     if (ArrayBuffer.isView(data)) {
-      this.#options.onOutput(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      this.#output(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
       return;
     }
     if (typeof data !== 'string') return;
@@ -303,6 +370,14 @@ export class SandboxSession {
       case 'error':
         this.#lastError = isErrorCode(message.code) ? message.code : 'internal';
         break;
+      case 'resume-token':
+        this.#resumeToken = message.token;
+        break;
+      case 'replay':
+        // What follows starts at `from`; when part was lost the screen restarts from the kept tail.
+        if (message.truncated) this.#options.onReplayTruncated?.();
+        this.#received = message.from;
+        break;
     }
   }
 
@@ -314,11 +389,16 @@ export class SandboxSession {
       exited: this.#exited,
       error: this.#lastError,
       everOpened: this.#everOpened,
+      resuming: this.#resuming,
       attempts: this.#attempts,
       maxAttempts: this.#options.maxReconnectAttempts ?? 6,
     });
     switch (decision.action) {
       case 'done':
+        this.dispose();
+        return;
+      case 'expired':
+        this.#setStatus({state: 'expired'});
         this.dispose();
         return;
       case 'lost':
@@ -336,7 +416,7 @@ export class SandboxSession {
         }
         const delayMs = backoffDelay(this.#attempts, this.#options.backoff ?? DEFAULT_BACKOFF, this.#options.random);
         this.#attempts += 1;
-        this.#setStatus({state: 'reconnecting', attempt: this.#attempts, delayMs});
+        this.#setStatus({state: 'reconnecting', attempt: this.#attempts, delayMs, ...(this.#inputRefused ? {inputRefused: true} : {})});
         this.#reconnectTimer = this.#timers.setTimeout(() => {
           if (!this.#disposed) this.#connect();
         }, delayMs);

@@ -14,10 +14,13 @@ export type SandboxStatus =
   | {state: 'connecting'}
   | {state: 'running'}
   | {state: 'stopping'}
-  | {state: 'reconnecting'; attempt: number; delayMs: number}
+  /** `inputRefused`: the reader typed more than the client holds while disconnected. */
+  | {state: 'reconnecting'; attempt: number; delayMs: number; inputRefused?: boolean}
   | {state: 'exited'; code: number; reason: ExitReason; durationMs: number}
   | {state: 'stopped'; durationMs: number}
   | {state: 'lost'}
+  /** The connection stayed away longer than the server's reconnect grace. */
+  | {state: 'expired'}
   | {state: 'error'; code: ErrorCode | ClientErrorCode; detail?: string};
 
 export interface MessageDescriptor {
@@ -107,6 +110,13 @@ export function describeStatus(status: SandboxStatus): MessageDescriptor {
     case 'stopping':
       return {id: 'sandbox.status.stopping', message: 'Stopping…'};
     case 'reconnecting':
+      if (status.inputRefused) {
+        return {
+          id: 'sandbox.status.reconnectingInputRefused',
+          message: 'Connection lost; reconnecting in {seconds} s (attempt {attempt})… Typing is not sent until the connection is back.',
+          values: {seconds: Math.ceil(status.delayMs / 1000), attempt: status.attempt},
+        };
+      }
       return {
         id: 'sandbox.status.reconnecting',
         message: 'Connection lost; reconnecting in {seconds} s (attempt {attempt})…',
@@ -118,6 +128,11 @@ export function describeStatus(status: SandboxStatus): MessageDescriptor {
       return {id: 'sandbox.status.stopped', message: 'Stopped after {duration}', values: {duration: formatDuration(status.durationMs)}};
     case 'lost':
       return {id: 'sandbox.status.lost', message: 'The connection was lost and the sandbox could not be resumed. Run again to start over.'};
+    case 'expired':
+      return {
+        id: 'sandbox.status.expired',
+        message: 'Session expired: the connection was down too long and the sandbox has ended. Run again to start over.',
+      };
     case 'error':
       return describeError(status.code);
   }
@@ -157,6 +172,8 @@ export const STATUS_MESSAGE_IDS: readonly string[] = [
   'sandbox.status.reconnecting',
   'sandbox.status.stopped',
   'sandbox.status.lost',
+  'sandbox.status.expired',
+  'sandbox.status.reconnectingInputRefused',
   'sandbox.exit.timeout',
   'sandbox.exit.idle',
   'sandbox.exit.oom',

@@ -51,4 +51,6 @@ export const en: Readonly<Record<string, string>> = {
   "sandbox.terminal.label": "Terminal",
   "sandbox.terminal.screenReaderOff": "Screen reader mode: off",
   "sandbox.terminal.screenReaderOn": "Screen reader mode: on",
+  "sandbox.status.expired": "Session expired: the connection was down too long and the sandbox has ended. Run again to start over.",
+  "sandbox.status.reconnectingInputRefused": "Connection lost; reconnecting in {seconds} s (attempt {attempt})… Typing is not sent until the connection is back.",
 };

@@ -51,4 +51,6 @@ export const fr: Readonly<Record<string, string>> = {
   "sandbox.terminal.label": "Terminal",
   "sandbox.terminal.screenReaderOff": "Mode lecteur d'écran : désactivé",
   "sandbox.terminal.screenReaderOn": "Mode lecteur d'écran : activé",
+  "sandbox.status.expired": "Session expirée : la connexion a été coupée trop longtemps et le bac à sable s'est arrêté. Relancez pour recommencer.",
+  "sandbox.status.reconnectingInputRefused": "Connexion perdue ; reconnexion dans {seconds} s (tentative {attempt})… La saisie n'est pas envoyée tant que la connexion n'est pas rétablie.",
 };

@@ -43,3 +43,11 @@ describe('decideOnClose', () => {
     });
   });
 });
+
+describe('decideOnClose on a resume (issue 7)', () => {
+  it('a resumed session the server ended is "expired"; without a resume it stays "lost"', () => {
+    const base = {code: 4004, exited: false, error: 'session-ended' as const, everOpened: true, attempts: 0, maxAttempts: 6};
+    assert.deepEqual(decideOnClose({...base, resuming: true}), {action: 'expired'});
+    assert.deepEqual(decideOnClose(base), {action: 'lost'});
+  });
+});

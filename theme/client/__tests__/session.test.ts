@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import {CLOSE_CODES, SUBPROTOCOL} from '../../../protocol/index.js';
-import {SandboxSession, type FetchLike, type SocketLike, type Timers} from '../session.js';
+import {MAX_HELD_INPUT, SandboxSession, type FetchLike, type SocketLike, type Timers} from '../session.js';
 import type {SandboxStatus} from '../status.js';
 
 class FakeSocket implements SocketLike {
@@ -67,6 +67,8 @@ function harness(answer: {status: number; body: unknown} | 'offline' = {status: 
   const sockets: FakeSocket[] = [];
   const statuses: SandboxStatus[] = [];
   const output: string[] = [];
+  const processed: Array<() => void> = [];
+  let truncations = 0;
   const requests: Array<{url: string; body: unknown}> = [];
   const timers = new FakeTimers();
   const fetch: FetchLike = async (url, init) => {
@@ -78,7 +80,11 @@ function harness(answer: {status: number; body: unknown} | 'offline' = {status: 
     serverUrl: '',
     pageOrigin: 'http://localhost:3000',
     request: {block: 'b1', cols: 80, rows: 24, files: [{path: 'main.js', content: 'edited'}]},
-    onOutput: (bytes) => output.push(new TextDecoder().decode(bytes)),
+    onOutput: (bytes, done) => {
+      output.push(new TextDecoder().decode(bytes));
+      processed.push(done);
+    },
+    onReplayTruncated: () => (truncations += 1),
     onStatus: (status) => statuses.push(status),
     fetch,
     createSocket: (url, protocols) => {
@@ -90,7 +96,7 @@ function harness(answer: {status: number; body: unknown} | 'offline' = {status: 
     now: () => timers.now,
     random: () => 0.5,
   });
-  return {session, sockets, statuses, output, requests, timers};
+  return {session, sockets, statuses, output, requests, timers, processed, truncations: () => truncations};
 }
 
 const states = (statuses: SandboxStatus[]) => statuses.map((status) => status.state);
@@ -106,7 +112,10 @@ describe('SandboxSession', () => {
     assert.deepEqual(socket.protocols, [SUBPROTOCOL, 'sandbox.token.tok']);
     assert.equal(socket.binaryType, 'arraybuffer');
     socket.open();
-    assert.deepEqual(socket.controls(), [{type: 'resize', cols: 80, rows: 24}]);
+    assert.deepEqual(socket.controls(), [
+      {type: 'hello', acks: true},
+      {type: 'resize', cols: 80, rows: 24},
+    ]);
     socket.message(new TextEncoder().encode('hello\r\n').buffer);
     assert.deepEqual(output, ['hello\r\n']);
     session.write('\x03');
@@ -125,11 +134,11 @@ describe('SandboxSession', () => {
     const socket = sockets[0]!;
     socket.open();
     session.stop();
-    assert.deepEqual(socket.controls().slice(1), [{type: 'signal', signal: 'SIGTERM'}]);
+    assert.deepEqual(socket.controls().slice(2), [{type: 'signal', signal: 'SIGTERM'}]);
     timers.advance(1999);
-    assert.equal(socket.controls().length, 2);
+    assert.equal(socket.controls().length, 3);
     timers.advance(1);
-    assert.deepEqual(socket.controls().slice(1), [
+    assert.deepEqual(socket.controls().slice(2), [
       {type: 'signal', signal: 'SIGTERM'},
       {type: 'signal', signal: 'SIGKILL'},
     ]);
@@ -145,7 +154,7 @@ describe('SandboxSession', () => {
     session.stop();
     socket.message(JSON.stringify({type: 'exit', code: 143, reason: 'killed'}));
     timers.advance(5000);
-    assert.deepEqual(socket.controls().slice(1), [{type: 'signal', signal: 'SIGTERM'}]);
+    assert.deepEqual(socket.controls().slice(2), [{type: 'signal', signal: 'SIGTERM'}]);
   });
 
   it('reconnects with backoff after a drop and reports a session the server lost', async () => {
@@ -153,15 +162,15 @@ describe('SandboxSession', () => {
     await session.start();
     sockets[0]!.open();
     sockets[0]!.drop(1006);
-    assert.deepEqual(statuses.at(-1), {state: 'reconnecting', attempt: 1, delayMs: 500});
-    timers.advance(499);
+    assert.deepEqual(statuses.at(-1), {state: 'reconnecting', attempt: 1, delayMs: 1000});
+    timers.advance(999);
     assert.equal(sockets.length, 1);
     timers.advance(1);
     assert.equal(sockets.length, 2);
     assert.equal(sockets[1]!.url, sockets[0]!.url);
     sockets[1]!.drop(1006);
-    assert.deepEqual(statuses.at(-1), {state: 'reconnecting', attempt: 2, delayMs: 1000});
-    timers.advance(1000);
+    assert.deepEqual(statuses.at(-1), {state: 'reconnecting', attempt: 2, delayMs: 2000});
+    timers.advance(2000);
     sockets[2]!.drop(CLOSE_CODES.sessionEnded);
     assert.equal(statuses.at(-1)?.state, 'lost');
     timers.advance(60_000);
@@ -174,11 +183,11 @@ describe('SandboxSession', () => {
     await session.start();
     sockets[0]!.open();
     sockets[0]!.drop(1006);
-    timers.advance(500);
+    timers.advance(1000);
     sockets[1]!.open();
     assert.equal(statuses.at(-1)?.state, 'running');
     sockets[1]!.drop(1006);
-    assert.deepEqual(statuses.at(-1), {state: 'reconnecting', attempt: 1, delayMs: 500});
+    assert.deepEqual(statuses.at(-1), {state: 'reconnecting', attempt: 1, delayMs: 1000});
     void session;
   });
 
@@ -215,10 +224,10 @@ describe('SandboxSession', () => {
     const {session, sockets} = harness();
     await session.start();
     sockets[0]!.open();
-    session.acknowledge(40 * 1024);
-    assert.equal(sockets[0]!.controls().length, 1);
-    session.acknowledge(30 * 1024);
-    assert.deepEqual(sockets[0]!.controls().at(-1), {type: 'ack', bytes: 70 * 1024});
+    session.acknowledge(20 * 1024);
+    assert.equal(sockets[0]!.controls().length, 2);
+    session.acknowledge(15 * 1024);
+    assert.deepEqual(sockets[0]!.controls().at(-1), {type: 'ack', bytes: 35 * 1024});
   });
 
   it('dispose is idempotent, closes the socket and cancels reconnects', async () => {
@@ -257,6 +266,99 @@ describe('SandboxSession dispose', () => {
     finished.sockets[0]!.open();
     finished.sockets[0]!.message(JSON.stringify({type: 'exit', code: 0, reason: 'exit'}));
     finished.session.dispose();
-    assert.deepEqual(finished.sockets[0]!.controls(), [{type: 'resize', cols: 80, rows: 24}]);
+    assert.deepEqual(finished.sockets[0]!.controls(), [
+      {type: 'hello', acks: true},
+      {type: 'resize', cols: 80, rows: 24},
+    ]);
+  });
+});
+
+const bytes = (text: string) => new TextEncoder().encode(text).buffer;
+
+describe('SandboxSession resume (issue 7)', () => {
+  it('offers sandbox.resume/offset, follows the replay offset and holds keystrokes while away', async () => {
+    const {session, sockets, timers, output} = harness();
+    await session.start();
+    sockets[0]!.open();
+    sockets[0]!.message(JSON.stringify({type: 'resume-token', token: 'r1', graceMs: 60_000}));
+    sockets[0]!.message(bytes('hello'));
+    sockets[0]!.drop(1006);
+    session.write('ls\r');
+    timers.advance(1000);
+    const second = sockets[1]!;
+    assert.deepEqual(second.protocols, ['sandbox.v1', 'sandbox.resume.r1', 'sandbox.offset.5']);
+    assert.ok(!second.url.includes('r1') && !second.url.includes('tok'), 'no credential in the URL');
+    second.open();
+    assert.deepEqual(second.sent.at(-1), new TextEncoder().encode('ls\r'), 'held input sent after the resume');
+    second.message(JSON.stringify({type: 'replay', from: 5, truncated: false}));
+    second.message(bytes(' world'));
+    assert.deepEqual(output, ['hello', ' world']);
+    second.drop(1006);
+    timers.advance(1000);
+    assert.deepEqual(sockets[2]!.protocols, ['sandbox.v1', 'sandbox.resume.r1', 'sandbox.offset.11']);
+  });
+
+  it('clears the terminal when the replay is truncated and counts from its offset', async () => {
+    const {session, sockets, timers, truncations} = harness();
+    await session.start();
+    sockets[0]!.open();
+    sockets[0]!.message(JSON.stringify({type: 'resume-token', token: 'r1', graceMs: 60_000}));
+    sockets[0]!.message(bytes('abc'));
+    sockets[0]!.drop(1006);
+    timers.advance(1000);
+    sockets[1]!.open();
+    sockets[1]!.message(JSON.stringify({type: 'resume-token', token: 'r2', graceMs: 60_000}));
+    sockets[1]!.message(JSON.stringify({type: 'replay', from: 1000, truncated: true}));
+    sockets[1]!.message(bytes('xy'));
+    assert.equal(truncations(), 1);
+    sockets[1]!.drop(1006);
+    timers.advance(1000);
+    assert.deepEqual(sockets[2]!.protocols, ['sandbox.v1', 'sandbox.resume.r2', 'sandbox.offset.1002']);
+  });
+
+  it('refuses keystrokes beyond the held bound visibly', async () => {
+    const {session, sockets, statuses, timers} = harness();
+    await session.start();
+    sockets[0]!.open();
+    sockets[0]!.drop(1006);
+    session.write('a'.repeat(MAX_HELD_INPUT));
+    assert.notEqual((statuses.at(-1) as {inputRefused?: boolean}).inputRefused, true);
+    session.write('b');
+    assert.equal((statuses.at(-1) as {inputRefused?: boolean}).inputRefused, true);
+    timers.advance(1000);
+    sockets[1]!.open();
+    const sentInput = sockets[1]!.sent.filter((item) => typeof item !== 'string');
+    assert.equal(sentInput.length, 1);
+    assert.equal((sentInput[0] as Uint8Array).byteLength, MAX_HELD_INPUT);
+  });
+
+  it('shows "expired" when the server says the resumed session ended', async () => {
+    const {session, sockets, statuses, timers} = harness();
+    await session.start();
+    sockets[0]!.open();
+    sockets[0]!.message(JSON.stringify({type: 'resume-token', token: 'r1', graceMs: 60_000}));
+    sockets[0]!.drop(1006);
+    timers.advance(1000);
+    sockets[1]!.open();
+    sockets[1]!.message(JSON.stringify({type: 'error', code: 'session-ended', message: 'the session expired'}));
+    sockets[1]!.drop(CLOSE_CODES.sessionEnded);
+    assert.deepEqual(statuses.at(-1), {state: 'expired'});
+    timers.advance(120_000);
+    assert.equal(sockets.length, 2);
+  });
+
+  it('acks only bytes of the current socket once they are processed', async () => {
+    const {session, sockets, timers, processed} = harness();
+    await session.start();
+    sockets[0]!.open();
+    sockets[0]!.message(new Uint8Array(20 * 1024).buffer);
+    sockets[0]!.drop(1006);
+    timers.advance(1000);
+    sockets[1]!.open();
+    processed[0]!(); // parsed after the socket changed: not counted against the new window
+    sockets[1]!.message(new Uint8Array(32 * 1024).buffer);
+    assert.equal(sockets[1]!.controls().some((message) => (message as {type: string}).type === 'ack'), false);
+    processed[1]!();
+    assert.deepEqual(sockets[1]!.controls().at(-1), {type: 'ack', bytes: 32 * 1024});
   });
 });

@@ -43,6 +43,8 @@ describe('status text', () => {
       {state: 'reconnecting', attempt: 2, delayMs: 1500},
       {state: 'stopped', durationMs: 1},
       {state: 'lost'},
+      {state: 'expired'},
+      {state: 'reconnecting', attempt: 1, delayMs: 900, inputRefused: true},
       ...(['exit', 'timeout', 'idle', 'oom', 'output-limit', 'killed', 'error'] as const).map((reason) => ({
         state: 'exited' as const,
         code: 1,
@@ -58,6 +60,8 @@ describe('status text', () => {
     assert.deepEqual([...produced].sort(), [...STATUS_MESSAGE_IDS].sort());
     for (const id of produced) assert.match(id, /^sandbox\./);
     assert.equal(render(describeStatus({state: 'reconnecting', attempt: 2, delayMs: 1500})), 'Connection lost; reconnecting in 2 s (attempt 2)…');
+    assert.match(render(describeStatus({state: 'reconnecting', attempt: 1, delayMs: 900, inputRefused: true})), /Typing is not sent/);
+    assert.match(render(describeStatus({state: 'expired'})), /^Session expired/);
   });
 
   it('knows which states are live', () => {
