@@ -179,6 +179,8 @@ interface Sample {
   heapMB: number;
   rssMB: number;
   active: number;
+  /** Taken while new sessions were still being started. */
+  loading: boolean;
 }
 
 async function main(): Promise<number> {
@@ -191,6 +193,7 @@ async function main(): Promise<number> {
   process.stdout.write(`soak: ${values.duration} at ${rate} sessions/s against ${url} (instance ${instanceId})\n`);
 
   const samples: Sample[] = [];
+  let loading = true;
   const sample = () => {
     gc!();
     const memory = process.memoryUsage();
@@ -199,6 +202,7 @@ async function main(): Promise<number> {
       heapMB: (memory.heapUsed + memory.external) / 2 ** 20,
       rssMB: memory.rss / 2 ** 20,
       active: server.activeSessions,
+      loading,
     };
     samples.push(entry);
     process.stdout.write(`  t=${entry.atS}s heap+external=${entry.heapMB.toFixed(1)} MB rss=${entry.rssMB.toFixed(1)} MB active=${entry.active}\n`);
@@ -222,6 +226,7 @@ async function main(): Promise<number> {
     void run.finally(() => inFlight.delete(run));
     await sleep(Math.max(0, next + interval - Date.now()));
   }
+  loading = false;
   await Promise.all(inFlight);
   // Abandoned sessions end after the reconnect grace; their containers go with them.
   await until(() => server.activeSessions === 0, RECONNECT_GRACE_MS + 20_000);
@@ -238,7 +243,7 @@ async function main(): Promise<number> {
   // first, warm-up one) against the median of the last quarter under load. The idle sample after
   // the drain is shown too; it must not be above the loaded baseline by more than the limit either.
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
-  const loaded = samples.slice(1, -1).map((entry) => entry.heapMB);
+  const loaded = samples.filter((entry) => entry.loading).slice(1).map((entry) => entry.heapMB);
   const quarter = Math.max(1, Math.floor(loaded.length / 4));
   const baseline = median(loaded.slice(0, quarter));
   const end = median(loaded.slice(-quarter));
