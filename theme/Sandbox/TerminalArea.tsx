@@ -8,6 +8,11 @@ import styles from './styles.module.css';
 export default function SandboxTerminalArea({runner}: {readonly runner: SandboxRunner}): ReactNode {
   return (
     <div className={styles.terminalArea} hidden={!runner.terminalShown}>
+      {runner.status.state === 'recorded' && (
+        <div className={styles.recordedBadge} data-sandbox-recorded="">
+          <Translate id="sandbox.terminal.recorded">Recording, not a live run</Translate>
+        </div>
+      )}
       <div ref={runner.terminalRef} className={styles.terminal} data-sandbox-terminal="" />
       <SandboxKeyBar onKey={runner.sendKey} />
       <div className={styles.terminalFooter}>

@@ -5,6 +5,7 @@
  * loads the editor chunk. Logic lives in the hooks and in `theme/client/`.
  */
 import {translate} from '@docusaurus/Translate';
+import useDocusaurusContext from '@docusaurus/useDocusaurusContext';
 import useGlobalData from '@docusaurus/useGlobalData';
 import {useCallback, useMemo, useState, type ReactNode} from 'react';
 import type {SandboxBlock} from '../../config/block.js';
@@ -24,9 +25,12 @@ export interface Props {
 }
 
 /** The plugin's global data; absent when the plugin is not registered (then the page's origin is used). */
-function useServerUrl(): string | undefined {
-  const data = useGlobalData()['docusaurus-sandbox']?.['default'] as {serverUrl?: unknown} | undefined;
-  return typeof data?.serverUrl === 'string' ? data.serverUrl : undefined;
+function usePluginData(): {serverUrl: string | undefined; recordedOnly: boolean} {
+  const data = useGlobalData()['docusaurus-sandbox']?.['default'] as {serverUrl?: unknown; recordedOnly?: unknown} | undefined;
+  return {
+    serverUrl: typeof data?.serverUrl === 'string' ? data.serverUrl : undefined,
+    recordedOnly: data?.recordedOnly === true,
+  };
 }
 
 export default function Sandbox({block}: Props): ReactNode {
@@ -36,7 +40,10 @@ export default function Sandbox({block}: Props): ReactNode {
     [data],
   );
   const {edits, setFile, reset} = useEdits(data.id, editablePaths);
-  const runner = useSandboxRunner(data.id, useServerUrl());
+  const {serverUrl, recordedOnly} = usePluginData();
+  const {baseUrl} = useDocusaurusContext().siteConfig;
+  const recorded = useMemo(() => ({baseUrl, recordedOnly}), [baseUrl, recordedOnly]);
+  const runner = useSandboxRunner(data.id, serverUrl, recorded);
   const [editing, setEditing] = useState(false);
   // Remounts the editors with the authored code on Reset.
   const [generation, setGeneration] = useState(0);

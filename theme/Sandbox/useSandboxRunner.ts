@@ -7,6 +7,7 @@ import {useColorMode} from '@docusaurus/theme-common';
 import {translate} from '@docusaurus/Translate';
 import {useCallback, useEffect, useRef, useState, type RefObject} from 'react';
 import type {CreateSessionRequest} from '../../protocol/index.js';
+import {playTranscript, transcripts, transcriptsUrl, type Playback} from '../client/recorded.js';
 import {liveSandboxes} from '../client/registry.js';
 import {SandboxSession} from '../client/session.js';
 import {isLive, type SandboxStatus} from '../client/status.js';
@@ -27,7 +28,19 @@ export interface SandboxRunner {
 }
 
 const SCREEN_READER_KEY = 'docusaurus-sandbox:screen-reader-mode';
-const HIDE_CURSOR = new TextEncoder().encode('\x1b[?25l');
+const encoder = new TextEncoder();
+const HIDE_CURSOR = encoder.encode('\x1b[?25l');
+const browserTimers = {
+  setTimeout: (callback: () => void, ms: number): unknown => window.setTimeout(callback, ms),
+  clearTimeout: (handle: unknown) => window.clearTimeout(handle as number),
+};
+
+/** Where recorded runs come from and whether the site shows only them (plugin global data). */
+export interface RecordedOptions {
+  /** Docusaurus baseUrl: transcripts live at `<baseUrl>sandbox-transcripts.json`. */
+  baseUrl: string;
+  recordedOnly: boolean;
+}
 
 function readScreenReaderPreference(): boolean {
   try {
@@ -37,7 +50,11 @@ function readScreenReaderPreference(): boolean {
   }
 }
 
-export function useSandboxRunner(blockId: string, serverUrl: string | undefined): SandboxRunner {
+export function useSandboxRunner(
+  blockId: string,
+  serverUrl: string | undefined,
+  recorded: RecordedOptions = {baseUrl: '/', recordedOnly: false},
+): SandboxRunner {
   const {colorMode} = useColorMode();
   const [status, setStatus] = useState<SandboxStatus>({state: 'idle'});
   const [terminalShown, setTerminalShown] = useState(false);
@@ -49,6 +66,7 @@ export function useSandboxRunner(blockId: string, serverUrl: string | undefined)
   const colorModeRef = useRef(colorMode);
   colorModeRef.current = colorMode;
   const runCount = useRef(0);
+  const playback = useRef<Playback | undefined>(undefined);
 
   useEffect(() => setScreenReaderMode(readScreenReaderPreference()), []);
 
@@ -62,6 +80,7 @@ export function useSandboxRunner(blockId: string, serverUrl: string | undefined)
 
   useEffect(
     () => () => {
+      playback.current?.dispose();
       session.current?.dispose();
       unregister.current?.();
       terminal.current?.dispose();
@@ -73,6 +92,8 @@ export function useSandboxRunner(blockId: string, serverUrl: string | undefined)
   const run = useCallback(
     (files: CreateSessionRequest['files']) => {
       const thisRun = ++runCount.current;
+      playback.current?.dispose();
+      playback.current = undefined;
       session.current?.dispose();
       unregister.current?.();
       setTerminalShown(true);
@@ -102,6 +123,33 @@ export function useSandboxRunner(blockId: string, serverUrl: string | undefined)
         }
         if (thisRun !== runCount.current) return;
         const term = terminal.current;
+
+        /**
+         * Plays the block's recording instead of a live run; false when it has none.
+         * The code blocks above stay as they are (readable, copyable).
+         */
+        const playRecorded = async (why: 'unreachable' | 'recorded-only'): Promise<boolean> => {
+          const transcript = await transcripts.find(transcriptsUrl(recorded.baseUrl), blockId);
+          if (thisRun !== runCount.current || !transcript) return false;
+          term.reset();
+          setStatus({state: 'recorded', recordedAt: transcript.recordedAt, why, playing: true});
+          const current = playTranscript(transcript, (text) => term.write(encoder.encode(text)), browserTimers);
+          playback.current = current;
+          await current.done;
+          if (playback.current !== current || thisRun !== runCount.current) return true;
+          term.write(HIDE_CURSOR);
+          setStatus({state: 'recorded', recordedAt: transcript.recordedAt, why, playing: false});
+          return true;
+        };
+
+        if (recorded.recordedOnly) {
+          setStatus({state: 'connecting'});
+          if (!(await playRecorded('recorded-only')) && thisRun === runCount.current) {
+            setStatus({state: 'error', code: 'no-recording'});
+            setTerminalShown(false);
+          }
+          return;
+        }
         const {cols, rows} = term.size();
         const request: CreateSessionRequest = {block: blockId, cols, rows};
         if (files && files.length > 0) request.files = files;
@@ -115,6 +163,16 @@ export function useSandboxRunner(blockId: string, serverUrl: string | undefined)
           onReplayTruncated: () => term.reset(),
           onStatus: (next) => {
             if (session.current !== current) return;
+            if (next.state === 'error' && next.code === 'unreachable' && !connected) {
+              // The backend is down (or behind a proxy answering 502/503): a recording is better than nothing.
+              unregister.current?.();
+              void playRecorded('unreachable').then((played) => {
+                if (played || thisRun !== runCount.current) return;
+                setStatus(next);
+                setTerminalShown(false);
+              });
+              return;
+            }
             setStatus(next);
             if (next.state === 'running') connected = true;
             if (isLive(next)) return;
@@ -131,7 +189,7 @@ export function useSandboxRunner(blockId: string, serverUrl: string | undefined)
         await current.start();
       })();
     },
-    [blockId, serverUrl],
+    [blockId, serverUrl, recorded.baseUrl, recorded.recordedOnly],
   );
 
   const stop = useCallback(() => {

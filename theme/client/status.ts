@@ -4,9 +4,10 @@
  * messages here are the `sandbox.*` code translations the theme ships.
  */
 import type {ErrorCode, ExitReason} from '../../protocol/index.js';
+import {formatRecordedDate} from './recorded.js';
 
 /** Errors the client itself detects, beside the server's codes. */
-export type ClientErrorCode = 'unreachable' | 'bad-response' | 'connection-failed' | 'load-failed';
+export type ClientErrorCode = 'unreachable' | 'bad-response' | 'connection-failed' | 'load-failed' | 'no-recording';
 
 export type SandboxStatus =
   | {state: 'idle'}
@@ -21,6 +22,11 @@ export type SandboxStatus =
   | {state: 'lost'}
   /** The connection stayed away longer than the server's reconnect grace. */
   | {state: 'expired'}
+  /**
+   * A recorded run plays (or played) instead of a live one: the backend could
+   * not be reached, or the site shows recordings only (issue 8).
+   */
+  | {state: 'recorded'; recordedAt: string; why: 'unreachable' | 'recorded-only'; playing: boolean}
   | {state: 'error'; code: ErrorCode | ClientErrorCode; detail?: string};
 
 export interface MessageDescriptor {
@@ -63,6 +69,8 @@ export function describeError(code: ErrorCode | ClientErrorCode): MessageDescrip
       return {id: 'sandbox.error.connectionFailed', message: 'The terminal connection failed. Run again to retry.'};
     case 'load-failed':
       return {id: 'sandbox.error.loadFailed', message: 'The terminal could not be loaded. Reload the page and try again.'};
+    case 'no-recording':
+      return {id: 'sandbox.error.noRecording', message: 'This site shows recorded runs only, and this example has no recording yet.'};
     case 'docker-unavailable':
     case 'image-missing':
       return {
@@ -128,6 +136,18 @@ export function describeStatus(status: SandboxStatus): MessageDescriptor {
       return {id: 'sandbox.status.stopped', message: 'Stopped after {duration}', values: {duration: formatDuration(status.durationMs)}};
     case 'lost':
       return {id: 'sandbox.status.lost', message: 'The connection was lost and the sandbox could not be resumed. Run again to start over.'};
+    case 'recorded':
+      return status.why === 'unreachable'
+        ? {
+            id: 'sandbox.status.recorded',
+            message: 'Recorded on {date}: the sandbox server could not be reached, so this is a recording of an earlier run.',
+            values: {date: formatRecordedDate(status.recordedAt)},
+          }
+        : {
+            id: 'sandbox.status.recordedOnly',
+            message: 'Recorded on {date}: this site shows recordings of earlier runs.',
+            values: {date: formatRecordedDate(status.recordedAt)},
+          };
     case 'expired':
       return {
         id: 'sandbox.status.expired',
@@ -173,6 +193,9 @@ export const STATUS_MESSAGE_IDS: readonly string[] = [
   'sandbox.status.stopped',
   'sandbox.status.lost',
   'sandbox.status.expired',
+  'sandbox.status.recorded',
+  'sandbox.status.recordedOnly',
+  'sandbox.error.noRecording',
   'sandbox.status.reconnectingInputRefused',
   'sandbox.exit.timeout',
   'sandbox.exit.idle',

@@ -53,4 +53,8 @@ export const en: Readonly<Record<string, string>> = {
   "sandbox.terminal.screenReaderOn": "Screen reader mode: on",
   "sandbox.status.expired": "Session expired: the connection was down too long and the sandbox has ended. Run again to start over.",
   "sandbox.status.reconnectingInputRefused": "Connection lost; reconnecting in {seconds} s (attempt {attempt})… Typing is not sent until the connection is back.",
+  "sandbox.status.recorded": "Recorded on {date}: the sandbox server could not be reached, so this is a recording of an earlier run.",
+  "sandbox.status.recordedOnly": "Recorded on {date}: this site shows recordings of earlier runs.",
+  "sandbox.error.noRecording": "This site shows recorded runs only, and this example has no recording yet.",
+  "sandbox.terminal.recorded": "Recording, not a live run",
 };

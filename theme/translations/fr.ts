@@ -53,4 +53,8 @@ export const fr: Readonly<Record<string, string>> = {
   "sandbox.terminal.screenReaderOn": "Mode lecteur d'écran : activé",
   "sandbox.status.expired": "Session expirée : la connexion a été coupée trop longtemps et le bac à sable s'est arrêté. Relancez pour recommencer.",
   "sandbox.status.reconnectingInputRefused": "Connexion perdue ; reconnexion dans {seconds} s (tentative {attempt})… La saisie n'est pas envoyée tant que la connexion n'est pas rétablie.",
+  "sandbox.status.recorded": "Enregistré le {date} : le serveur de bacs à sable est injoignable, voici l'enregistrement d'une exécution précédente.",
+  "sandbox.status.recordedOnly": "Enregistré le {date} : ce site montre des enregistrements d'exécutions précédentes.",
+  "sandbox.error.noRecording": "Ce site ne montre que des exécutions enregistrées, et cet exemple n'a pas encore d'enregistrement.",
+  "sandbox.terminal.recorded": "Enregistrement, pas une exécution en direct",
 };

@@ -44,6 +44,8 @@ describe('status text', () => {
       {state: 'stopped', durationMs: 1},
       {state: 'lost'},
       {state: 'expired'},
+      {state: 'recorded', recordedAt: '2026-11-20T10:00:00Z', why: 'unreachable', playing: true},
+      {state: 'recorded', recordedAt: '2026-11-20T10:00:00Z', why: 'recorded-only', playing: false},
       {state: 'reconnecting', attempt: 1, delayMs: 900, inputRefused: true},
       ...(['exit', 'timeout', 'idle', 'oom', 'output-limit', 'killed', 'error'] as const).map((reason) => ({
         state: 'exited' as const,
@@ -51,7 +53,7 @@ describe('status text', () => {
         reason,
         durationMs: 1,
       })),
-      ...[...ERROR_CODES, 'unreachable', 'bad-response', 'connection-failed', 'load-failed'].map((code) => ({
+      ...[...ERROR_CODES, 'unreachable', 'bad-response', 'connection-failed', 'load-failed', 'no-recording'].map((code) => ({
         state: 'error' as const,
         code: code as 'internal',
       })),
@@ -62,6 +64,10 @@ describe('status text', () => {
     assert.equal(render(describeStatus({state: 'reconnecting', attempt: 2, delayMs: 1500})), 'Connection lost; reconnecting in 2 s (attempt 2)…');
     assert.match(render(describeStatus({state: 'reconnecting', attempt: 1, delayMs: 900, inputRefused: true})), /Typing is not sent/);
     assert.match(render(describeStatus({state: 'expired'})), /^Session expired/);
+    assert.match(
+      render(describeStatus({state: 'recorded', recordedAt: '2026-11-20T10:00:00Z', why: 'unreachable', playing: true})),
+      /^Recorded on .*2026.*could not be reached/,
+    );
   });
 
   it('knows which states are live', () => {
