@@ -1,0 +1,109 @@
+/**
+ * Issue 8 acceptance (theme part) in a real browser: the built site with a
+ * `sandbox-transcripts.json` beside its manifest, served by a static server
+ * whose backend is down (its /api answers 502 like a reverse proxy with a dead
+ * upstream). Run on a recorded block plays the recording, labelled as one;
+ * on a block without a recording the reader gets the clear error.
+ */
+import assert from 'node:assert/strict';
+import {cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {createServer, type Server} from 'node:http';
+import {tmpdir} from 'node:os';
+import {extname, join, normalize} from 'node:path';
+import {describe, it} from 'node:test';
+import type {Locator, Page} from 'playwright-core';
+import {TRANSCRIPTS_FILE, type SandboxManifest, type TranscriptsFile} from '../../config/block.js';
+import {needChromium} from '../helpers/requirements.js';
+import {ensureSiteBuild, launchBrowser, screenshotPath} from './harness.js';
+
+const TYPES: Record<string, string> = {'.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.svg': 'image/svg+xml'};
+
+/** Serves `root` statically; everything under /api/ is a 502, as from a proxy whose backend is stopped. */
+async function staticSiteWithoutBackend(root: string): Promise<{url: string; requests: string[]; server: Server}> {
+  const requests: string[] = [];
+  const server = createServer((request, response) => {
+    const path = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname);
+    requests.push(`${request.method} ${path}`);
+    if (path.startsWith('/api/')) {
+      response.writeHead(502, {'content-type': 'text/html'}).end('<html><body>502 Bad Gateway</body></html>');
+      return;
+    }
+    const candidates = [path, join(path, 'index.html'), `${path}.html`].map((item) => join(root, normalize(item)));
+    for (const file of candidates) {
+      try {
+        const body = readFileSync(file);
+        response.writeHead(200, {'content-type': TYPES[extname(file)] ?? 'application/octet-stream'}).end(body);
+        return;
+      } catch {
+        // try the next form
+      }
+    }
+    response.writeHead(404).end('not found');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {url: `http://127.0.0.1:${(server.address() as {port: number}).port}`, requests, server};
+}
+
+const block = (page: Page, title: string): Locator => page.getByRole('group', {name: title, exact: true});
+
+describe('recorded playback with the backend stopped (issue 8, Chromium)', {skip: needChromium()}, () => {
+  it('plays a recorded block with a visible "recorded" label; a block without a recording shows the clear error', async () => {
+    const source = ensureSiteBuild();
+    const root = mkdtempSync(join(tmpdir(), 'sandbox-e2e-recorded-'));
+    try {
+      cpSync(source, root, {recursive: true});
+      const manifest = JSON.parse(readFileSync(join(root, 'sandbox-manifest.json'), 'utf8')) as SandboxManifest;
+      const greeting = manifest.blocks.find((item) => item.title === 'Greeting module');
+      assert.ok(greeting, 'the demo site has the Node greeting block');
+      const file: TranscriptsFile = {
+        version: 1,
+        transcripts: {
+          [greeting.id]: {
+            recordedAt: '2026-11-20T10:00:00.000Z',
+            exitCode: 0,
+            chunks: [
+              [0, 'Hello, Ada!\r\n'],
+              [600, 'Hello, Grace!\r\n'],
+              [600, 'Hello, Linus!\r\n'],
+            ],
+          },
+        },
+      };
+      writeFileSync(join(root, TRANSCRIPTS_FILE), JSON.stringify(file));
+      const site = await staticSiteWithoutBackend(root);
+      try {
+        await using browser = await launchBrowser();
+        const page = await browser.newPage();
+        await page.goto(`${site.url}/docs/tutorials/node-two-files/`);
+
+        const recorded = block(page, 'Greeting module');
+        await recorded.getByRole('button', {name: 'Run'}).click();
+        await recorded.locator('[data-sandbox-recorded]').waitFor({timeout: 15_000});
+        const started = Date.now();
+        await recorded.locator('.xterm-rows', {hasText: 'Hello, Ada!'}).waitFor({timeout: 10_000});
+        const status = (await recorded.locator('[data-sandbox-status]').textContent()) ?? '';
+        assert.match(status, /^Recorded on Nov 20, 2026/);
+        assert.match(status, /could not be reached/);
+        await recorded.locator('.xterm-rows', {hasText: 'Hello, Linus!'}).waitFor({timeout: 10_000});
+        assert.ok(Date.now() - started >= 900, 'the recording keeps its timing (two 600 ms gaps)');
+        assert.equal(await recorded.locator('[data-sandbox-recorded]').isVisible(), true);
+        assert.equal(await recorded.getByText("const names = ['Ada', 'Grace', 'Linus'];").isVisible(), true, 'the code stays readable');
+        await recorded.screenshot({path: screenshotPath('recorded-playback')});
+
+        const other = block(page, 'Async file access');
+        await other.getByRole('button', {name: 'Run'}).click();
+        await other.locator('[data-sandbox-status]', {hasText: /Could not reach the sandbox server/}).waitFor({timeout: 15_000});
+        assert.equal(await other.locator('[data-sandbox-recorded]').count(), 0);
+        await other.screenshot({path: screenshotPath('recorded-missing')});
+
+        const fetched = site.requests.filter((line) => line === `GET /${TRANSCRIPTS_FILE}`);
+        assert.equal(fetched.length, 1, 'the transcripts file is fetched once per page');
+        await page.close();
+      } finally {
+        await new Promise<void>((resolve) => site.server.close(() => resolve()));
+      }
+    } finally {
+      rmSync(root, {recursive: true, force: true});
+    }
+  });
+});
