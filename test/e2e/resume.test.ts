@@ -91,6 +91,8 @@ describe('resume through a dropped network (issue 7, Chromium)', {skip}, () => {
       await using browser = await launchBrowser();
       const page = await browser.newPage();
       await page.goto(`${proxy.url}/docs/tutorials/endless-printer/`);
+      // A tall terminal keeps every line of the run on screen, so the whole output can be checked.
+      await page.addStyleTag({content: '[data-sandbox-terminal] { height: 1100px !important; }'});
       const sandbox = block(page, 'stubborn.py');
       await sandbox.getByRole('button', {name: 'Run'}).click();
       await sandbox.locator('.xterm-rows', {hasText: 'still here (4)'}).waitFor({timeout: 30_000});
@@ -105,6 +107,7 @@ describe('resume through a dropped network (issue 7, Chromium)', {skip}, () => {
       // About ten lines were printed while the network was down; wait for a few more live ones.
       await sandbox.locator('.xterm-rows', {hasText: `still here (${beforeCut + 14})`}).waitFor({timeout: 20_000});
       const counts = await visibleCounts(sandbox);
+      assert.equal(counts[0], 1, `the run's first line is still on screen: ${counts.join(',')}`);
       assert.ok(counts.includes(beforeCut) && counts.includes(beforeCut + 1), `the lines around the cut are there: ${counts.join(',')}`);
       for (let index = 1; index < counts.length; index += 1) {
         assert.equal(counts[index], counts[index - 1]! + 1, `every line once, in order: ${counts.join(',')}`);
