@@ -38,6 +38,8 @@ export interface SandboxContainer extends AsyncDisposable {
   /**
    * The raw TTY stream: read the terminal's bytes from it, write keystrokes to
    * it. Attached before start, so no early byte is lost. Pause it for backpressure.
+   * It may be handed over paused (a warm container's is, with its first bytes
+   * still in it): a consumer calls `resume()` or pipes it.
    */
   readonly stream: Duplex;
   resize(cols: number, rows: number): Promise<void>;
