@@ -16,7 +16,7 @@ import {ManualClock} from '../../server/sessions/clock.js';
 import {SessionTokens} from '../../server/sessions/tokens.js';
 import {needDocker} from '../helpers/requirements.js';
 import {labelledContainers, refusedUpgrade, serverClient, startTestServer, testInstanceId, waitForNoContainers, type TestServer} from '../helpers/server.js';
-import {sandboxEnvironments} from './runtime.js';
+import {sandboxEnvironments, waitForCounters} from './runtime.js';
 
 const TOKEN_SECRET = 'security-suite-session-token-secret';
 const JWT_SECRET = 'security-suite-operator-jwt-secret-0123456789';
@@ -237,15 +237,3 @@ describe('jwt mode (security)', {skip: needDocker()}, () => {
     assert.ok(!log.includes(session.token) && !log.includes(session.token.split('.')[1]!), 'session token in the log');
   });
 });
-
-/** Waits until every limiter counter of `server` is zero. */
-export async function waitForCounters(server: SandboxServer, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const snapshot = server.admission.snapshot();
-    const busy = snapshot.active + snapshot.clients + snapshot.users + snapshot.watched + server.activeSessions;
-    if (busy === 0) return;
-    if (Date.now() > deadline) assert.fail(`limiter counters did not return to zero: ${JSON.stringify(snapshot)}, active ${server.activeSessions}`);
-    await sleep(100);
-  }
-}
