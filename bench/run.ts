@@ -1,6 +1,9 @@
 /**
- * Benchmark dispatcher: `npm run bench -- <name>` runs bench/<name>/index.ts.
- * Benchmarks are not part of `npm test`; each writes JSON to bench/results/.
+ * Benchmark dispatcher: `npm run bench -- <name> [flags]` runs
+ * bench/<name>/index.ts, which reads its own flags from process.argv
+ * (e.g. `npm run bench -- server --quick`). Benchmarks are not part of
+ * `npm test`; each writes JSON to bench/results/ and records figures in
+ * bench/RESULTS.md.
  */
 import {existsSync, readdirSync} from 'node:fs';
 import {fileURLToPath, pathToFileURL} from 'node:url';
