@@ -197,6 +197,40 @@ describe('warm pool on the real engine', {skip: needDocker()}, () => {
   });
 });
 
+describe('warm pool and the age sweep', {skip: needDocker()}, () => {
+  const instanceId = `it-pool-sweep-${RUN}`;
+
+  it("another server's age sweep spares warm containers (their session has not started) but not a cold one", async () => {
+    const config = normalizeConfig(CONFIG);
+    const docker = new DockerRuntime({instanceId});
+    const pool = new PooledRuntime({runtime: docker, environments: config.environments, maxContainers: 20});
+    try {
+      const warm = await waitForWarm(instanceId, POOL_SIZE);
+      const cold = await docker.start({
+        sessionId: `${RUN}-cold`,
+        envName: 'plain',
+        env: config.environments.plain!,
+        files: [],
+        cmd: 'sleep 30',
+        interactive: false,
+        cols: 80,
+        rows: 24,
+      });
+      cold.stream.resume();
+      // A sweep with a zero cut-off, as a server knowing nothing of this pool would run it.
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      const reaped = await new DockerRuntime({instanceId: 'someone-else'}).reap({olderThanMs: 0, instanceId});
+      assert.equal(reaped, 1, 'only the cold container is past its lifetime');
+      const left = warmIds(instanceId);
+      for (const id of warm) assert.ok(left.includes(id), 'warm containers get their warm-for allowance');
+      await cold.remove();
+    } finally {
+      await pool.close();
+    }
+    assert.equal(await waitForNoContainers(instanceId, 5_000), 0);
+  });
+});
+
 describe('warm pool across a restart', {skip: needDocker()}, () => {
   const instanceId = `it-pool-restart-${RUN}`;
 
