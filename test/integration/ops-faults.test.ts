@@ -172,10 +172,12 @@ describe('the Docker daemon restarts mid-session (a private dockerd)', {skip: ne
 });
 
 describe('a start that fails', {skip: needDocker()}, () => {
-  it('releases its slot and gives the reader a stable code', {timeout: 60_000}, async () => {
+  it('releases its slot and gives the reader a stable code', {timeout: 60_000}, async (t) => {
     const instanceId = testInstanceId('failstart');
     // The engine answers health checks (the shared one) but every start goes to a socket nobody listens on.
-    const dead = new DockerRuntime({instanceId, docker: new Dockerode({socketPath: join(mkdtempSync('/tmp/sbx-none-'), 'none.sock')}), createTimeout: 2_000});
+    const nowhere = mkdtempSync('/tmp/sbx-none-');
+    t.after(() => rmSync(nowhere, {recursive: true, force: true}));
+    const dead = new DockerRuntime({instanceId, docker: new Dockerode({socketPath: join(nowhere, 'none.sock')}), createTimeout: 2_000});
     const shared = new DockerRuntime({instanceId});
     const runtime = {
       start: dead.start.bind(dead),
