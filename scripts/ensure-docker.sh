@@ -66,10 +66,23 @@ if ! command -v dockerd >/dev/null 2>&1; then
 fi
 
 # Register gVisor when it is installed, so environments may choose runtime "runsc".
+# This happens before dockerd starts (the engine reads daemon.json only at start).
 # On engine 20.10 runsc needs --network=none or containers fail to start (shared FACTS).
-if command -v runsc >/dev/null 2>&1 && [ ! -s /etc/docker/daemon.json ]; then
+if command -v runsc >/dev/null 2>&1; then
   mkdir -p /etc/docker
-  printf '{"runtimes":{"runsc":{"path":"%s","runtimeArgs":["--network=none"]}}}\n' "$(command -v runsc)" > /etc/docker/daemon.json
+  if [ ! -s /etc/docker/daemon.json ]; then
+    printf '{"runtimes":{"runsc":{"path":"%s","runtimeArgs":["--network=none"]}}}\n' "$(command -v runsc)" > /etc/docker/daemon.json
+    log "Registered gVisor (runsc) in /etc/docker/daemon.json."
+  elif ! grep -q '"runsc"' /etc/docker/daemon.json; then
+    # Merge into the operator's file instead of replacing it.
+    RUNSC_PATH="$(command -v runsc)" node -e '
+      const fs = require("fs");
+      const file = "/etc/docker/daemon.json";
+      const config = JSON.parse(fs.readFileSync(file, "utf8"));
+      config.runtimes = {...config.runtimes, runsc: {path: process.env.RUNSC_PATH, runtimeArgs: ["--network=none"]}};
+      fs.writeFileSync(file, JSON.stringify(config, null, 2) + "\n");
+    ' && log "Added gVisor (runsc) to /etc/docker/daemon.json."
+  fi
 fi
 
 # A daemon that is starting already (its pid file names a live process) is

@@ -2,14 +2,21 @@
 # Installs what a fresh Debian machine lacks to run and test docusaurus-sandbox:
 # the Docker engine (started in the background), debootstrap (to build the
 # sandbox images without a registry) and, with --browser, Chromium for the
-# end-to-end tests. Does nothing for what is already there.
+# end-to-end tests and, with --runsc, gVisor (registered with the engine by
+# ensure-docker.sh before it starts dockerd). Does nothing for what is already there.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 log() { printf '[install-system-deps] %s\n' "$*" >&2; }
 
 packages=()
 command -v debootstrap >/dev/null 2>&1 || [ -x /usr/sbin/debootstrap ] || packages+=(debootstrap)
-if [ "${1:-}" = "--browser" ] && [ ! -x /usr/bin/chromium ]; then packages+=(chromium); fi
+for option in "$@"; do
+  case "$option" in
+    --browser) [ -x /usr/bin/chromium ] || packages+=(chromium) ;;
+    --runsc) command -v runsc >/dev/null 2>&1 || packages+=(runsc) ;;
+    *) log "unknown option $option (known: --browser, --runsc)"; exit 2 ;;
+  esac
+done
 
 if [ "${#packages[@]}" -gt 0 ]; then
   if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then

@@ -66,3 +66,50 @@ describe('Admission', () => {
     assert.equal(admission.trackedClients, 0);
   });
 });
+
+describe('Admission per user and snapshot (issue 5)', () => {
+  it('counts users by id apart from addresses, honours claimed limits, and every counter returns to zero', () => {
+    const clock = new ManualClock();
+    const admission = new Admission({maxSessions: 10, maxSessionsPerClient: 10, sessionsPerMinute: 100, maxSessionsPerUser: 2}, clock);
+    const alice = {id: 'alice', limits: {}};
+    const releases = [admission.admit('10.0.0.1', alice), admission.admit('10.0.0.2', alice)];
+    const error = rejection(() => admission.admit('10.0.0.3', alice));
+    assert.equal(error.code, 'too-many-sessions');
+    assert.equal(error.httpStatus, 429);
+    releases.push(admission.admit('10.0.0.1', {id: 'bob', limits: {maxSessions: 3}}));
+    assert.equal(rejection(() => admission.admit('10.0.0.1', {id: 'eve', limits: {maxSessions: 0}})).code, 'too-many-sessions');
+    assert.deepEqual(
+      {...admission.snapshot(), windowEntries: undefined},
+      {active: 3, clients: 2, clientSessions: 3, users: 2, userSessions: 3, windowEntries: undefined, watched: 0},
+    );
+    for (const release of releases) release();
+    const snapshot = admission.snapshot();
+    assert.deepEqual([snapshot.active, snapshot.clients, snapshot.users, snapshot.watched], [0, 0, 0, 0]);
+    assert.ok(snapshot.windowEntries > 0);
+    clock.advance(60_000);
+    assert.equal(admission.snapshot().windowEntries, 0, 'the rate windows empty after a minute');
+  });
+
+  it('a claimed sessionsPerMinute limits the user across addresses', () => {
+    const admission = new Admission({maxSessions: 10, maxSessionsPerClient: 10, sessionsPerMinute: 100}, new ManualClock());
+    const user = {id: 'carol', limits: {sessionsPerMinute: 1}};
+    admission.admit('10.0.0.1', user)();
+    const error = rejection(() => admission.admit('10.0.0.2', user));
+    assert.equal(error.code, 'rate-limited');
+    assert.ok(error.retryAfter! > 0);
+  });
+
+  it('releaseWhen frees the slot once the session ends; dispose frees what is still watched', async () => {
+    const admission = new Admission({maxSessions: 2, maxSessionsPerClient: 2, sessionsPerMinute: 100}, new ManualClock());
+    let ended = false;
+    admission.releaseWhen(admission.admit('a'), () => ended);
+    admission.releaseWhen(admission.admit('b'), () => false);
+    assert.equal(admission.snapshot().watched, 2);
+    ended = true;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    assert.equal(admission.snapshot().active, 1);
+    admission.dispose();
+    admission.dispose();
+    assert.deepEqual([admission.snapshot().active, admission.snapshot().watched], [0, 0]);
+  });
+});
