@@ -227,12 +227,18 @@ export class PooledRuntime<Warm extends WarmHandle = WarmHandle> implements Cont
     return this.#runtime.hasImage(image);
   }
 
-  /** As the inner runtime's, sparing this pool's warm containers and the containers sessions hold. */
+  /**
+   * As the inner runtime's, sparing this pool's warm containers and the
+   * containers sessions hold, until close(): after it, whatever is left (a
+   * removal that failed while the engine was away) is fair game.
+   */
   reap(filter: ReapFilter): Promise<number> {
+    const open = this.#closed === undefined;
     return this.#runtime.reap({
       ...filter,
       spare: (container) =>
-        filter.spare?.(container) === true || container.labels[LABELS.pool] === this.poolLabel || this.#live.has(container.id),
+        filter.spare?.(container) === true ||
+        (open && (container.labels[LABELS.pool] === this.poolLabel || this.#live.has(container.id))),
     });
   }
 

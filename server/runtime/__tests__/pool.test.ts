@@ -300,6 +300,10 @@ describe('PooledRuntime', () => {
     assert.equal(spare({id: 'y', labels: {[LABELS.pool]: 'predecessor'}}), false);
     assert.equal(spare({id: 'z', labels: {}}), false);
     await pool.close();
+    await pool.reap({instanceId: 'inst'});
+    const afterClose = runtime.reaped[1]!.spare!;
+    assert.equal(afterClose({id: 'x', labels: {[LABELS.pool]: pool.poolLabel}}), false, 'after close() nothing is spared');
+    assert.equal(afterClose({id: session.id, labels: {}}), false);
   });
 });
 
