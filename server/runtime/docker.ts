@@ -9,7 +9,7 @@
 import type {Duplex} from 'node:stream';
 import Dockerode from 'dockerode';
 import {SandboxError} from '../errors.js';
-import {engineStatus, isAlreadyDone, toSandboxError} from './docker-errors.js';
+import {engineStatus, isAlreadyDone, isUnreachable, toSandboxError} from './docker-errors.js';
 import {hardenedCreateOptions} from './hardening.js';
 import {buildSeed, checkCommand} from './seed.js';
 import {
@@ -140,7 +140,12 @@ class DockerSandboxContainer implements SandboxContainer {
     try {
       const info = await this.container.inspect();
       return {code: info.State.ExitCode ?? code, oomKilled: info.State.OOMKilled === true};
-    } catch {
+    } catch (error) {
+      // A daemon shutting down stops its containers first (wait() answers 143)
+      // and is gone by the time we ask: that is a lost sandbox, not an exit.
+      if (isUnreachable(error)) {
+        throw new SandboxError('sandbox-lost', `the engine went away as the container ended (${String(error)})`, {cause: error});
+      }
       return {code, oomKilled: false};
     }
   }
