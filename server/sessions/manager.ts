@@ -7,7 +7,7 @@ import {SandboxError} from '../errors.js';
 import type {ContainerRuntime, ContainerSpec} from '../runtime/types.js';
 import {Admission, type AdmissionLimits} from './admission.js';
 import type {Clock} from './clock.js';
-import {Session, type SessionTimeouts} from './session.js';
+import {Session, type ResumeDetails, type SessionTimeouts} from './session.js';
 import type {TokenVerifier} from './tokens.js';
 
 export interface SessionManagerOptions {
@@ -31,13 +31,45 @@ export interface SessionRequest {
   client: string;
 }
 
+/**
+ * Hooks for metrics and limits (issue 7), called synchronously; an observer
+ * that throws is ignored (it must not break a session).
+ */
+export interface SessionObserver {
+  /** Admitted and created; its container is starting. */
+  created?(session: Session): void;
+  /** Ended for any reason (exit, limits, kill, failed start, expiry, shutdown): its slot is free. */
+  ended?(session: Session): void;
+  /** A socket came back (or took over) and was replayed what it missed. */
+  resumed?(session: Session, details: ResumeDetails): void;
+  /** No socket came back within the reconnect grace. */
+  expired?(session: Session): void;
+}
+
 export class SessionManager {
   private readonly sessions = new Map<string, Session>();
+  private readonly observers = new Set<SessionObserver>();
   private readonly admission: Admission;
   private closing = false;
 
   constructor(private readonly options: SessionManagerOptions) {
     this.admission = new Admission(options.limits, options.clock);
+  }
+
+  /** Adds an observer; returns the function that removes it. */
+  observe(observer: SessionObserver): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
+  }
+
+  private notify<K extends keyof SessionObserver>(event: K, ...args: Parameters<NonNullable<SessionObserver[K]>>): void {
+    for (const observer of this.observers) {
+      try {
+        (observer[event] as ((...values: typeof args) => void) | undefined)?.(...args);
+      } catch (error) {
+        this.options.log?.('warn', 'session observer failed', {event, error: String(error)});
+      }
+    }
   }
 
   /** Sessions holding a slot (starting or running). */
@@ -71,12 +103,18 @@ export class SessionManager {
       lowWaterMark: this.options.stream.lowWaterMark,
       messagesPerSecond: this.options.messagesPerSecond,
       log: this.options.log,
-      onEnded: () => release(),
+      onEnded: (ended) => {
+        release();
+        this.notify('ended', ended);
+      },
+      onResumed: (resumed, details) => this.notify('resumed', resumed, details),
+      onExpired: (expired) => this.notify('expired', expired),
       onGone: (gone) => {
         if (this.sessions.get(gone.id) === gone) this.sessions.delete(gone.id);
       },
     });
     this.sessions.set(id, session);
+    this.notify('created', session);
     this.options.log?.('info', 'session created', {session: id, env: request.spec.envName, client: request.client});
     void session.start();
     return {session, token: this.options.tokens.issue(id)};

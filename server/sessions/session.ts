@@ -74,6 +74,10 @@ export interface SessionOptions {
   onEnded?: (session: Session) => void;
   /** Called once when nothing more is kept for a late socket: drop the session from any map. */
   onGone?: (session: Session) => void;
+  /** A socket resumed the session (after a drop or as a takeover) and got a replay. */
+  onResumed?: (session: Session, replay: ResumeDetails) => void;
+  /** The reconnect grace ran out; the container is being removed. */
+  onExpired?: (session: Session) => void;
   log?: (level: 'info' | 'warn' | 'error', message: string, details?: Record<string, unknown>) => void;
 }
 
@@ -83,6 +87,15 @@ const MAX_EARLY_INPUT = 64 * 1024;
 const DRAIN_FALLBACK_MS = 2_000;
 /** How long an expired session still answers a late resume with "expired" (a few hundred bytes each). */
 export const EXPIRED_KEEP_MS = 5 * 60_000;
+
+export interface ResumeDetails {
+  /** The offset the client asked from. */
+  offset: number;
+  /** The offset the replay starts at (older than `offset` when truncated). */
+  from: number;
+  truncated: boolean;
+  replayedBytes: number;
+}
 
 /** How a socket attaches: `offset` = output bytes the client already has (a resume). */
 export interface AttachOptions {
@@ -283,7 +296,9 @@ export class Session {
     const replay = this.pump.replayFrom(offset);
     peer.send(encodeMessage({type: 'replay', from: replay.from, truncated: replay.truncated}));
     const bytes = replay.data.reduce((sum, chunk) => sum + chunk.length, 0);
-    this.log('info', 'session resumed', {offset, from: replay.from, truncated: replay.truncated, replayedBytes: bytes});
+    const details: ResumeDetails = {offset, from: replay.from, truncated: replay.truncated, replayedBytes: bytes};
+    this.log('info', 'session resumed', {...details});
+    this.options.onResumed?.(this, details);
     return replay.data;
   }
 
@@ -514,6 +529,7 @@ export class Session {
     this.expired = true;
     void this.remove();
     this.log('info', 'session expired', {graceMs: this.options.timeouts.reconnectGrace});
+    this.options.onExpired?.(this);
     this.notifyEnded();
     this.finalMessages = {
       messages: [{type: 'error', code: 'session-ended', message: 'the session expired: the connection stayed away longer than the reconnect grace'}],
