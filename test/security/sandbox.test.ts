@@ -119,7 +119,8 @@ describe(`the sandbox through the server, runtime ${TEST_RUNTIME} (security)`, {
     assert.ok(Number(value('procs')) < 10, `host processes are invisible (${value('procs')} visible)`);
     assert.equal(value('net'), 'refused');
     assert.equal(value('metadata'), 'refused');
-    assert.equal(value('ifaces') ?? 'lo', 'lo');
+    // runc shows the loopback device; gVisor with --network=none shows no device at all.
+    assert.ok(underGvisor ? ['', 'lo'].includes(value('ifaces') ?? '') : value('ifaces') === 'lo', `interfaces: ${value('ifaces')}`);
     assert.equal(exit.reason, 'exit');
   });
 
@@ -133,7 +134,7 @@ describe(`the sandbox through the server, runtime ${TEST_RUNTIME} (security)`, {
     })();
     const p99 = await echoP99(server, finished);
     const exit = await finished;
-    console.log(`${request.cmd}: another session's echo p99 ${p99.toFixed(1)} ms`);
+    console.log(`${TEST_RUNTIME} ${request.cmd}: ${JSON.stringify(exit)}, another session's echo p99 ${p99.toFixed(1)} ms`);
     assert.ok(p99 < 50, `another session's echo p99 ${p99.toFixed(1)} ms`);
     return {exit, output: client.output, p99};
   }
@@ -155,19 +156,23 @@ describe(`the sandbox through the server, runtime ${TEST_RUNTIME} (security)`, {
     );
     assert.match(output, /bombing/);
     assert.ok(peak - baseline <= PIDS + 40, `host processes grew by ${peak - baseline} (pids limit ${PIDS})`);
-    assert.equal(exit.reason, 'timeout');
+    if (underGvisor) {
+      // Under gVisor the bombing shell itself gets the fork error and exits (code 2) instead of sleeping on.
+      assert.ok(exit.reason === 'timeout' || (exit.reason === 'exit' && exit.code !== 0), JSON.stringify(exit));
+    } else {
+      assert.equal(exit.reason, 'timeout');
+    }
   });
 
   it('memory bomb: the allocating process is OOM-killed and the session reports oom', async () => {
     const bomb = 'b = []\nwhile True:\n    b.append(bytearray(16 * 1024 * 1024))\n';
     const {exit, output} = await attack({env: 'python', cmd: 'python3 bomb.py; echo "child=$?"; echo still-alive', files: [{path: 'bomb.py', content: bomb}]});
-    assert.match(output, /still-alive/);
     if (underGvisor) {
-      // gVisor kills inside its own kernel: the child dies, the OOM flag may not be set by the engine.
-      assert.match(output, /child=(137|1)/);
-      assert.ok(['oom', 'exit'].includes(exit.reason), exit.reason);
+      // gVisor's kernel and the program share the cgroup: the whole sandbox is OOM-killed (137), nothing goes on.
+      assert.deepEqual([exit.reason, exit.code], ['oom', 137]);
     } else {
       assert.match(output, /child=137/);
+      assert.match(output, /still-alive/);
       assert.equal(exit.reason, 'oom');
     }
   });
