@@ -58,6 +58,7 @@ export function createApp(context: AppContext): express.Express {
   app.set('trust proxy', context.config.server.trustProxy ? 1 : false);
   const auth = context.auth ?? createAuthVerifier(context.config.auth);
   const admission = context.admission ?? new Admission(context.config.server, systemClock);
+  context.sessions.observe({ended: (session) => admission.sessionEnded(session.id)});
 
   let engineCache: {at: number; info: Promise<EngineInfo>} | undefined;
   const engine = (): Promise<EngineInfo> => {
@@ -184,7 +185,9 @@ export function createApp(context: AppContext): express.Express {
         throw error;
       }
       const {session, token} = created;
-      admission.releaseWhen(release, () => session.state === 'ended');
+      admission.hold(session.id, release);
+      // A session that ended before the hold (a synchronous failure) frees its slot now.
+      if (session.state === 'ended') admission.sessionEnded(session.id);
       const body: CreateSessionResponse = {id: session.id, token, ws: sessionSocketPath(session.id)};
       response.status(201).json(body);
     },

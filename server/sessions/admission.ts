@@ -35,13 +35,11 @@ export interface AdmissionSnapshot {
   userSessions: number;
   /** Creation times still inside the one-minute windows (clients and users). */
   windowEntries: number;
-  /** Slots waiting for their session to end (see `releaseWhen`). */
-  watched: number;
+  /** Slots held for a session until it ends (see `hold`). */
+  held: number;
 }
 
 const WINDOW_MS = 60_000;
-/** How often watched sessions are checked for their end. */
-const WATCH_INTERVAL_MS = 100;
 /** Beyond this many tracked clients the oldest windows are dropped (memory bound). */
 const MAX_TRACKED_CLIENTS = 100_000;
 
@@ -54,8 +52,8 @@ export class Admission {
   private readonly perUser = new Map<string, number>();
   /** Creation times per client (`c:` keys) and per user (`u:` keys), at most the rate each. */
   private readonly recent = new Map<string, number[]>();
-  private readonly watched = new Map<Release, () => boolean>();
-  private watchTimer: NodeJS.Timeout | undefined;
+  /** Releases of admitted sessions, by session id, until they end. */
+  private readonly held = new Map<string, Release>();
 
   constructor(
     private readonly limits: AdmissionLimits,
@@ -131,29 +129,19 @@ export class Admission {
   }
 
   /**
-   * Releases `release` once `ended()` holds, checked every 100 ms: for a layer
-   * that admits before the session store and learns of the end only by looking.
+   * Keeps the release of session `id` until `sessionEnded(id)`: for a layer
+   * that admits before the session store creates the session and learns of
+   * its end from the store's `ended` hook.
    */
-  releaseWhen(release: Release, ended: () => boolean): void {
-    if (ended()) {
-      release();
-      return;
-    }
-    this.watched.set(release, ended);
-    this.watchTimer ??= setInterval(() => this.checkWatched(), WATCH_INTERVAL_MS);
-    this.watchTimer.unref();
+  hold(id: string, release: Release): void {
+    this.held.set(id, release);
   }
 
-  private checkWatched(): void {
-    for (const [release, ended] of this.watched) {
-      if (!ended()) continue;
-      this.watched.delete(release);
-      release();
-    }
-    if (this.watched.size === 0 && this.watchTimer) {
-      clearInterval(this.watchTimer);
-      this.watchTimer = undefined;
-    }
+  sessionEnded(id: string): void {
+    const release = this.held.get(id);
+    if (!release) return;
+    this.held.delete(id);
+    release();
   }
 
   snapshot(): AdmissionSnapshot {
@@ -168,16 +156,14 @@ export class Admission {
       users: this.perUser.size,
       userSessions: sum(this.perUser),
       windowEntries,
-      watched: this.watched.size,
+      held: this.held.size,
     };
   }
 
-  /** Releases every watched slot and stops watching (shutdown). Idempotent. */
+  /** Releases every held slot (shutdown). Idempotent. */
   dispose(): void {
-    for (const release of this.watched.keys()) release();
-    this.watched.clear();
-    if (this.watchTimer) clearInterval(this.watchTimer);
-    this.watchTimer = undefined;
+    for (const release of this.held.values()) release();
+    this.held.clear();
   }
 
   /** Drops windows that hold no recent creation; called on an interval and when the map grows. */

@@ -24,7 +24,7 @@ export async function waitForCounters(server: SandboxServer, timeoutMs = 15_000)
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const snapshot = server.admission.snapshot();
-    const busy = snapshot.active + snapshot.clients + snapshot.users + snapshot.watched + server.activeSessions;
+    const busy = snapshot.active + snapshot.clients + snapshot.users + snapshot.held + server.activeSessions;
     if (busy === 0) return;
     if (Date.now() > deadline) assert.fail(`limiter counters did not return to zero: ${JSON.stringify(snapshot)}, active ${server.activeSessions}`);
     await new Promise((resolve) => setTimeout(resolve, 100));

@@ -80,11 +80,11 @@ describe('Admission per user and snapshot (issue 5)', () => {
     assert.equal(rejection(() => admission.admit('10.0.0.1', {id: 'eve', limits: {maxSessions: 0}})).code, 'too-many-sessions');
     assert.deepEqual(
       {...admission.snapshot(), windowEntries: undefined},
-      {active: 3, clients: 2, clientSessions: 3, users: 2, userSessions: 3, windowEntries: undefined, watched: 0},
+      {active: 3, clients: 2, clientSessions: 3, users: 2, userSessions: 3, windowEntries: undefined, held: 0},
     );
     for (const release of releases) release();
     const snapshot = admission.snapshot();
-    assert.deepEqual([snapshot.active, snapshot.clients, snapshot.users, snapshot.watched], [0, 0, 0, 0]);
+    assert.deepEqual([snapshot.active, snapshot.clients, snapshot.users, snapshot.held], [0, 0, 0, 0]);
     assert.ok(snapshot.windowEntries > 0);
     clock.advance(60_000);
     assert.equal(admission.snapshot().windowEntries, 0, 'the rate windows empty after a minute');
@@ -99,17 +99,17 @@ describe('Admission per user and snapshot (issue 5)', () => {
     assert.ok(error.retryAfter! > 0);
   });
 
-  it('releaseWhen frees the slot once the session ends; dispose frees what is still watched', async () => {
+  it('hold keeps a slot until sessionEnded; dispose frees what is still held', () => {
     const admission = new Admission({maxSessions: 2, maxSessionsPerClient: 2, sessionsPerMinute: 100}, new ManualClock());
-    let ended = false;
-    admission.releaseWhen(admission.admit('a'), () => ended);
-    admission.releaseWhen(admission.admit('b'), () => false);
-    assert.equal(admission.snapshot().watched, 2);
-    ended = true;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    assert.equal(admission.snapshot().active, 1);
+    admission.hold('s1', admission.admit('a'));
+    admission.hold('s2', admission.admit('b'));
+    assert.equal(admission.snapshot().held, 2);
+    admission.sessionEnded('s1');
+    admission.sessionEnded('s1');
+    admission.sessionEnded('unknown');
+    assert.deepEqual([admission.snapshot().active, admission.snapshot().held], [1, 1]);
     admission.dispose();
     admission.dispose();
-    assert.deepEqual([admission.snapshot().active, admission.snapshot().watched], [0, 0]);
+    assert.deepEqual([admission.snapshot().active, admission.snapshot().held], [0, 0]);
   });
 });
