@@ -35,3 +35,8 @@ declare module '@theme/SandboxKeyBar' {
   /** Esc, Tab, Ctrl-C and arrows for touch devices (shown on coarse pointers only). */
   export default function SandboxKeyBar(props: Props): ReactNode;
 }
+
+declare module '@theme/SandboxAuth' {
+  /** The bearer token for POST /api/sessions (jwt auth mode), or undefined for none. */
+  export default function getAuthToken(): Promise<string | undefined>;
+}

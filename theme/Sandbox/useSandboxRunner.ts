@@ -5,6 +5,7 @@
  */
 import {useColorMode} from '@docusaurus/theme-common';
 import {translate} from '@docusaurus/Translate';
+import getAuthToken from '@theme/SandboxAuth';
 import {useCallback, useEffect, useRef, useState, type RefObject} from 'react';
 import type {CreateSessionRequest} from '../../protocol/index.js';
 import {playTranscript, transcripts, transcriptsUrl, type Playback} from '../client/recorded.js';
@@ -158,6 +159,7 @@ export function useSandboxRunner(
           serverUrl,
           pageOrigin: window.location.origin,
           request,
+          getAuthToken,
           // Acks go out once xterm has parsed the bytes (its write callback): that is what the flow window measures.
           onOutput: (bytes, processed) => term.write(bytes, processed),
           onReplayTruncated: () => term.reset(),

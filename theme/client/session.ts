@@ -64,6 +64,8 @@ export interface SessionOptions {
   onStatus(status: SandboxStatus): void;
   /** A resume could not replay everything that was missed: clear the terminal, the kept tail follows. */
   onReplayTruncated?(): void;
+  /** The operator's bearer token for the POST (jwt auth mode); undefined sends none. */
+  getAuthToken?: () => Promise<string | undefined>;
   fetch?: FetchLike;
   createSocket?: SocketFactory;
   timers?: Timers;
@@ -150,10 +152,19 @@ export class SandboxSession {
     const base = apiBase(this.#options.serverUrl, this.#options.pageOrigin);
     const doFetch = this.#options.fetch ?? ((url, init) => globalThis.fetch(url, init));
     let response: Awaited<ReturnType<FetchLike>>;
+    const headers: Record<string, string> = {'content-type': 'application/json'};
+    try {
+      const token = await this.#options.getAuthToken?.();
+      if (token) headers.authorization = `Bearer ${token}`;
+    } catch {
+      // The site could not sign the reader in: the server would refuse the session anyway.
+      if (!this.#disposed) this.#setStatus({state: 'error', code: 'unauthorized'});
+      return;
+    }
     try {
       response = await doFetch(`${base}/api/sessions`, {
         method: 'POST',
-        headers: {'content-type': 'application/json'},
+        headers,
         body: JSON.stringify(this.#options.request),
       });
     } catch {

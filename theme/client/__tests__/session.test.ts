@@ -362,3 +362,46 @@ describe('SandboxSession resume (issue 7)', () => {
     assert.deepEqual(sockets[1]!.controls().at(-1), {type: 'ack', bytes: 32 * 1024});
   });
 });
+
+describe('operator token (jwt auth mode)', () => {
+  const created = {id: 's1', token: 'tok', ws: '/api/sessions/s1/ws'};
+  const start = async (getAuthToken: () => Promise<string | undefined>) => {
+    const headers: Array<Record<string, string>> = [];
+    const statuses: SandboxStatus[] = [];
+    const session = new SandboxSession({
+      serverUrl: '',
+      pageOrigin: 'http://docs.example',
+      request: {block: 'b1'},
+      getAuthToken,
+      onOutput: () => undefined,
+      onStatus: (status) => statuses.push(status),
+      fetch: async (_url, init) => {
+        headers.push(init.headers);
+        return {ok: true, status: 201, json: async () => created};
+      },
+      createSocket: (url, protocols) => new FakeSocket(url, protocols),
+      timers: new FakeTimers(),
+    });
+    await session.start();
+    session.dispose();
+    return {headers, statuses};
+  };
+
+  it('sends the site token as a bearer header, never in the URL or body', async () => {
+    const {headers} = await start(async () => 'operator-jwt');
+    assert.equal(headers[0]?.authorization, 'Bearer operator-jwt');
+  });
+
+  it('sends no header without a token', async () => {
+    const {headers} = await start(async () => undefined);
+    assert.equal(headers[0]?.authorization, undefined);
+  });
+
+  it('a token provider that fails ends in the unauthorized state without a request', async () => {
+    const {headers, statuses} = await start(async () => {
+      throw new Error('not signed in');
+    });
+    assert.equal(headers.length, 0);
+    assert.deepEqual(statuses.at(-1), {state: 'error', code: 'unauthorized'});
+  });
+});
