@@ -4,11 +4,13 @@
  * backend lives, writes the build manifest, and runs the backend under
  * `docusaurus start`. The logic lives in the modules it wires together.
  */
+import {existsSync} from 'node:fs';
 import {resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import type {LoadContext, Plugin} from '@docusaurus/types';
 import {loadConfig} from '../config/normalize.js';
 import {devServerConfig, devSitePort, isDevServer, startDevBackend, type DevBackend} from './dev.js';
+import {checkBuiltSite} from './check.js';
 import {collectManifest, markdownSources, writeManifest} from './manifest.js';
 import {DEFAULT_OPTIONS, type PluginOptions} from './options.js';
 import {getDefaultCodeTranslationMessages} from '../theme/translations/index.js';
@@ -45,6 +47,9 @@ export default function pluginSandbox(context: LoadContext, options: PluginOptio
     },
     async postBuild({outDir}) {
       await writeManifest(outDir, await collectManifest({siteDir, sources, config, format}));
+      if (options.check) {
+        await checkBuiltSite({outDir, siteDir, configFile: existsSync(configPath) ? configPath : undefined, options: options.check});
+      }
     },
   };
 }

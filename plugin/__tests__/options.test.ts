@@ -24,6 +24,14 @@ describe('plugin options', () => {
     assert.equal(validate({recordedOnly: true}).recordedOnly, true);
   });
 
+  it('check is off by default; true means the defaults of its object form', () => {
+    assert.equal(validate({}).check, false);
+    assert.deepEqual(validate({check: true}).check, {record: false});
+    assert.deepEqual(validate({check: {jobs: 2, record: true}}).check, {jobs: 2, record: true});
+    assert.throws(() => validate({check: {jobs: 0}}), /"check\.jobs" must be greater than or equal to 1/);
+    assert.throws(() => validate({check: 'yes'} as unknown as Options), /"check"/);
+  });
+
   it('names the option in the error', () => {
     assert.throws(() => validate({serverUrl: 'ftp://x'}), /"serverUrl" must be an http\(s\) URL/);
     assert.throws(() => validate({configFile: ''}), /"configFile" is not allowed to be empty/);
