@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import {DEFAULT_LIMITS, BUNDLED_ENVIRONMENTS} from '../../../config/index.js';
+import {FLOW_WINDOW_BYTES} from '../../../protocol/index.js';
 import {SandboxError} from '../../errors.js';
+import {REPLAY_BUFFER_BYTES} from '../../stream/ring.js';
 import {ManualClock} from '../clock.js';
 import {EXPIRED_KEEP_MS, Session, type SessionTimeouts} from '../session.js';
 import {FakePeer} from './fake-peer.js';
@@ -346,14 +348,15 @@ describe('Session resume and flow control (issues 6 and 7)', () => {
 
   it('says so when the missed part is no longer kept, and sends what is', async () => {
     const {session, peer, container} = await running();
-    container().output(Buffer.alloc(300 * 1024, 'x'));
+    const total = REPLAY_BUFFER_BYTES + 44 * 1024;
+    container().output(Buffer.alloc(total, 'x'));
     await tick();
     session.detach(peer, 1006);
     const back = new FakePeer();
     session.attach(back, {offset: 10});
     const replay = back.control.find((message) => message.type === 'replay');
-    assert.deepEqual(replay, {type: 'replay', from: 300 * 1024 - 256 * 1024, truncated: true});
-    assert.equal(back.output.length, 256 * 1024);
+    assert.deepEqual(replay, {type: 'replay', from: total - REPLAY_BUFFER_BYTES, truncated: true});
+    assert.equal(back.output.length, REPLAY_BUFFER_BYTES);
   });
 
   it('a deliberate close (1000) ends the session at once, without the grace', async () => {
@@ -401,19 +404,21 @@ describe('Session resume and flow control (issues 6 and 7)', () => {
   });
 
   it('after hello, output stops at the flow window until the client acks; acks are not rate-limited', async () => {
-    const context = setup({messagesPerSecond: 2});
+    const context = setup({messagesPerSecond: 2, outputLimit: 4 * FLOW_WINDOW_BYTES});
     const peer = new FakePeer();
     context.session.attach(peer);
     // hello arrives while the container is still starting: the window must survive the start.
     context.session.receive(Buffer.from('{"type":"hello","acks":true}'), false, peer);
     await context.session.start();
     const chunk = Buffer.alloc(32 * 1024, 'y');
-    for (let i = 0; i < 8; i += 1) context.container().output(chunk);
+    const chunksPerWindow = FLOW_WINDOW_BYTES / chunk.length;
+    for (let i = 0; i < 2 * chunksPerWindow; i += 1) context.container().output(chunk);
     await tick();
-    assert.equal(peer.output.length, 128 * 1024);
-    for (let i = 0; i < 4; i += 1) context.session.receive(Buffer.from(`{"type":"ack","bytes":${32 * 1024}}`), false, peer);
+    assert.equal(peer.output.length, FLOW_WINDOW_BYTES);
+    // More acks than the message rate allows per second: none may be dropped.
+    for (let i = 0; i < chunksPerWindow; i += 1) context.session.receive(Buffer.from(`{"type":"ack","bytes":${chunk.length}}`), false, peer);
     await tick();
-    assert.equal(peer.output.length, 256 * 1024);
+    assert.equal(peer.output.length, 2 * FLOW_WINDOW_BYTES);
     assert.equal(peer.control.some((message) => message.type === 'error'), false);
   });
 });
