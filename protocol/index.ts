@@ -26,9 +26,11 @@ export const OFFSET_SUBPROTOCOL_PREFIX = 'sandbox.offset.';
 /**
  * Most output bytes the server sends ahead of a client's acks once the client
  * opted in with `hello`. Clients must ack at least every ACK_EVERY_BYTES
- * processed bytes (a quarter of the window), or the stream stalls.
+ * processed bytes, or the stream stalls. The window is 16 acks wide so a late
+ * ack round trip (up to ~9 ms at 50 MB/s) does not pause the source; 512 KiB
+ * is still a fraction of a second of terminal parsing, so Ctrl-C stays prompt.
  */
-export const FLOW_WINDOW_BYTES = 128 * 1024;
+export const FLOW_WINDOW_BYTES = 512 * 1024;
 export const ACK_EVERY_BYTES = 32 * 1024;
 
 export const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGKILL'] as const;
