@@ -163,10 +163,11 @@ export class OutputPump {
       this.limitReached = true;
     }
     if (data.length > 0) {
+      // Send first: the bookkeeping is not on the keystroke's echo path.
+      sink.send(data);
       this.sentBytes += data.length;
       this.sinkSent += data.length;
       this.ring.append(data);
-      sink.send(data);
       this.options.onData?.(data.length);
     }
     if (this.limitReached) {
