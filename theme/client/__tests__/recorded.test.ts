@@ -2,31 +2,7 @@ import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import {MAX_PLAYBACK_DELAY_MS, parseTranscripts, playTranscript, TranscriptStore, transcriptsUrl} from '../recorded.js';
 import type {Timers} from '../session.js';
-
-class FakeTimers implements Timers {
-  now = 0;
-  #next = 1;
-  readonly pending = new Map<number, {at: number; callback: () => void}>();
-  setTimeout(callback: () => void, ms: number) {
-    const handle = this.#next++;
-    this.pending.set(handle, {at: this.now + ms, callback});
-    return handle;
-  }
-  clearTimeout(handle: unknown) {
-    this.pending.delete(handle as number);
-  }
-  advance(ms: number) {
-    const target = this.now + ms;
-    for (;;) {
-      const due = [...this.pending].filter(([, timer]) => timer.at <= target).sort((a, b) => a[1].at - b[1].at)[0];
-      if (!due) break;
-      this.pending.delete(due[0]);
-      this.now = due[1].at;
-      due[1].callback();
-    }
-    this.now = target;
-  }
-}
+import {FakeTimers} from './fake-timers.js';
 
 const FILE = {
   version: 1,

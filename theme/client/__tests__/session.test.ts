@@ -3,6 +3,7 @@ import {describe, it} from 'node:test';
 import {CLOSE_CODES, SUBPROTOCOL} from '../../../protocol/index.js';
 import {MAX_HELD_INPUT, SandboxSession, type FetchLike, type SocketLike, type Timers} from '../session.js';
 import type {SandboxStatus} from '../status.js';
+import {FakeTimers} from './fake-timers.js';
 
 class FakeSocket implements SocketLike {
   binaryType = 'blob';
@@ -37,29 +38,6 @@ class FakeSocket implements SocketLike {
   }
   controls() {
     return this.sent.filter((item): item is string => typeof item === 'string').map((text) => JSON.parse(text) as unknown);
-  }
-}
-
-class FakeTimers implements Timers {
-  now = 0;
-  #next = 1;
-  readonly pending = new Map<number, {at: number; callback: () => void}>();
-  setTimeout(callback: () => void, ms: number) {
-    const handle = this.#next++;
-    this.pending.set(handle, {at: this.now + ms, callback});
-    return handle;
-  }
-  clearTimeout(handle: unknown) {
-    this.pending.delete(handle as number);
-  }
-  advance(ms: number) {
-    this.now += ms;
-    for (const [handle, timer] of [...this.pending].sort((a, b) => a[1].at - b[1].at)) {
-      if (timer.at <= this.now) {
-        this.pending.delete(handle);
-        timer.callback();
-      }
-    }
   }
 }
 
