@@ -93,19 +93,28 @@ if [ -s /var/run/docker.pid ]; then
   if [ -d "/proc/$candidate" ]; then running_pid="$candidate"; fi
 fi
 
-if [ -z "$running_pid" ]; then
+start_dockerd() {
   log "Starting dockerd in the background (log: /var/log/dockerd.log)..."
   # No systemd here and policy-rc.d forbids service starts: run the daemon directly.
   # The bridge and iptables are off: sandboxes get no network unless an environment asks.
   nohup dockerd --bridge=none --iptables=false >/var/log/dockerd.log 2>&1 &
+  running_pid=$!
+}
+
+if [ -z "$running_pid" ]; then
+  start_dockerd
 else
-  log "dockerd (pid $running_pid) is starting; waiting for it..."
+  log "dockerd (pid $running_pid) is running but not answering yet; waiting for it..."
 fi
 
 for _ in $(seq 1 60); do
   if engine_answers; then
     log "Docker engine $(docker version --format '{{.Server.Version}}') is ready."
     exit 0
+  fi
+  # The daemon we waited for was on its way down (or died at start): start a fresh one.
+  if [ ! -d "/proc/$running_pid" ]; then
+    start_dockerd
   fi
   sleep 0.5
 done
