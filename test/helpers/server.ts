@@ -2,7 +2,8 @@
  * Starts a real sandbox server on an ephemeral port and speaks to it like a
  * client would. Reusable by any integration, security or e2e test.
  */
-import {execFileSync} from 'node:child_process';
+import {execFileSync, spawn, type ChildProcess} from 'node:child_process';
+import {once} from 'node:events';
 import WebSocket from 'ws';
 import {normalizeConfig, type SandboxConfigInput, type SandboxManifest} from '../../config/index.js';
 import {
@@ -211,4 +212,39 @@ export async function waitForNoContainers(instanceId: string, timeoutMs = 10_000
     if (left === 0 || Date.now() > deadline) return left;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+export interface ServeProcess {
+  child: ChildProcess;
+  url: string;
+  exited: Promise<{code: number | null; signal: NodeJS.Signals | null}>;
+}
+
+const CLI_MAIN = new URL('../../server/cli/main.ts', import.meta.url).pathname;
+
+/**
+ * Spawns `docusaurus-sandbox serve --allow-inline` as its own process (so tests
+ * can SIGTERM or `kill -9` it) and resolves with its URL once it prints
+ * `listening on <url>`.
+ */
+export async function spawnServe(options: {instanceId: string; configFile: string; port?: number}): Promise<ServeProcess> {
+  const args = ['--import', 'tsx', CLI_MAIN, 'serve', '--port', String(options.port ?? 0), '--allow-inline', '--config', options.configFile];
+  const child = spawn(process.execPath, args, {
+    env: {...process.env, SANDBOX_INSTANCE_ID: options.instanceId},
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = once(child, 'exit').then(([code, signal]) => ({code: code as number | null, signal: signal as NodeJS.Signals | null}));
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    let stdout = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(stdout);
+      if (match) resolve(match[1]!);
+    });
+    void exited.then(({code}) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
+    setTimeout(() => reject(new Error(`serve did not start: ${stderr}`)), 30_000).unref();
+  });
+  return {child, url, exited};
 }

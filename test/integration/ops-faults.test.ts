@@ -21,9 +21,8 @@ import {buildImages} from '../../server/runtime/images.js';
 import {LABELS} from '../../server/runtime/types.js';
 import type {CreateSessionResponse} from '../../protocol/index.js';
 import {needDocker} from '../helpers/requirements.js';
-import {labelledContainers, serverClient, startTestServer, testInstanceId, type TestClient} from '../helpers/server.js';
+import {labelledContainers, serverClient, spawnServe, startTestServer, testInstanceId, type TestClient} from '../helpers/server.js';
 
-const MAIN = new URL('../../server/cli/main.ts', import.meta.url).pathname;
 const SHELL_IMAGE = 'docusaurus-sandbox/shell:1';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -214,28 +213,15 @@ describe('SIGTERM with 10 live sessions (Docker)', {skip: needDocker()}, () => {
     const dir = mkdtempSync('/tmp/sbx-term-');
     const configFile = join(dir, 'sandbox.config.json');
     writeFileSync(configFile, JSON.stringify({server: {maxSessionsPerClient: 12, maxSessions: 12}}));
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--port', '0', '--allow-inline', '--config', configFile], {
-      env: {...process.env, SANDBOX_INSTANCE_ID: instanceId},
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const {child, url, exited} = await spawnServe({instanceId, configFile});
     try {
-      const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
-      const url = await new Promise<string>((resolve, reject) => {
-        let stdout = '';
-        child.stdout!.on('data', (chunk: Buffer) => {
-          stdout += chunk.toString();
-          const match = /listening on (http:\/\/\S+)/.exec(stdout);
-          if (match) resolve(match[1]!);
-        });
-        setTimeout(() => reject(new Error('serve did not start')), 30_000).unref();
-      });
       const api = serverClient(url);
       const clients = await Promise.all(Array.from({length: 10}, () => api.open({env: 'shell', cmd: 'sleep 300'})));
       await Promise.all(clients.map(running));
       assert.equal(labelledContainers(instanceId).length, 10);
       const started = Date.now();
       child.kill('SIGTERM');
-      const [code] = await exited;
+      const {code} = await exited;
       const took = Date.now() - started;
       assert.equal(code, 0);
       assert.ok(took < 10_000, `exit took ${took} ms`);

@@ -4,46 +4,20 @@
  * (1001), removes every container and exits 0 within 10 s. Also bad usage → 2.
  */
 import assert from 'node:assert/strict';
-import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
-import {once} from 'node:events';
+import {spawnSync, type ChildProcess} from 'node:child_process';
 import {mkdtempSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
 import {buildImages} from '../../server/runtime/images.js';
 import {needDocker} from '../helpers/requirements.js';
-import {labelledContainers, serverClient, testInstanceId, waitForNoContainers, type TestClient} from '../helpers/server.js';
+import {labelledContainers, serverClient, spawnServe, testInstanceId, waitForNoContainers, type TestClient} from '../helpers/server.js';
 
 const MAIN = new URL('../../server/cli/main.ts', import.meta.url).pathname;
 
-interface Served {
-  child: ChildProcess;
-  url: string;
-  exited: Promise<{code: number | null; signal: NodeJS.Signals | null}>;
-}
-
 let configFile = '';
 
-async function serve(instanceId: string, port = 0): Promise<Served> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--port', String(port), '--allow-inline', '--config', configFile], {
-    env: {...process.env, SANDBOX_INSTANCE_ID: instanceId},
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = once(child, 'exit').then(([code, signal]) => ({code: code as number | null, signal: signal as NodeJS.Signals | null}));
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    let stdout = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(stdout);
-      if (match) resolve(match[1]!);
-    });
-    void exited.then(({code}) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
-    setTimeout(() => reject(new Error(`serve did not start: ${stderr}`)), 30_000).unref();
-  });
-  return {child, url, exited};
-}
+const serve = (instanceId: string, port = 0) => spawnServe({instanceId, configFile, port});
 
 async function openSleepers(url: string, count: number): Promise<TestClient[]> {
   const api = serverClient(url);
