@@ -12,6 +12,7 @@ import {
   type CreateSessionRequest,
   type CreateSessionResponse,
 } from '../../protocol/index.js';
+import {Waiters} from './waiters.js';
 
 export interface OpenOptions {
   /** Acknowledge output (flow window on). */
@@ -33,7 +34,7 @@ export class BenchSession {
   exitCode: number | undefined;
   readonly ended: Promise<void>;
   #unacknowledged = 0;
-  #waiters = new Set<() => void>();
+  readonly #waiters = new Waiters();
 
   private constructor(
     readonly ws: WebSocket,
@@ -48,7 +49,7 @@ export class BenchSession {
       if (!isBinary) {
         const message = JSON.parse(data.toString('utf8')) as {type: string; code?: number};
         if (message.type === 'exit') this.exitCode = message.code;
-        this.#wake();
+        this.#waiters.wake();
         return;
       }
       this.firstByteAt ??= at;
@@ -62,9 +63,9 @@ export class BenchSession {
         }
       }
       if (this.keepTail) this.tail = (this.tail + data.toString('latin1')).slice(-4096);
-      if (this.#waiters.size > 0) this.#wake();
+      if (this.#waiters.size > 0) this.#waiters.wake();
     });
-    ws.on('close', () => this.#wake());
+    ws.on('close', () => this.#waiters.wake());
   }
 
   /** POST then connect; resolves once the socket is open. */
@@ -90,32 +91,14 @@ export class BenchSession {
     return session;
   }
 
-  #wake(): void {
-    for (const waiter of this.#waiters) waiter();
-  }
-
   /** Resolves once `predicate` holds (checked on every message); rejects after `timeoutMs`. */
   waitFor(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
-    if (predicate()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        if (predicate()) {
-          done();
-          resolve();
-        } else if (this.ws.readyState === WebSocket.CLOSED) {
-          done();
-          reject(new Error(`socket closed while waiting for ${what}; output tail ${JSON.stringify(this.tail.slice(-200))}`));
-        }
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`timed out waiting for ${what}; output tail ${JSON.stringify(this.tail.slice(-200))}`));
-      }, timeoutMs);
-      const done = () => {
-        clearTimeout(timer);
-        this.#waiters.delete(check);
-      };
-      this.#waiters.add(check);
+    return this.#waiters.waitFor({
+      predicate,
+      timeoutMs,
+      gone: () => this.ws.readyState === WebSocket.CLOSED,
+      failure: (reason) =>
+        new Error(`${reason === 'closed' ? 'socket closed while' : 'timed out'} waiting for ${what}; output tail ${JSON.stringify(this.tail.slice(-200))}`),
     });
   }
 

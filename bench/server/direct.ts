@@ -10,6 +10,7 @@ import type Dockerode from 'dockerode';
 import {hardenedCreateOptions} from '../../server/runtime/hardening.js';
 import {buildSeed} from '../../server/runtime/seed.js';
 import type {ContainerSpec} from '../../server/runtime/types.js';
+import {Waiters} from './waiters.js';
 
 /** What the echo and throughput measurements need of a terminal (direct or through the server). */
 export interface Terminal {
@@ -26,7 +27,7 @@ export class DirectTerminal implements Terminal {
   tail = '';
   keepTail = true;
   firstByteAt: number | undefined;
-  #waiters = new Set<() => void>();
+  readonly #waiters = new Waiters();
 
   private constructor(
     readonly stream: Duplex,
@@ -40,7 +41,7 @@ export class DirectTerminal implements Terminal {
       this.bytes += data.length;
       this.onOutput?.(data, at);
       if (this.keepTail) this.tail = (this.tail + data.toString('latin1')).slice(-4096);
-      for (const waiter of this.#waiters) waiter();
+      this.#waiters.wake();
     });
   }
 
@@ -66,22 +67,10 @@ export class DirectTerminal implements Terminal {
   }
 
   waitFor(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
-    if (predicate()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        if (!predicate()) return;
-        done();
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`direct attach: timed out waiting for ${what}; tail ${JSON.stringify(this.tail.slice(-200))}`));
-      }, timeoutMs);
-      const done = () => {
-        clearTimeout(timer);
-        this.#waiters.delete(check);
-      };
-      this.#waiters.add(check);
+    return this.#waiters.waitFor({
+      predicate,
+      timeoutMs,
+      failure: () => new Error(`direct attach: timed out waiting for ${what}; tail ${JSON.stringify(this.tail.slice(-200))}`),
     });
   }
 

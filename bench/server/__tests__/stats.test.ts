@@ -47,6 +47,7 @@ describe('judge', () => {
     assert.deepEqual(failed({echoP99: 2.1}), ['echo round trip p99']);
     assert.deepEqual(failed({acked: 53}), ['throughput (50 MB, acking client)']);
     assert.deepEqual(failed({active: 33 * 1024}), ['server RSS per active session']);
+    assert.deepEqual(failed({active: -98 * 1024}), ['server RSS per active session'], 'a falling RSS is noise, not a pass');
     assert.deepEqual(failed({concurrentP99: 11}), ['200 concurrent sessions: echo p99']);
   });
 
