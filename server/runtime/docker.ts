@@ -10,6 +10,7 @@ import type {Duplex} from 'node:stream';
 import Dockerode from 'dockerode';
 import {SandboxError} from '../errors.js';
 import {engineStatus, isAlreadyDone, isUnreachable, toSandboxError} from './docker-errors.js';
+import {ENGINE_PROBE_TIMEOUT_MS, type EngineProbe, freshConnectionProbe, isEngineGone, mayBeEngineStop} from './engine-shutdown.js';
 import {hardenedCreateOptions} from './hardening.js';
 import {buildSeed, checkCommand} from './seed.js';
 import {
@@ -35,6 +36,12 @@ export interface DockerRuntimeOptions {
   startTimeout?: number;
   /** Clock for archive mtimes and reap cut-offs. */
   now?: () => number;
+  /**
+   * Asks whether the engine still accepts new connections, to tell a container
+   * stopped by the engine's shutdown from a program's own exit. Default: a
+   * /_ping over a fresh connection through `docker`'s transport.
+   */
+  probeEngine?: EngineProbe;
 }
 
 const DEFAULT_CREATE_TIMEOUT = 10_000;
@@ -105,10 +112,13 @@ class DockerSandboxContainer implements SandboxContainer {
   readonly stream: Duplex;
   readonly exited: Promise<ContainerExit>;
   #removal: Promise<void> | undefined;
+  /** This server asked for the end (kill or remove): a stop-signal exit is then ours, not the engine's. */
+  #stopRequested = false;
 
   constructor(
     private readonly container: Dockerode.Container,
     stream: Duplex,
+    private readonly probeEngine: EngineProbe,
   ) {
     this.id = container.id;
     this.stream = stream;
@@ -136,13 +146,29 @@ class DockerSandboxContainer implements SandboxContainer {
         cause: error,
       });
     }
+    // Asked at once, beside the probe: a probe that finds the engine gone must
+    // not wait for an inspect that may hang on a connection nobody accepts.
+    const inspected = this.container.inspect();
+    // Heard at once so a failure during the probe is not an unhandled
+    // rejection; awaiting `inspected` below still sees it.
+    inspected.catch(() => undefined);
+    if (mayBeEngineStop(code, this.#stopRequested)) {
+      // A daemon going down closes its API before stopping containers, yet keeps
+      // serving connections already open: the inspect below would still answer
+      // over a kept-alive socket. Only a new connection tells (engine-shutdown.ts).
+      const reachability = await this.probeEngine(ENGINE_PROBE_TIMEOUT_MS).catch(() => 'unknown' as const);
+      if (isEngineGone(reachability)) {
+        const how = reachability === 'silent' ? `not answered within ${ENGINE_PROBE_TIMEOUT_MS} ms` : 'refused';
+        throw new SandboxError('sandbox-lost', `the engine stopped the container on its way down (exit ${code}; a new connection was ${how})`);
+      }
+    }
     // A child killed by the OOM killer leaves exit code 0; only the state tells.
     try {
-      const info = await this.container.inspect();
+      const info = await inspected;
       return {code: info.State.ExitCode ?? code, oomKilled: info.State.OOMKilled === true};
     } catch (error) {
-      // A daemon shutting down stops its containers first (wait() answers 143)
-      // and is gone by the time we ask: that is a lost sandbox, not an exit.
+      // An engine already gone when the exit is inspected (whatever the code,
+      // e.g. a program that ended 0 as the daemon went down) lost the sandbox.
       if (isUnreachable(error)) {
         throw new SandboxError('sandbox-lost', `the engine went away as the container ended (${String(error)})`, {cause: error});
       }
@@ -159,6 +185,7 @@ class DockerSandboxContainer implements SandboxContainer {
   }
 
   async kill(signal: Signal): Promise<void> {
+    this.#stopRequested = true;
     try {
       await this.container.kill({signal});
     } catch (error) {
@@ -168,6 +195,7 @@ class DockerSandboxContainer implements SandboxContainer {
 
   remove(): Promise<void> {
     this.#removal ??= (async () => {
+      this.#stopRequested = true;
       this.stream.destroy();
       await removeContainer(this.container);
     })();
@@ -185,6 +213,7 @@ export class DockerRuntime implements ContainerRuntime {
   readonly #createTimeout: number;
   readonly #startTimeout: number;
   readonly #now: () => number;
+  readonly #probeEngine: EngineProbe;
 
   constructor(options: DockerRuntimeOptions) {
     this.instanceId = options.instanceId;
@@ -192,6 +221,7 @@ export class DockerRuntime implements ContainerRuntime {
     this.#createTimeout = options.createTimeout ?? DEFAULT_CREATE_TIMEOUT;
     this.#startTimeout = options.startTimeout ?? DEFAULT_START_TIMEOUT;
     this.#now = options.now ?? Date.now;
+    this.#probeEngine = options.probeEngine ?? freshConnectionProbe(this.docker);
   }
 
   async start(spec: ContainerSpec, options: {signal?: AbortSignal | undefined} = {}): Promise<SandboxContainer> {
@@ -249,7 +279,7 @@ export class DockerRuntime implements ContainerRuntime {
         (late) => late.destroy(),
       );
       await container.start({abortSignal: startSignal});
-      return new DockerSandboxContainer(container, stream);
+      return new DockerSandboxContainer(container, stream, this.#probeEngine);
     } catch (error) {
       stream?.destroy();
       // Clean up without hiding the first error: a failed removal here is left

@@ -47,8 +47,10 @@ export interface SandboxContainer extends AsyncDisposable {
   kill(signal: 'SIGINT' | 'SIGTERM' | 'SIGKILL'): Promise<void>;
   /**
    * Resolves once when the container exits. Rejects with SandboxError
-   * 'sandbox-lost' when the engine goes away before telling (daemon restart);
-   * an unobserved rejection never crashes the process.
+   * 'sandbox-lost' when the engine goes away before telling, or stopped the
+   * container itself on its way down (daemon restart: exit 143 while the
+   * engine takes no new connection); an unobserved rejection never crashes
+   * the process.
    */
   readonly exited: Promise<ContainerExit>;
   /** Force-removes the container. Idempotent. */

@@ -4,7 +4,10 @@
  *   `sandbox-lost`, /api/ready answers 503 while it is away and /api/health
  *   stays 200, and a new session runs once it answers, with no server restart.
  *   The shared engine is never touched: the test runs a second dockerd of its
- *   own (own data root, exec root, pid file and socket) and stops it by its pid;
+ *   own (own data root, exec root, pid file and socket) and stops it by its pid.
+ *   That daemon stops the session's container first (exit 143) and keeps
+ *   answering kept-alive connections a while: see server/runtime/engine-shutdown.ts;
+ * - a program that ends with 143 by itself is still an exit;
  * - a start that fails (engine unreachable) releases its slot and the reader
  *   gets a stable code;
  * - SIGTERM with 10 live sessions: exit 0 within 10 s, zero containers.
@@ -114,10 +117,7 @@ describe('the Docker daemon restarts mid-session (a private dockerd)', {skip: ne
     if (daemon && existsSync(daemon.dir)) rmSync(daemon.dir, {recursive: true, force: true, maxRetries: 3});
   });
 
-  // todo until the runtime reports a container stopped by the daemon's own shutdown (wait → 143, then
-  // inspect finds the engine gone) as sandbox-lost instead of an exit: every other assertion here holds.
-  const todo = 'runtime: an exit followed by an unreachable engine must reject `exited` with sandbox-lost';
-  it('reader gets sandbox-lost, ready 503 / health 200 while away, new sessions work after, no server restart', {timeout: 180_000, todo}, async () => {
+  it('reader gets sandbox-lost, ready 503 / health 200 while away, new sessions work after, no server restart', {timeout: 180_000}, async () => {
     const instanceId = testInstanceId('daemon');
     const docker = new Dockerode({socketPath: daemon.socket});
     // Only the shell image is loaded into the private engine: readiness looks at the configured environments.
@@ -167,6 +167,20 @@ describe('the Docker daemon restarts mid-session (a private dockerd)', {skip: ne
     // Last, so everything above is checked whatever this says: a daemon that
     // stops its containers on the way down (exit 143) is a lost sandbox too.
     assert.deepEqual(readerSaw, {type: 'error', code: 'sandbox-lost'});
+  });
+});
+
+describe('a program that ends with the stop signal by itself (Docker)', {skip: needDocker()}, () => {
+  // The engine's shutdown also ends containers with 143; only an engine that
+  // no longer takes new connections makes that a lost sandbox.
+  it('is reported as its exit (143), not as a lost sandbox', {timeout: 60_000}, async () => {
+    await buildImages({envs: ['shell']});
+    const instanceId = testInstanceId('self143');
+    await using served = await startTestServer({instanceId});
+    for (const cmd of ['exit 143', 'kill -TERM $$']) {
+      const client = await served.open({env: 'shell', cmd});
+      assert.deepEqual(await client.waitForExit(), {type: 'exit', code: 143, reason: 'exit'}, cmd);
+    }
   });
 });
 

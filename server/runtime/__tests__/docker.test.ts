@@ -1,7 +1,7 @@
 /**
  * DockerRuntime's control flow over a scripted engine double: what it removes
- * after failures, how it rethrows, OOM reporting, idempotent removal and the
- * reaper's filters. The real engine is exercised in test/integration.
+ * after failures, how it rethrows, OOM reporting, stop-signal exits during an
+ * engine shutdown, idempotent removal and the reaper's filters. The real engine is exercised in test/integration.
  */
 import assert from 'node:assert/strict';
 import {PassThrough} from 'node:stream';
@@ -10,6 +10,7 @@ import type Dockerode from 'dockerode';
 import {normalizeConfig} from '../../../config/index.js';
 import {SandboxError} from '../../errors.js';
 import {DockerRuntime} from '../docker.js';
+import {ENGINE_PROBE_TIMEOUT_MS, type EngineReachability} from '../engine-shutdown.js';
 import {type ContainerSpec, LABELS} from '../types.js';
 
 const env = normalizeConfig({}).environments.shell!;
@@ -155,6 +156,75 @@ describe('DockerRuntime (scripted engine)', () => {
     const {docker} = fakeEngine({wait: () => Promise.reject(Object.assign(new Error('socket hang up'), {code: 'ECONNRESET'}))});
     const container = await new DockerRuntime({instanceId: 'i', docker}).start(spec());
     await assert.rejects(container.exited, {code: 'sandbox-lost'});
+  });
+
+  describe('a stop-signal exit (the engine shutting down stops containers with SIGTERM first)', () => {
+    /** A probe double that records its calls and answers `reachability`. */
+    const probeAnswering = (reachability: EngineReachability) => {
+      const calls: number[] = [];
+      const probeEngine = async (timeoutMs: number) => {
+        calls.push(timeoutMs);
+        return reachability;
+      };
+      return {calls, probeEngine};
+    };
+
+    for (const reachability of ['unreachable', 'silent'] as const) {
+      it(`is a lost sandbox when a new connection is ${reachability}, although the kept-alive inspect answers`, async () => {
+        const {docker} = fakeEngine({wait: async () => ({StatusCode: 143}), inspect: async () => ({State: {ExitCode: 143, OOMKilled: false}})});
+        const probe = probeAnswering(reachability);
+        const container = await new DockerRuntime({instanceId: 'i', docker, probeEngine: probe.probeEngine}).start(spec());
+        await assert.rejects(container.exited, (error: unknown) => error instanceof SandboxError && error.code === 'sandbox-lost' && /exit 143/.test(error.message));
+        assert.deepEqual(probe.calls, [ENGINE_PROBE_TIMEOUT_MS]);
+      });
+    }
+
+    it('does not wait for an inspect that hangs once the probe finds the engine gone', async () => {
+      const {docker} = fakeEngine({wait: async () => ({StatusCode: 137}), inspect: () => new Promise(() => undefined)});
+      const container = await new DockerRuntime({instanceId: 'i', docker, probeEngine: probeAnswering('silent').probeEngine}).start(spec());
+      await assert.rejects(container.exited, {code: 'sandbox-lost'});
+    });
+
+    it('is an exit when the engine still answers: a program may end with 143 by itself', async () => {
+      const {docker} = fakeEngine({wait: async () => ({StatusCode: 143}), inspect: async () => ({State: {ExitCode: 143, OOMKilled: false}})});
+      const probe = probeAnswering('answering');
+      const container = await new DockerRuntime({instanceId: 'i', docker, probeEngine: probe.probeEngine}).start(spec());
+      assert.deepEqual(await container.exited, {code: 143, oomKilled: false});
+      assert.equal(probe.calls.length, 1);
+    });
+
+    it('is an exit when the engine cannot be probed (unknown)', async () => {
+      const {docker} = fakeEngine({wait: async () => ({StatusCode: 143}), inspect: async () => ({State: {ExitCode: 143, OOMKilled: false}})});
+      const container = await new DockerRuntime({instanceId: 'i', docker, probeEngine: probeAnswering('unknown').probeEngine}).start(spec());
+      assert.deepEqual(await container.exited, {code: 143, oomKilled: false});
+    });
+
+    for (const ours of ['kill', 'remove'] as const) {
+      it(`after this server's own ${ours}, is reported without asking the engine`, async () => {
+        let end: (result: {StatusCode: number}) => void = () => undefined;
+        const {docker} = fakeEngine({
+          wait: () => new Promise((resolve) => (end = resolve)),
+          inspect: async () => ({State: {ExitCode: 143, OOMKilled: false}}),
+        });
+        const probe = probeAnswering('unreachable');
+        const container = await new DockerRuntime({instanceId: 'i', docker, probeEngine: probe.probeEngine}).start(spec());
+        if (ours === 'kill') await container.kill('SIGTERM');
+        else await container.remove();
+        end({StatusCode: 143});
+        assert.deepEqual(await container.exited, {code: 143, oomKilled: false});
+        assert.deepEqual(probe.calls, []);
+      });
+    }
+
+    it('other exit codes never wait for a probe', async () => {
+      for (const code of [0, 1, 130]) {
+        const {docker} = fakeEngine({wait: async () => ({StatusCode: code}), inspect: async () => ({State: {ExitCode: code, OOMKilled: false}})});
+        const probe = probeAnswering('unreachable');
+        const container = await new DockerRuntime({instanceId: 'i', docker, probeEngine: probe.probeEngine}).start(spec());
+        assert.deepEqual(await container.exited, {code, oomKilled: false});
+        assert.deepEqual(probe.calls, [], `exit ${code}`);
+      }
+    });
   });
 
   it('remove is idempotent and tolerates a container already gone; kill of a stopped one is fine', async () => {
