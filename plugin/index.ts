@@ -8,12 +8,12 @@ import {existsSync} from 'node:fs';
 import {resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import type {LoadContext, Plugin} from '@docusaurus/types';
-import type {Compiler} from 'webpack';
 import {loadConfig} from '../config/normalize.js';
 import {devServerConfig, devSitePort, isDevServer, startDevBackend, type DevBackend} from './dev.js';
 import {checkBuiltSite} from './check.js';
 import {collectManifest, markdownSources, writeManifest} from './manifest.js';
 import {DEFAULT_OPTIONS, type PluginOptions} from './options.js';
+import {SandboxChunksMinifier} from './webpack.js';
 import {getDefaultCodeTranslationMessages} from '../theme/translations/index.js';
 
 export default function pluginSandbox(context: LoadContext, options: PluginOptions): Plugin {
@@ -32,7 +32,7 @@ export default function pluginSandbox(context: LoadContext, options: PluginOptio
     getThemePath: () => fileURLToPath(new URL('../theme', import.meta.url)),
     getTypeScriptThemePath: () => fileURLToPath(new URL('../../theme', import.meta.url)),
     getPathsToWatch: () => [configPath],
-    configureWebpack: (_config, isServer) => (isServer ? {} : {plugins: [new SkipPreminifiedChunks()]}),
+    configureWebpack: (_config, isServer) => (isServer ? {} : {plugins: [new SandboxChunksMinifier()]}),
     async contentLoaded({actions}) {
       actions.setGlobalData({
         serverUrl: options.serverUrl || ((await dev?.url) ?? ''),
@@ -54,34 +54,6 @@ export default function pluginSandbox(context: LoadContext, options: PluginOptio
       }
     },
   };
-}
-
-/** Vendor code that its package already ships minified (xterm's `lib/*.js`). */
-const PREMINIFIED = /[\\/]node_modules[\\/]@xterm[\\/]/;
-
-/**
- * Marks JS chunks made only of already minified vendor code as minimized, so
- * terser (which skips such assets) does not spend ~9 s of a cold client build
- * re-minifying xterm for a gain of a few hundred bytes (bench/RESULTS.md,
- * "Build overhead"). Chunk names, splitting and lazy loading are unchanged.
- */
-class SkipPreminifiedChunks {
-  apply(compiler: Compiler): void {
-    const name = 'docusaurus-sandbox-skip-preminified';
-    compiler.hooks.thisCompilation.tap(name, (compilation) => {
-      // Just before terser, which runs at the OPTIMIZE_SIZE stage.
-      const stage = compiler.webpack.Compilation.PROCESS_ASSETS_STAGE_OPTIMIZE_SIZE - 1;
-      compilation.hooks.processAssets.tap({name, stage}, () => {
-        for (const chunk of compilation.chunks) {
-          const modules = compilation.chunkGraph.getChunkModules(chunk);
-          if (modules.length === 0 || !modules.every((module) => PREMINIFIED.test(module.nameForCondition() ?? ''))) continue;
-          for (const file of chunk.files) {
-            if (file.endsWith('.js')) compilation.updateAsset(file, (source) => source, {minimized: true});
-          }
-        }
-      });
-    });
-  }
 }
 
 export {validateOptions} from './options.js';
