@@ -42,6 +42,7 @@ function normalizeLimits(input: Record<string, Unitful> | undefined, base: Limit
     tmpSize: toBytes(given.tmpSize, base.tmpSize),
     nofile: given.nofile === undefined ? base.nofile : Number(given.nofile),
     outputLimit: toBytes(given.outputLimit, base.outputLimit),
+    outputRate: toBytes(given.outputRate, base.outputRate),
     maxFiles: given.maxFiles === undefined ? base.maxFiles : Number(given.maxFiles),
     maxSeedBytes: toBytes(given.maxSeedBytes, base.maxSeedBytes),
   };

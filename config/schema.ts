@@ -32,6 +32,12 @@ export interface Limits {
   nofile: number;
   /** Terminal output after which a session ends with "output-limit" (bytes). */
   outputLimit: number;
+  /**
+   * Terminal output per second (bytes) a session may produce; a faster program
+   * is slowed to it, not stopped. 0 for no limit. A flood costs CPU along the
+   * whole pipe and starves other readers' echo on a small host.
+   */
+  outputRate: number;
   /** Most files one block (or one reader's edit) may seed. */
   maxFiles: number;
   /** Most bytes of file content one session may seed. */
@@ -175,6 +181,7 @@ export const DEFAULT_LIMITS: Limits = {
   tmpSize: 16 * 1024 ** 2,
   nofile: 1024,
   outputLimit: 16 * 1024 ** 2,
+  outputRate: 8 * 1024 ** 2,
   maxFiles: 32,
   maxSeedBytes: 256 * 1024,
 };
@@ -234,7 +241,7 @@ const size = Joi.alternatives(
 ).messages({'any.invalid': '{{#label}} must be a size such as "64k", "256m" or a number of bytes'});
 
 const DURATION_KEYS = ['timeout', 'maxTimeout', 'idleTimeout', 'maxLifetime'] as const;
-const SIZE_KEYS = ['memory', 'workspaceSize', 'tmpSize', 'outputLimit', 'maxSeedBytes'] as const;
+const SIZE_KEYS = ['memory', 'workspaceSize', 'tmpSize', 'outputLimit', 'outputRate', 'maxSeedBytes'] as const;
 
 const limitsSchema = Joi.object({
   ...Object.fromEntries(DURATION_KEYS.map((key) => [key, duration])),

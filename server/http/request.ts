@@ -98,6 +98,7 @@ export function resolveSessionRequest(
       spec: {envName: block.env, env, files, cmd: block.cmd, interactive: block.options.interactive, ...size},
       timeouts: {run: runTimeout, idle: env.limits.idleTimeout, lifetime: env.limits.maxLifetime},
       outputLimit: env.limits.outputLimit,
+      outputRate: env.limits.outputRate,
       client: context.client,
     };
   }
@@ -124,6 +125,7 @@ export function resolveSessionRequest(
     spec: {envName, env, files, cmd, interactive: body.interactive === true, ...size},
     timeouts: {run: env.limits.timeout, idle: env.limits.idleTimeout, lifetime: env.limits.maxLifetime},
     outputLimit: env.limits.outputLimit,
+    outputRate: env.limits.outputRate,
     client: context.client,
   };
 }

@@ -27,6 +27,8 @@ export interface SessionRequest {
   spec: Omit<ContainerSpec, 'sessionId'>;
   timeouts: Omit<SessionTimeouts, 'reconnectGrace' | 'firstConnect'>;
   outputLimit: number;
+  /** Output bytes per second (0: no limit). */
+  outputRate: number;
   /** Client address, for the per-client limits. */
   client: string;
 }
@@ -99,6 +101,7 @@ export class SessionManager {
       clock: this.options.clock,
       timeouts: {...request.timeouts, reconnectGrace: this.options.reconnectGrace, firstConnect: this.options.tokenTtl},
       outputLimit: request.outputLimit,
+      outputRate: request.outputRate,
       highWaterMark: this.options.stream.highWaterMark,
       lowWaterMark: this.options.stream.lowWaterMark,
       messagesPerSecond: this.options.messagesPerSecond,

@@ -67,6 +67,8 @@ export interface SessionOptions {
   clock: Clock;
   timeouts: SessionTimeouts;
   outputLimit: number;
+  /** Output bytes per second (0: no limit); see OutputPump. */
+  outputRate?: number;
   highWaterMark: number;
   lowWaterMark: number;
   messagesPerSecond: number;
@@ -136,6 +138,7 @@ export class Session {
       highWaterMark: options.highWaterMark,
       lowWaterMark: options.lowWaterMark,
       limit: options.outputLimit,
+      rate: options.outputRate ?? 0,
       clock: options.clock,
       onLimit: () => this.terminate('output-limit'),
       onData: () => {

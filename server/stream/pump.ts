@@ -11,6 +11,13 @@
  * source pauses while `sent - acked >= window`, whatever the socket buffer says,
  * so the browser never holds more than the window unparsed and Ctrl-C during a
  * flood takes effect quickly.
+ *
+ * An optional rate (a token bucket with a quarter of a second of burst) holds a
+ * flooding program to `rate` bytes per second, whatever the client reads. A
+ * flood costs CPU all along the pipe (the runtime's terminal, the shim, the
+ * engine, this process); on a small host that starved other readers' echo
+ * (issue 5: under gVisor, p99 up to ~100 ms at ~15 MB/s). A terminal shows far
+ * less than that anyway.
  */
 import type {Readable} from 'node:stream';
 import {FLOW_WINDOW_BYTES} from '../../protocol/index.js';
@@ -40,7 +47,12 @@ export interface OutputPumpOptions {
   replayBytes?: number;
   /** Flow window for clients that ack; default FLOW_WINDOW_BYTES. */
   window?: number;
+  /** Output bytes per second; 0 or absent for no limit. */
+  rate?: number;
 }
+
+/** Burst of the rate limit, in seconds of `rate`: a program printing a screenful is never slowed. */
+const RATE_BURST_SECONDS = 0.25;
 
 export class OutputPump {
   private source: Readable | undefined;
@@ -51,6 +63,10 @@ export class OutputPump {
   private poll: TimerHandle | undefined;
   private disposed = false;
   private readonly ring: OutputRing;
+  /** Token bucket of the rate limit (bytes), refilled at `rate` per second up to the burst. */
+  private tokens: number;
+  private refilledAt: number;
+  private throttle: TimerHandle | undefined;
   /** Flow window of the current sink: only counted once the client opted into acks. */
   private acks = false;
   private sinkSent = 0;
@@ -59,6 +75,12 @@ export class OutputPump {
 
   constructor(private readonly options: OutputPumpOptions) {
     this.ring = new OutputRing(options.replayBytes);
+    this.tokens = this.burst;
+    this.refilledAt = options.clock.now();
+  }
+
+  private get burst(): number {
+    return (this.options.rate ?? 0) * RATE_BURST_SECONDS;
   }
 
   /** Bytes sent to the current client and not yet acknowledged (0 without acks). */
@@ -169,6 +191,7 @@ export class OutputPump {
       this.sinkSent += data.length;
       this.ring.append(data);
       this.options.onData?.(data.length);
+      if (this.options.rate) this.spend(data.length);
     }
     if (this.limitReached) {
       this.source?.pause();
@@ -180,7 +203,20 @@ export class OutputPump {
       this.source?.unshift(rest);
     }
     if (sink.bufferedAmount > this.options.highWaterMark) this.backpressure = true;
-    if (this.backpressure || this.windowFull) this.update();
+    if (this.backpressure || this.windowFull || this.throttle) this.update();
+  }
+
+  /** Takes `bytes` from the bucket; in debt, holds the source until the rate has paid it back. */
+  private spend(bytes: number): void {
+    const rate = this.options.rate!;
+    const now = this.options.clock.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.refilledAt) * rate) / 1000) - bytes;
+    this.refilledAt = now;
+    if (this.tokens >= 0 || this.throttle) return;
+    this.throttle = this.options.clock.setTimeout(() => {
+      this.throttle = undefined;
+      this.update();
+    }, Math.ceil((-this.tokens * 1000) / rate));
   }
 
   /** Pauses or resumes the source from the current sink state. */
@@ -192,8 +228,8 @@ export class OutputPump {
       source.pause();
       return;
     }
-    if (this.windowFull) {
-      // The next ack calls update() again; no polling needed.
+    if (this.windowFull || this.throttle) {
+      // The next ack, or the throttle's timer, calls update() again; no polling needed.
       source.pause();
       return;
     }
@@ -219,7 +255,9 @@ export class OutputPump {
     if (this.disposed) return;
     this.disposed = true;
     this.options.clock.clearTimeout(this.poll);
+    this.options.clock.clearTimeout(this.throttle);
     this.poll = undefined;
+    this.throttle = undefined;
     this.source?.off('data', this.onChunk);
     this.source?.pause();
     this.sink = undefined;

@@ -21,7 +21,8 @@ describe('flow control (Docker)', {skip: needDocker()}, () => {
     await buildImages({envs: ['shell']});
     server = await startTestServer({
       instanceId,
-      config: {limits: {outputLimit: '4g', timeout: '2m', maxTimeout: '5m', idleTimeout: '2m'}},
+      // No output rate: these tests hold the pipe itself (window, backpressure) at full speed.
+      config: {limits: {outputLimit: '4g', outputRate: 0, timeout: '2m', maxTimeout: '5m', idleTimeout: '2m'}},
     });
   });
   after(async () => {

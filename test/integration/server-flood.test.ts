@@ -29,7 +29,8 @@ describe('backpressure (Docker)', {skip: needDocker()}, () => {
     await buildImages({envs: ['shell']});
     server = await startTestServer({
       instanceId,
-      config: {limits: {outputLimit: '8g', timeout: '3m', maxTimeout: '5m', idleTimeout: '3m', maxLifetime: '5m'}},
+      // No output rate: a client that stops reading must be held by backpressure alone.
+      config: {limits: {outputLimit: '8g', outputRate: 0, timeout: '3m', maxTimeout: '5m', idleTimeout: '3m', maxLifetime: '5m'}},
     });
   });
   after(async () => {

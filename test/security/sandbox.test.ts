@@ -14,6 +14,7 @@ import assert from 'node:assert/strict';
 import {execFileSync, spawn} from 'node:child_process';
 import {fileURLToPath} from 'node:url';
 import {after, before, describe, it} from 'node:test';
+import {DEFAULT_LIMITS} from '../../config/index.js';
 import type {CreateSessionRequest} from '../../protocol/index.js';
 import {buildImages} from '../../server/runtime/images.js';
 import {needDocker} from '../helpers/requirements.js';
@@ -66,7 +67,7 @@ describe(`the sandbox through the server, runtime ${TEST_RUNTIME} (security)`, {
       instanceId,
       config: {
         environments: sandboxEnvironments(),
-        limits: {timeout: '6s', outputLimit: '32m', pids: PIDS},
+        limits: {timeout: '6s', outputLimit: '16m', pids: PIDS},
         server: {maxSessionsPerClient: 10, sessionsPerMinute: 100, reconnectGrace: '1s'},
       },
     });
@@ -136,7 +137,7 @@ describe(`the sandbox through the server, runtime ${TEST_RUNTIME} (security)`, {
     const exit = await finished;
     console.log(`${TEST_RUNTIME} ${request.cmd}: ${JSON.stringify(exit)}, another session's echo p99 ${p99.toFixed(1)} ms`);
     assert.ok(p99 < 50, `another session's echo p99 ${p99.toFixed(1)} ms`);
-    return {exit, output: client.output, p99};
+    return {exit, output: client.output, bytes: client.receivedBytes, p99};
   }
 
   it('fork bomb: held at the pids limit, host process count bounded, ends with the time limit', async () => {
@@ -190,9 +191,20 @@ describe(`the sandbox through the server, runtime ${TEST_RUNTIME} (security)`, {
     assert.equal(exit.reason, 'timeout');
   });
 
-  it('endless output: ends at the output cap', async () => {
-    const {exit} = await attack({env: 'shell', cmd: "tr '\\0' y </dev/zero"});
+  it('endless output: held to the output rate, ends at the output cap', async () => {
+    let seconds = 0;
+    const {exit, bytes} = await attack({env: 'shell', cmd: "tr '\\0' y </dev/zero"}, {
+      async whileRunning(client) {
+        await client.waitFor(() => client.receivedBytes > 0, 30_000, 'output');
+        const first = performance.now();
+        await client.waitForExit(30_000);
+        seconds = (performance.now() - first) / 1000;
+      },
+    });
     assert.equal(exit.reason, 'output-limit');
+    // The first byte starts a full bucket (a quarter second of burst); after that, at most the rate.
+    const rate = DEFAULT_LIMITS.outputRate;
+    assert.ok(bytes <= rate * 0.25 + rate * seconds * 1.05, `${bytes} bytes in ${seconds.toFixed(2)} s is over ${rate} B/s`);
   });
 
   it('afterwards: counters at zero and server memory within 20 % of its start', async () => {

@@ -28,6 +28,7 @@ function setup() {
       spec: {envName: 'shell', env: {...BUNDLED_ENVIRONMENTS.shell!, network: false, poolSize: 0, limits: DEFAULT_LIMITS}, files: [], cmd: 'x', interactive: true, cols: 80, rows: 24},
       timeouts: {run: 60_000, idle: 60_000, lifetime: 600_000},
       outputLimit: 1_000_000,
+      outputRate: 0,
       client: '127.0.0.1',
     });
   return {clock, runtime, manager, create};

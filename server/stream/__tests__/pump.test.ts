@@ -50,6 +50,45 @@ describe('OutputPump', () => {
     assert.equal(peer.output, 'ab');
   });
 
+  it('holds a flood to the rate: a quarter second of burst, then the source waits out its debt', async () => {
+    const clock = new ManualClock();
+    const source = new PassThrough();
+    const pump = new OutputPump({highWaterMark: 1e9, lowWaterMark: 1e8, limit: 1e9, clock, rate: 4000});
+    const peer = new FakePeer();
+    pump.setSource(source);
+    pump.attach(peer);
+    source.write(Buffer.alloc(900, 'a')); // within the 1000-byte burst
+    await tick();
+    assert.equal(source.isPaused(), false);
+    source.write(Buffer.alloc(300, 'b')); // 200 bytes of debt: 50 ms at 4000 B/s
+    await tick();
+    assert.equal(source.isPaused(), true);
+    source.write('c');
+    await tick();
+    assert.equal(peer.output.length, 1200, 'nothing more while throttled');
+    clock.advance(49);
+    assert.equal(source.isPaused(), true);
+    clock.advance(1);
+    await tick();
+    assert.equal(peer.output.length, 1201, 'the debt is paid: the held byte goes out');
+    assert.equal(source.isPaused(), true, 'and is itself a byte of debt (1 ms)');
+    clock.advance(1);
+    await tick();
+    assert.equal(source.isPaused(), false);
+    pump.dispose();
+  });
+
+  it('without a rate, never throttles', async () => {
+    const {source, pump} = setup();
+    const peer = new FakePeer();
+    pump.setSource(source);
+    pump.attach(peer);
+    for (let i = 0; i < 50; i++) source.write(Buffer.alloc(10_000));
+    await tick();
+    assert.equal(source.isPaused(), false);
+    assert.equal(peer.output.length, 500_000);
+  });
+
   it('stops at the output cap, truncating the last chunk, and reports it once', async () => {
     const {source, pump, limited} = setup(5);
     const peer = new FakePeer();
