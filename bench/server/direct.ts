@@ -21,6 +21,12 @@ export interface Terminal {
   waitForText(text: string, timeoutMs?: number): Promise<void>;
 }
 
+/** The create options the server's runtime would use for `spec` (hardening + seed variables). */
+export function baselineCreateOptions(spec: ContainerSpec, instanceId: string): Dockerode.ContainerCreateOptions {
+  const seed = buildSeed(spec.files, spec.env.limits, Date.now());
+  return hardenedCreateOptions(spec, instanceId, seed.env);
+}
+
 export class DirectTerminal implements Terminal {
   onOutput: ((data: Buffer, at: number) => void) | undefined;
   bytes = 0;
@@ -48,8 +54,7 @@ export class DirectTerminal implements Terminal {
   /** Create → attach → start, timed from before the create call. */
   static async start(docker: Dockerode, spec: ContainerSpec, instanceId: string): Promise<DirectTerminal> {
     const startedAt = performance.now();
-    const seed = buildSeed(spec.files, spec.env.limits, Date.now());
-    const container = await docker.createContainer(hardenedCreateOptions(spec, instanceId, seed.env));
+    const container = await docker.createContainer(baselineCreateOptions(spec, instanceId));
     const stream = (await container.attach({stream: true, stdin: true, stdout: true, stderr: true, hijack: true})) as Duplex;
     const terminal = new DirectTerminal(stream, container, startedAt);
     await container.start();

@@ -30,7 +30,8 @@ import {LABELS, type ContainerSpec} from '../../server/runtime/types.js';
 import {REPLAY_BUFFER_BYTES} from '../../server/stream/ring.js';
 import type {ChildAnswer, ChildRequest} from './child.js';
 import {BenchSession} from './client.js';
-import {DirectTerminal, floorFirstByte, type Terminal} from './direct.js';
+import {baselineCreateOptions, DirectTerminal, floorFirstByte, type Terminal} from './direct.js';
+import {RelayTerminal} from './relay.js';
 import {type Figures, formatReport, judge, summarize} from './stats.js';
 
 const argv = process.argv.slice(2);
@@ -292,23 +293,29 @@ const SHELL_PROMPT = '$ ';
 
 async function echoPhase(server: ServerChild): Promise<Figures['echo']> {
   const direct = await DirectTerminal.start(docker, spec({cmd: 'true', files: [], interactive: true}), DIRECT_INSTANCE);
+  const relay = await RelayTerminal.start(baselineCreateOptions(spec({cmd: 'true', files: [], interactive: true}), DIRECT_INSTANCE));
   const session = await BenchSession.open(server.url, {env: 'shell', cmd: 'true', interactive: true});
   try {
     await direct.waitForText(SHELL_PROMPT);
+    await relay.waitForText(SHELL_PROMPT);
     await session.waitForText(SHELL_PROMPT);
     const directSamples: number[] = [];
+    const relaySamples: number[] = [];
     const serverSamples: number[] = [];
     // Warm-up keys, not counted.
     await measureEcho(direct, 30, []);
+    await measureEcho(relay, 30, []);
     await measureEcho(session, 30, []);
     const half = Math.ceil(PLAN.echoKeys / 2);
     for (let round = 0; round < 2; round++) {
       await measureEcho(direct, half, directSamples);
+      await measureEcho(relay, half, relaySamples);
       await measureEcho(session, half, serverSamples);
     }
-    return {direct: summarize(directSamples), server: summarize(serverSamples)};
+    return {direct: summarize(directSamples), relay: summarize(relaySamples), server: summarize(serverSamples)};
   } finally {
     await direct.remove();
+    await relay.remove();
     await session.kill();
   }
 }

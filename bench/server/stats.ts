@@ -45,7 +45,8 @@ export interface EngineCpu {
 /** The figures one run produces (ms, MB/s, bytes, percent of one core). */
 export interface Figures {
   firstByte: {floor: Summary; cold: Summary; warm: Summary; warmTakes: number; warmRuns: number; take: Summary};
-  echo: {direct: Summary; server: Summary};
+  /** `relay`: a bare ws relay in its own process (relay.ts), the floor of any out-of-process server. */
+  echo: {direct: Summary; relay: Summary; server: Summary};
   throughput: {directMBps: number; serverAckedMBps: number; serverUnackedMBps: number};
   memory: {
     sessions: number;
@@ -150,7 +151,13 @@ export function formatReport(figures: Figures): string {
     ],
     ['  take + seed + start (in the server)', `${ms(firstByte.take.p50)} / ${ms(firstByte.take.p95)}`, `${(firstByte.take.p50 / floor).toFixed(3)}×`, `n=${firstByte.take.count}`],
     ['echo round trip, direct attach', `${ms(echo.direct.p50)} / ${ms(echo.direct.p99)} (p99)`, '', `n=${echo.direct.count}`],
-    ['echo round trip, server', `${ms(echo.server.p50)} / ${ms(echo.server.p99)} (p99)`, `+${ms(echo.server.p50 - echo.direct.p50)}`, `n=${echo.server.count}`],
+    ['echo round trip, bare ws relay process', `${ms(echo.relay.p50)} / ${ms(echo.relay.p99)} (p99)`, `+${ms(echo.relay.p50 - echo.direct.p50)}`, `n=${echo.relay.count}; the process hop alone`],
+    [
+      'echo round trip, server',
+      `${ms(echo.server.p50)} / ${ms(echo.server.p99)} (p99)`,
+      `+${ms(echo.server.p50 - echo.direct.p50)}`,
+      `n=${echo.server.count}; +${ms(echo.server.p50 - echo.relay.p50)} over the relay`,
+    ],
     ['throughput 50 MB, direct attach', `${throughput.directMBps.toFixed(1)} MB/s`, '1.00×', ''],
     ['throughput 50 MB, server (acking client)', `${throughput.serverAckedMBps.toFixed(1)} MB/s`, `${(throughput.serverAckedMBps / throughput.directMBps).toFixed(2)}×`, ''],
     ['throughput 50 MB, server (no acks)', `${throughput.serverUnackedMBps.toFixed(1)} MB/s`, `${(throughput.serverUnackedMBps / throughput.directMBps).toFixed(2)}×`, ''],

@@ -13,7 +13,7 @@ const cpu = {dockerd: 1, containerd: 1, shims: 1, benchClients: 1};
 function figures(overrides: {warm?: number; cold?: number; echo?: number; echoP99?: number; acked?: number; active?: number; concurrentP99?: number} = {}): Figures {
   return {
     firstByte: {floor: flat(200), cold: flat(overrides.cold ?? 210), warm: flat(overrides.warm ?? 20), take: flat(5), warmTakes: 1, warmRuns: 1},
-    echo: {direct: flat(0.2), server: summarize([overrides.echo ?? 0.3, overrides.echoP99 ?? 0.3])},
+    echo: {direct: flat(0.2), relay: flat(0.25), server: summarize([overrides.echo ?? 0.3, overrides.echoP99 ?? 0.3])},
     throughput: {directMBps: 60, serverAckedMBps: overrides.acked ?? 58, serverUnackedMBps: 59},
     memory: {sessions: 10, idleBytesPerSession: 10_000, activeBytesPerSession: overrides.active ?? 20_000, activeRingBytesPerSession: 100, idleHeapPerSession: 1, activeHeapPerSession: 2},
     concurrent: {sessions: 200, echo: flat(overrides.concurrentP99 ?? 5), serverCpuPercent: 10, missedTicks: 0, cpuPercent: cpu, direct: {echo: flat(4), missedTicks: 0, cpuPercent: cpu}},
