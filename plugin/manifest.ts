@@ -1,11 +1,16 @@
 /**
  * The build manifest (`sandbox-manifest.json`): every block of every Markdown
- * source the content plugins loaded. It is computed by scanning the sources,
- * not by collecting from the remark plugin, because a warm build skips remark
- * for cached files and every file is compiled twice (server and client).
+ * source the content plugins loaded, and of the Markdown partials those
+ * sources import. It is computed by scanning the sources, not by collecting
+ * from the remark plugin, because a warm build skips remark for cached files
+ * and every file is compiled twice (server and client).
  */
 import {mkdir, readFile, writeFile} from 'node:fs/promises';
-import {join} from 'node:path';
+import {dirname, join, resolve} from 'node:path';
+import remarkDirective from 'remark-directive';
+import remarkMdx from 'remark-mdx';
+import remarkParse from 'remark-parse';
+import {unified} from 'unified';
 import {MANIFEST_FILE, MANIFEST_VERSION, type SandboxBlock, type SandboxManifest} from '../config/block.js';
 import type {SandboxConfig} from '../config/schema.js';
 import {sourcePath} from './remark/config.js';
@@ -57,14 +62,89 @@ export interface ManifestInput {
   format?: MarkdownFormat;
 }
 
+/**
+ * Reads the sources and, transitively, the Markdown partials they import.
+ * Docusaurus routes no `_*.mdx` file, but the mdx-loader compiles an imported
+ * one with the importing content plugin's remark plugins, so its blocks render
+ * runnable with ids hashed from the partial's own path.
+ */
 export async function collectManifest(input: ManifestInput): Promise<SandboxManifest> {
-  const files = await Promise.all(
-    input.sources.map(async (aliased) => {
-      const path = resolveSiteSource(aliased, input.siteDir);
-      return {source: sourcePath(input.siteDir, path), text: await readFile(path, 'utf8')};
-    }),
-  );
+  const format = input.format ?? 'mdx';
+  const files: {source: string; text: string}[] = [];
+  const seen = new Set<string>();
+  let next = input.sources.map((aliased) => resolveSiteSource(aliased, input.siteDir));
+  while (next.length > 0) {
+    const fresh = [...new Set(next)].filter((path) => !seen.has(path));
+    fresh.forEach((path) => seen.add(path));
+    const read = await Promise.all(
+      fresh.map(async (path) => ({path, source: sourcePath(input.siteDir, path), text: await readFile(path, 'utf8')})),
+    );
+    files.push(...read.map(({source, text}) => ({source, text})));
+    next = read.flatMap(({path, source, text}) =>
+      markdownImports(text, source, format).flatMap((specifier) => partialPath(specifier, path, input.siteDir) ?? []),
+    );
+  }
   return manifestOf(files, input.config, input.format);
+}
+
+/** A cheap test before parsing: most pages import no Markdown file. */
+const MARKDOWN_IMPORT = /\.mdx?['"]/i;
+
+/**
+ * The module specifiers of a source's `import ... from` and `export ... from`
+ * statements. Only MDX has them; a parse reads them the way the mdx-loader
+ * does, so an import shown inside a code block is not taken for one.
+ */
+export function markdownImports(text: string, source: string, format: MarkdownFormat): string[] {
+  const mdx = format === 'mdx' || (format === 'detect' && source.endsWith('.mdx'));
+  if (!mdx || !MARKDOWN_IMPORT.test(text)) return [];
+  const body = blankFrontMatter(text);
+  let children: unknown[];
+  try {
+    children = parseMdx(body);
+  } catch {
+    // The page compiled in Docusaurus, so the difference is a construct its own
+    // pipeline accepts (`<!-- -->` comments); without them it parses here too.
+    try {
+      children = parseMdx(body.replace(/<!--[\s\S]*?-->/g, blank));
+    } catch {
+      return [];
+    }
+  }
+  // MDX allows ESM only at the top level of a document.
+  return children.flatMap((node) => {
+    const program = isRecord(node) && node.type === 'mdxjsEsm' && isRecord(node.data) ? node.data.estree : undefined;
+    return list(isRecord(program) ? program.body : undefined).flatMap((statement) => {
+      const from = isRecord(statement) && MODULE_STATEMENTS.has(String(statement.type)) ? statement.source : undefined;
+      return isRecord(from) && typeof from.value === 'string' ? [from.value] : [];
+    });
+  });
+}
+
+const MODULE_STATEMENTS = new Set(['ImportDeclaration', 'ExportNamedDeclaration', 'ExportAllDeclaration']);
+
+const parseMdx = (text: string): unknown[] => unified().use(remarkParse).use(remarkMdx).use(remarkDirective).parse(text).children;
+
+/** Replaces characters by spaces, keeping newlines, so a parse sees the same lines. */
+const blank = (text: string) => text.replace(/[^\n]/g, ' ');
+
+/** Front matter is YAML, which an MDX parse may reject (`{` starts an expression). */
+function blankFrontMatter(text: string): string {
+  const match = /^---[ \t]*\r?\n[\s\S]*?\r?\n---[ \t]*(?=\r?\n|$)/.exec(text);
+  return match ? blank(match[0]) + text.slice(match[0].length) : text;
+}
+
+/**
+ * The file an import specifier names, when webpack would compile it with the
+ * mdx-loader: a relative or `@site/` path to a .md/.mdx file. Other aliases are
+ * not known here, and an inline loader (`!!raw-loader!./x.md`) yields text,
+ * not rendered blocks.
+ */
+export function partialPath(specifier: string, importer: string, siteDir: string): string | undefined {
+  if (specifier.includes('!') || !MARKDOWN.test(specifier)) return undefined;
+  if (specifier.startsWith('./') || specifier.startsWith('../')) return resolve(dirname(importer), specifier);
+  if (specifier.startsWith('@site/')) return resolveSiteSource(specifier, siteDir);
+  return undefined;
 }
 
 /** Pure: the manifest of already-read sources, deduplicated by id and sorted so every build writes the same bytes. */

@@ -3,8 +3,18 @@ import {mkdtemp, mkdir, readFile, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {describe, it} from 'node:test';
+import {fileURLToPath} from 'node:url';
+import type {MdxJsxFlowElement} from 'mdast-util-mdx-jsx';
+import remarkDirective from 'remark-directive';
+import remarkMdx from 'remark-mdx';
+import remarkParse from 'remark-parse';
+import {unified} from 'unified';
+import {visit} from 'unist-util-visit';
+import {VFile} from 'vfile';
+import type {SandboxBlock} from '../../config/block.js';
 import {normalizeConfig} from '../../config/normalize.js';
-import {collectManifest, manifestOf, markdownSources, resolveSiteSource, serializeManifest, writeManifest} from '../manifest.js';
+import {collectManifest, manifestOf, markdownImports, markdownSources, partialPath, resolveSiteSource, serializeManifest, writeManifest} from '../manifest.js';
+import remarkSandbox from '../remark/index.js';
 
 const config = normalizeConfig({});
 
@@ -72,5 +82,119 @@ describe('manifest', () => {
 
   it('stops with the place when a source has a bad block', () => {
     assert.throws(() => manifestOf([{source: 'docs/bad.md', text: '\n```sandbox env=nope\n```\n'}], config), {message: /^docs\/bad\.md:2:1: unknown env "nope"/});
+  });
+});
+
+/** Two pages render `_setup.mdx` (one through `./`, one through `@site/`), which renders `shared/_check.md`. */
+const partialsSite = fileURLToPath(new URL('./__fixtures__/partials-site/', import.meta.url));
+
+/** The blocks the remark plugin renders for a file, compiled the way the mdx-loader compiles it (site found from its path). */
+async function rendered(relativePath: string): Promise<SandboxBlock[]> {
+  const path = join(partialsSite, relativePath);
+  const file = new VFile({path, value: await readFile(path, 'utf8')});
+  const processor = unified().use(remarkParse).use(remarkMdx).use(remarkDirective).use(remarkSandbox);
+  const tree = await processor.run(processor.parse(file), file);
+  const blocks: SandboxBlock[] = [];
+  visit(tree, 'mdxJsxFlowElement', (node: MdxJsxFlowElement) => {
+    const value = node.attributes.find((attribute) => attribute.type === 'mdxJsxAttribute' && attribute.name === 'block')?.value;
+    if (typeof value === 'string') blocks.push(JSON.parse(value) as SandboxBlock);
+  });
+  return blocks;
+}
+
+async function withSite(files: Record<string, string>, body: (siteDir: string) => Promise<void>): Promise<void> {
+  const siteDir = await mkdtemp(join(tmpdir(), 'sandbox-partials-'));
+  try {
+    for (const [path, text] of Object.entries(files)) {
+      await mkdir(join(siteDir, path, '..'), {recursive: true});
+      await writeFile(join(siteDir, path), text);
+    }
+    await body(siteDir);
+  } finally {
+    await rm(siteDir, {recursive: true, force: true});
+  }
+}
+
+describe('manifest of MDX partials', () => {
+  it('lists the blocks of the partials the pages import, transitively, once each, with the ids the pages render', async () => {
+    const manifest = await collectManifest({siteDir: partialsSite, sources: ['@site/docs/index.mdx', '@site/docs/other.mdx'], config});
+    assert.deepEqual(
+      manifest.blocks.map((block) => [block.source, block.line, block.files[0]?.content]),
+      [
+        ['docs/_setup.mdx', 5, 'echo setup\n'],
+        ['docs/index.mdx', 11, 'echo first page\n'],
+        ['docs/shared/_check.md', 3, 'echo check\n'],
+      ],
+    );
+    const renderedIds = new Set((await Promise.all(['docs/index.mdx', 'docs/_setup.mdx', 'docs/shared/_check.md'].map(rendered))).flat().map((block) => block.id));
+    assert.deepEqual(new Set(manifest.blocks.map((block) => block.id)), renderedIds);
+  });
+
+  it('reads the same manifest whatever the order of the pages', async () => {
+    const sources = ['@site/docs/other.mdx', '@site/docs/index.mdx'];
+    const forward = await collectManifest({siteDir: partialsSite, sources, config});
+    const backward = await collectManifest({siteDir: partialsSite, sources: [...sources].reverse(), config});
+    assert.equal(serializeManifest(forward), serializeManifest(backward));
+  });
+
+  it('stops with the place when a partial has a bad block', async () => {
+    await withSite(
+      {
+        'docs/page.mdx': "import Bad from './_bad.mdx';\n\n<Bad />\n",
+        'docs/_bad.mdx': 'Intro.\n\n```sandbox env=nope\n```\n',
+      },
+      async (siteDir) => {
+        await assert.rejects(collectManifest({siteDir, sources: ['@site/docs/page.mdx'], config}), {message: /^docs\/_bad\.mdx:3:1: unknown env "nope"/});
+      },
+    );
+  });
+
+  it('reads each partial once when partials import each other', async () => {
+    await withSite(
+      {
+        'docs/page.mdx': "import A from './_a.mdx';\n\n<A />\n",
+        'docs/_a.mdx': "import B from './_b.mdx';\n\n```sandbox\necho a\n```\n",
+        'docs/_b.mdx': "import A from './_a.mdx';\n\n```sandbox\necho b\n```\n",
+      },
+      async (siteDir) => {
+        const manifest = await collectManifest({siteDir, sources: ['@site/docs/page.mdx'], config});
+        assert.deepEqual(manifest.blocks.map((block) => block.source), ['docs/_a.mdx', 'docs/_b.mdx']);
+      },
+    );
+  });
+
+  it('finds import and export-from statements only where MDX reads ESM', () => {
+    const page = [
+      '---',
+      'title: {braces}',
+      '---',
+      '',
+      "import Setup from './_setup.mdx';",
+      "export {default as Check} from '@site/docs/_check.md';",
+      "import Button from '@site/src/components/Button';",
+      '',
+      '<!-- a comment -->',
+      '',
+      '```mdx',
+      "import Example from './_example.mdx';",
+      '```',
+      '',
+    ].join('\n');
+    const found = ['./_setup.mdx', '@site/docs/_check.md', '@site/src/components/Button'];
+    assert.deepEqual(markdownImports(page, 'docs/page.mdx', 'mdx'), found);
+    assert.deepEqual(markdownImports(page, 'docs/page.mdx', 'detect'), found);
+    assert.deepEqual(markdownImports(page, 'docs/page.md', 'detect'), [], 'CommonMark has no imports');
+    assert.deepEqual(markdownImports(page, 'docs/page.mdx', 'md'), []);
+    assert.deepEqual(markdownImports("import Button from './Button';\n", 'docs/page.mdx', 'mdx'), [], 'no Markdown import, no parse');
+  });
+
+  it('resolves relative and @site/ imports of Markdown files only', () => {
+    const importer = join('/site', 'docs', 'guide', 'page.mdx');
+    assert.equal(partialPath('./_setup.mdx', importer, '/site'), join('/site', 'docs', 'guide', '_setup.mdx'));
+    assert.equal(partialPath('../_setup.md', importer, '/site'), join('/site', 'docs', '_setup.md'));
+    assert.equal(partialPath('@site/docs/_setup.mdx', importer, '/site'), join('/site', 'docs', '_setup.mdx'));
+    assert.equal(partialPath('./Button.tsx', importer, '/site'), undefined);
+    assert.equal(partialPath('some-package/readme.md', importer, '/site'), undefined);
+    assert.equal(partialPath('!!raw-loader!./_setup.mdx', importer, '/site'), undefined, 'raw text renders no block');
   });
 });

@@ -1,0 +1,13 @@
+import type {Config} from '@docusaurus/types';
+import sandbox from 'docusaurus-sandbox/remark';
+
+const config: Config = {
+  title: 'partials site',
+  url: 'http://localhost',
+  baseUrl: '/',
+  future: {v4: true, faster: false},
+  presets: [['classic', {docs: {routeBasePath: '/', remarkPlugins: [sandbox]}, blog: false, pages: false}]],
+  plugins: ['docusaurus-sandbox'],
+};
+
+export default config;
