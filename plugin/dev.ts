@@ -1,19 +1,30 @@
 /**
- * `docusaurus start` runs the backend in-process on its own port so Run works
- * while writing. The server module is loaded lazily: a build never imports
- * express or dockerode, and a missing server gives a message, not a crash.
+ * `docusaurus start` runs the backend in a child process on its own port so
+ * Run works while writing. Not in-process: on Ctrl-C or SIGTERM Docusaurus
+ * calls `process.exit()` at once, so a server in the same process could not
+ * remove its containers; a child sees its IPC channel close however the dev
+ * server ends (a signal, a crash, kill -9), closes the server, then exits.
+ * The plugin itself never imports the server: a build loads no express or
+ * dockerode, and a missing server gives a message, not a crash.
  */
+import {fork} from 'node:child_process';
+import {fileURLToPath} from 'node:url';
 import type {SandboxManifest} from '../config/block.js';
 import type {SandboxConfig} from '../config/schema.js';
 
 /** The part of `docusaurus-sandbox/server` the dev backend uses (issue 3 contract). */
-interface ServerModule {
+export interface ServerModule {
   createSandboxServer(options: {config: SandboxConfig; manifest?: SandboxManifest}): {
     listen(): Promise<{url: string; port: number}>;
     setManifest(manifest: SandboxManifest): void;
     close(): Promise<void>;
   };
 }
+
+/** Plugin → backend process. */
+export type PluginMessage = {type: 'start'; config: SandboxConfig} | {type: 'manifest'; manifest: SandboxManifest};
+/** Backend process → plugin: the one answer to `start`. */
+export type BackendMessage = {type: 'listening'; url: string} | {type: 'failed'; stage: 'load' | 'listen'; message: string};
 
 const DEFAULT_DEV_PORT = 3000;
 
@@ -49,38 +60,171 @@ export interface DevBackend {
   /** The backend's URL, or '' when it could not start (the page then says Run is unavailable). */
   readonly url: Promise<string>;
   setManifest(manifest: SandboxManifest): void;
+  /** Stops the backend process, which first removes its containers. Idempotent. */
   close(): Promise<void>;
 }
 
-export function startDevBackend(config: SandboxConfig, log: (message: string) => void): DevBackend {
-  let server: ReturnType<ServerModule['createSandboxServer']> | undefined;
+/** The part of a forked `ChildProcess` the plugin uses: the seam for tests. */
+export interface BackendProcess {
+  readonly connected: boolean;
+  send(message: PluginMessage): unknown;
+  disconnect(): void;
+  on(event: 'message', listener: (message: unknown) => void): unknown;
+  on(event: 'exit', listener: (code: number | null) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+}
+
+/** Where the backend of this process is kept between plugin instances. */
+export interface BackendRegistry {
+  current?: DevBackend | undefined;
+}
+
+const REGISTRY = Symbol.for('docusaurus-sandbox.dev-backend');
+
+/**
+ * A site reload (docusaurus.config edited) creates a new plugin instance, whose
+ * backend needs the port the old one holds. Docusaurus loads plugins afresh on
+ * a reload (jiti without the require cache), so module state does not survive
+ * it; a registry on a global symbol does.
+ */
+function processRegistry(): BackendRegistry {
+  const global = globalThis as typeof globalThis & {[REGISTRY]?: BackendRegistry};
+  return (global[REGISTRY] ??= {});
+}
+
+/** Not unref()'d: while the plugin awaits the child's answer, nothing else may keep the event loop alive. */
+function forkBackend(): BackendProcess {
+  return fork(fileURLToPath(new URL('./dev-backend.js', import.meta.url)), [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    // Structured clone, so the config and manifest arrive as they were sent.
+    serialization: 'advanced',
+  });
+}
+
+export interface StartOptions {
+  spawn?: () => BackendProcess;
+  registry?: BackendRegistry;
+}
+
+export function startDevBackend(config: SandboxConfig, log: (message: string) => void, options: StartOptions = {}): DevBackend {
+  const {spawn = forkBackend, registry = processRegistry()} = options;
+  const previous = registry.current;
+  let child: BackendProcess | undefined;
+  let exited = Promise.resolve();
+  let closing: Promise<void> | undefined;
+
   const url = (async () => {
-    // A variable specifier keeps the type checker and bundlers from following it.
-    const specifier = 'docusaurus-sandbox/server';
+    await previous?.close();
+    if (closing) return '';
+    let answer: Promise<BackendMessage | {type: 'ended'; detail: string}>;
+    try {
+      const started = spawn();
+      child = started;
+      // A process that could not be spawned emits 'error' and may never emit 'exit'.
+      exited = new Promise((resolve) => {
+        started.on('exit', () => resolve());
+        started.on('error', () => resolve());
+      });
+      answer = new Promise((resolve) => {
+        started.on('message', (message) => resolve(message as BackendMessage));
+        started.on('exit', (code) => resolve({type: 'ended', detail: `exit code ${code}`}));
+        started.on('error', (error) => resolve({type: 'ended', detail: error.message}));
+      });
+      started.send({type: 'start', config});
+    } catch (error) {
+      log(`[docusaurus-sandbox] the backend process did not start (${(error as Error).message}); Run is unavailable in this dev server.`);
+      return '';
+    }
+    const message = await answer;
+    if (message.type === 'listening') {
+      log(`[docusaurus-sandbox] dev backend listening at ${message.url}`);
+      return message.url;
+    }
+    if (closing) return '';
+    if (message.type === 'ended') {
+      log(`[docusaurus-sandbox] the dev backend process ended before it listened (${message.detail}); Run is unavailable in this dev server.`);
+    } else if (message.stage === 'load') {
+      log(`[docusaurus-sandbox] the backend could not be loaded (${message.message}); Run is unavailable in this dev server. Run "npm run build" in the package, or set the plugin option serverUrl to a running server.`);
+    } else {
+      log(`[docusaurus-sandbox] the dev backend did not start on port ${config.server.port} (${message.message}); set devServer.port to a free port.`);
+    }
+    return '';
+  })();
+
+  const backend: DevBackend = {
+    url,
+    setManifest: (manifest) => {
+      if (child?.connected) child.send({type: 'manifest', manifest});
+    },
+    close: () =>
+      (closing ??= (async () => {
+        // The child closes its server when its channel closes, as when the dev server dies.
+        if (child?.connected) child.disconnect();
+        await exited;
+        if (registry.current === backend) registry.current = undefined;
+      })()),
+  };
+  registry.current = backend;
+  return backend;
+}
+
+/** What the backend process does with the plugin's messages and with the end of its channel. */
+export interface BackendHandlers {
+  onMessage(message: unknown): void;
+  /** Closes the server (removing its containers), then exits. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The backend process's logic; `dev-backend.ts` wires it to `process`. It
+ * answers `start` once, and exits after a failed start so nothing lingers.
+ */
+export function serveDevBackend(io: {
+  load: () => Promise<ServerModule>;
+  send: (message: BackendMessage) => void;
+  exit: (code: number) => void;
+}): BackendHandlers {
+  let server: ReturnType<ServerModule['createSandboxServer']> | undefined;
+  /** A manifest that arrives while the server module loads is handed to the server when it is created. */
+  let manifest: SandboxManifest | undefined;
+  let starting: Promise<void> = Promise.resolve();
+  let stopping: Promise<void> | undefined;
+
+  const start = async (config: SandboxConfig) => {
     let module: ServerModule;
     try {
-      module = (await import(specifier)) as ServerModule;
+      module = await io.load();
     } catch (error) {
-      log(`[docusaurus-sandbox] the backend could not be loaded (${(error as Error).message}); Run is unavailable in this dev server. Run "npm run build" in the package, or set the plugin option serverUrl to a running server.`);
-      return '';
+      io.send({type: 'failed', stage: 'load', message: (error as Error).message});
+      return io.exit(1);
     }
     try {
-      // No siteDir: the dev server (webpack) serves the pages; the manifest comes from setManifest.
-      server = module.createSandboxServer({config});
-      const {url: address} = await server.listen();
-      log(`[docusaurus-sandbox] dev backend listening at ${address}`);
-      return address;
+      // No siteDir: the dev server (webpack) serves the pages; the manifest comes in messages.
+      server = module.createSandboxServer({config, ...(manifest ? {manifest} : {})});
+      const {url} = await server.listen();
+      io.send({type: 'listening', url});
     } catch (error) {
-      log(`[docusaurus-sandbox] the dev backend did not start on port ${config.server.port} (${(error as Error).message}); set devServer.port to a free port.`);
-      return '';
+      io.send({type: 'failed', stage: 'listen', message: (error as Error).message});
+      await server?.close().catch(() => undefined);
+      io.exit(1);
     }
-  })();
+  };
+
   return {
-    url,
-    setManifest: (manifest) => server?.setManifest(manifest),
-    close: async () => {
-      await url;
-      await server?.close();
+    onMessage(raw) {
+      const message = raw as PluginMessage;
+      if (message.type === 'start' && !stopping) starting = start(message.config);
+      else if (message.type === 'manifest') {
+        manifest = message.manifest;
+        server?.setManifest(manifest);
+      }
     },
+    stop: () =>
+      (stopping ??= starting
+        .then(() => server?.close())
+        .then(
+          () => io.exit(0),
+          () => io.exit(1),
+        )),
   };
 }
