@@ -14,7 +14,7 @@ import {unified} from 'unified';
 import {MANIFEST_FILE, MANIFEST_VERSION, type SandboxBlock, type SandboxManifest} from '../config/block.js';
 import type {SandboxConfig} from '../config/schema.js';
 import {sourcePath} from './remark/config.js';
-import {scanMarkdown, type MarkdownFormat} from './remark/scan.js';
+import {blankComments, blankFrontMatter, scanMarkdown, type MarkdownFormat} from './remark/scan.js';
 
 const MARKDOWN = /\.mdx?$/i;
 
@@ -106,7 +106,7 @@ export function markdownImports(text: string, source: string, format: MarkdownFo
     // The page compiled in Docusaurus, so the difference is a construct its own
     // pipeline accepts (`<!-- -->` comments); without them it parses here too.
     try {
-      children = parseMdx(body.replace(/<!--[\s\S]*?-->/g, blank));
+      children = parseMdx(blankComments(body));
     } catch {
       return [];
     }
@@ -124,15 +124,6 @@ export function markdownImports(text: string, source: string, format: MarkdownFo
 const MODULE_STATEMENTS = new Set(['ImportDeclaration', 'ExportNamedDeclaration', 'ExportAllDeclaration']);
 
 const parseMdx = (text: string): unknown[] => unified().use(remarkParse).use(remarkMdx).use(remarkDirective).parse(text).children;
-
-/** Replaces characters by spaces, keeping newlines, so a parse sees the same lines. */
-const blank = (text: string) => text.replace(/[^\n]/g, ' ');
-
-/** Front matter is YAML, which an MDX parse may reject (`{` starts an expression). */
-function blankFrontMatter(text: string): string {
-  const match = /^---[ \t]*\r?\n[\s\S]*?\r?\n---[ \t]*(?=\r?\n|$)/.exec(text);
-  return match ? blank(match[0]) + text.slice(match[0].length) : text;
-}
 
 /**
  * The file an import specifier names, when webpack would compile it with the

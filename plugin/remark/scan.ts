@@ -26,14 +26,17 @@ export interface ScanOptions {
 /** Replaces characters by spaces, keeping newlines, so positions do not move. */
 const blank = (text: string) => text.replace(/[^\n]/g, ' ');
 
-/** Front matter is YAML, not Markdown; Docusaurus strips it with remark-frontmatter. */
-function blankFrontMatter(text: string): string {
+/**
+ * Front matter is YAML, not Markdown; Docusaurus strips it with remark-frontmatter
+ * (and an MDX parse may reject it: `{` starts an expression).
+ */
+export function blankFrontMatter(text: string): string {
   const match = /^---[ \t]*\r?\n[\s\S]*?\r?\n---[ \t]*(?=\r?\n|$)/.exec(text);
   return match ? blank(match[0]) + text.slice(match[0].length) : text;
 }
 
 /** Docusaurus reads `<!-- -->` in MDX as comments (mdx1Compat.comments); plain remark-mdx does not. */
-const blankComments = (text: string) => text.replace(/<!--[\s\S]*?-->/g, blank);
+export const blankComments = (text: string) => text.replace(/<!--[\s\S]*?-->/g, blank);
 
 function parse(text: string, mdx: boolean) {
   const processor = mdx ? unified().use(remarkParse).use(remarkMdx).use(remarkDirective) : unified().use(remarkParse).use(remarkDirective);
