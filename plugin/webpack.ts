@@ -34,10 +34,12 @@ export function chunkTreatment(groupNames: readonly (string | null | undefined)[
 export type Minify = (code: string) => Promise<string>;
 
 /**
- * esbuild with the guarantees Docusaurus asks of terser: no comments, ASCII
- * output (its `ascii_only`), and no syntax the input did not already use (the
- * minifier would otherwise write `??`, `?.` or `||=` for longer ES5 forms).
- * Loaded on first use, so a site without minification never loads it.
+ * esbuild with the guarantees Docusaurus asks of terser: no comments and ASCII
+ * output (its `ascii_only`). The chunks are ES2015+ already (classes, arrow
+ * functions; terser keeps them too), but the minifier would also write newer
+ * forms for older ones (`catch{}`, `??`, `?.`, `||=`), which older browsers of
+ * a site's list may not parse: those rewrites are turned off. Loaded on first
+ * use, so a site without minification never loads it.
  */
 export const esbuildMinify: Minify = async (code) => {
   const {transform} = await import('esbuild');
@@ -46,7 +48,7 @@ export const esbuildMinify: Minify = async (code) => {
     minify: true,
     charset: 'ascii',
     legalComments: 'none',
-    supported: {'nullish-coalescing': false, 'optional-chain': false, 'logical-assignment': false},
+    supported: {'optional-catch-binding': false, 'nullish-coalescing': false, 'optional-chain': false, 'logical-assignment': false},
   });
   return result.code;
 };
@@ -69,11 +71,13 @@ export class SandboxChunksMinifier {
 
   apply(compiler: Compiler): void {
     const name = 'docusaurus-sandbox-chunks';
-    // Only where the site minifies, and not when it wants source maps: terser
-    // keeps those right, and an unminified or mapped build is not the slow path.
-    if (compiler.options.optimization.minimize === false || compiler.options.devtool) return;
     const {RawSource} = compiler.webpack.sources;
     compiler.hooks.thisCompilation.tap(name, (compilation: Compilation) => {
+      // Only where the site minifies, and not when it wants source maps: terser
+      // keeps those right, and an unminified or mapped build is not the slow
+      // path. Read here, not in apply(): webpack fills in its defaults after
+      // the plugins are applied.
+      if (!compilation.options.optimization.minimize || compilation.options.devtool) return;
       // Just before terser, which runs at the OPTIMIZE_SIZE stage and skips minimized assets.
       const stage = compiler.webpack.Compilation.PROCESS_ASSETS_STAGE_OPTIMIZE_SIZE - 1;
       compilation.hooks.processAssets.tapPromise({name, stage}, async () => {

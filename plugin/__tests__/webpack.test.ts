@@ -20,9 +20,10 @@ describe('sandbox chunk minification', () => {
     assert.equal(chunkTreatment(['main'], editor), 'site');
   });
 
-  it('esbuild writes ASCII without comments and no syntax the input lacked', async () => {
-    const code = await esbuildMinify('/* keep? */ var a = b != null ? b : c; var d = e == null ? void 0 : e.f; g || (g = 1); var s = "é→";');
-    assert.doesNotMatch(code, /keep\?|\?\?|\?\.|\|\|=/);
+  it('esbuild writes ASCII, no comments, and none of the ES2019+ forms the minifier would introduce', async () => {
+    const code = await esbuildMinify('/* keep? */ var a = b != null ? b : c; var d = e == null ? void 0 : e.f; g || (g = 1); try { h(); } catch (error) {} var s = "é→";');
+    assert.doesNotMatch(code, /keep\?|\?\?|\?\.|\|\|=|catch\s*\{/);
+    assert.match(code, /catch\(\w+\)/);
     assert.match(code, /\\xE9|\\u00E9/i);
     assert.equal(/[^\x00-\x7f]/.test(code), false);
   });
@@ -41,14 +42,15 @@ describe('sandbox chunk minification', () => {
     writeFileSync(join(dir, 'editor.js'), body('editor', 40));
     writeFileSync(join(dir, 'other.js'), body('other', 2));
 
-    async function compile(minify: Minify): Promise<Map<string, string>> {
+    async function compile(minify: Minify, mode: 'production' | 'development' = 'production'): Promise<{files: Map<string, string>; warnings: string[]}> {
       const out = join(dir, `out-${Math.random().toString(36).slice(2)}`);
+      let warnings: string[] = [];
+      // devtool and minimize are left to webpack's defaults for the mode, as a site's own config may.
       const compiler = webpack({
-        mode: 'production',
+        mode,
         context: dir,
         entry: './entry.js',
         target: 'web',
-        devtool: false,
         output: {path: out, filename: '[name].js', chunkFilename: '[name].js'},
         plugins: [new SandboxChunksMinifier({minify})],
       });
@@ -57,15 +59,18 @@ describe('sandbox chunk minification', () => {
           compiler.close(() => undefined);
           if (error) reject(error);
           else if (stats?.hasErrors()) reject(new Error(stats.toString('errors-only')));
-          else resolve();
+          else {
+            warnings = stats?.compilation.warnings.map((warning) => warning.message) ?? [];
+            resolve();
+          }
         }),
       );
-      return new Map(readdirSync(out).map((file) => [file, readFileSync(join(out, file), 'utf8')]));
+      return {files: new Map(readdirSync(out).map((file) => [file, readFileSync(join(out, file), 'utf8')])), warnings};
     }
 
     it('minifies the sandbox chunk with esbuild, leaves the others to terser, and the output runs', async () => {
       const seen: string[] = [];
-      const files = await compile(async (code) => {
+      const {files} = await compile(async (code) => {
         seen.push(code);
         return esbuildMinify(code);
       });
@@ -102,10 +107,21 @@ describe('sandbox chunk minification', () => {
     });
 
     it('a failing esbuild leaves the chunk to terser with a warning, not a failed build', async () => {
-      const files = await compile(async () => {
+      const {files, warnings} = await compile(async () => {
         throw new Error('boom');
       });
       assert.doesNotMatch(files.get('sandbox-editor.js')!, /unminified|longLocalName/);
+      assert.ok(warnings.some((warning) => /esbuild could not minify sandbox-editor\.js \(Error: boom\)/.test(warning)), warnings.join('\n'));
+    });
+
+    it('a development build (webpack defaults: no minimizing, eval source maps) is left alone', async () => {
+      let called = false;
+      const {files} = await compile(async (code) => {
+        called = true;
+        return code;
+      }, 'development');
+      assert.equal(called, false);
+      assert.match(files.get('sandbox-editor.js')!, /unminified editor/);
     });
   });
 });
