@@ -292,9 +292,24 @@ async function measureEcho(terminal: Terminal, count: number, samples: number[])
 const SHELL_PROMPT = '$ ';
 
 async function echoPhase(server: ServerChild): Promise<Figures['echo']> {
-  const direct = await DirectTerminal.start(docker, spec({cmd: 'true', files: [], interactive: true}), DIRECT_INSTANCE);
-  const relay = await RelayTerminal.start(baselineCreateOptions(spec({cmd: 'true', files: [], interactive: true}), DIRECT_INSTANCE));
-  const session = await BenchSession.open(server.url, {env: 'shell', cmd: 'true', interactive: true});
+  const shell = () => spec({cmd: 'true', files: [], interactive: true});
+  const opened = await Promise.allSettled([
+    DirectTerminal.start(docker, shell(), DIRECT_INSTANCE),
+    RelayTerminal.start(baselineCreateOptions(shell(), DIRECT_INSTANCE)),
+    BenchSession.open(server.url, {env: 'shell', cmd: 'true', interactive: true}),
+  ] as const);
+  const [directOpened, relayOpened, sessionOpened] = opened;
+  const close = () =>
+    Promise.allSettled([
+      directOpened.status === 'fulfilled' ? directOpened.value.remove() : undefined,
+      relayOpened.status === 'fulfilled' ? relayOpened.value.remove() : undefined,
+      sessionOpened.status === 'fulfilled' ? sessionOpened.value.kill() : undefined,
+    ]);
+  if (directOpened.status === 'rejected' || relayOpened.status === 'rejected' || sessionOpened.status === 'rejected') {
+    await close();
+    throw opened.find((result) => result.status === 'rejected')!.reason;
+  }
+  const [direct, relay, session] = [directOpened.value, relayOpened.value, sessionOpened.value];
   try {
     await direct.waitForText(SHELL_PROMPT);
     await relay.waitForText(SHELL_PROMPT);
@@ -314,9 +329,7 @@ async function echoPhase(server: ServerChild): Promise<Figures['echo']> {
     }
     return {direct: summarize(directSamples), relay: summarize(relaySamples), server: summarize(serverSamples)};
   } finally {
-    await direct.remove();
-    await relay.remove();
-    await session.kill();
+    await close();
   }
 }
 

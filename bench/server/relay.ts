@@ -30,10 +30,15 @@ async function runRelay(createOptions: Dockerode.ContainerCreateOptions): Promis
   // Like the server: no compression, Nagle off (ws does that on its sockets).
   const wss = new WebSocketServer({host: '127.0.0.1', port: 0, perMessageDeflate: false});
   await once(wss, 'listening');
+  const end = () => void container.remove({force: true}).finally(() => process.exit(0));
+  // The bench went away (ended or crashed): leave nothing behind.
+  process.once('disconnect', end);
+  stream.on('error', () => undefined);
   wss.once('connection', (ws) => {
+    ws.on('error', () => undefined);
     ws.on('message', (data: Buffer) => stream.write(data));
     stream.on('data', (chunk: Buffer) => ws.send(chunk));
-    ws.on('close', () => void container.remove({force: true}).finally(() => process.exit(0)));
+    ws.on('close', end);
   });
   await container.start();
   process.send!({port: (wss.address() as {port: number}).port} satisfies Ready);
@@ -62,7 +67,13 @@ export class RelayTerminal implements Terminal {
   static async start(createOptions: Dockerode.ContainerCreateOptions): Promise<RelayTerminal> {
     const child = fork(fileURLToPath(import.meta.url), ['--relay'], {execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc']});
     child.send(createOptions);
-    const [ready] = (await once(child, 'message')) as [Ready];
+    // A child that fails before it is ready exits instead of answering.
+    const ready = await Promise.race([
+      once(child, 'message').then(([message]) => message as Ready),
+      once(child, 'exit').then(([code]) => {
+        throw new Error(`the relay exited (${String(code)}) before it was ready`);
+      }),
+    ]);
     const ws = new WebSocket(`ws://127.0.0.1:${ready.port}`, {perMessageDeflate: false});
     await once(ws, 'open');
     return new RelayTerminal(ws, child);
