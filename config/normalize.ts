@@ -48,6 +48,8 @@ function normalizeLimits(input: Record<string, Unitful> | undefined, base: Limit
   };
 }
 
+const MIN_OUTPUT_RATE = 64 * 1024;
+
 function checkLimits(limits: Limits, where: string): void {
   // tmpfs pages count against the memory cgroup: if the two tmpfs could take the
   // whole limit, a disk fill becomes an OOM with the data pinned (shared FACTS).
@@ -55,6 +57,11 @@ function checkLimits(limits: Limits, where: string): void {
     throw new ConfigError(
       `${where}: workspaceSize + tmpSize (${limits.workspaceSize + limits.tmpSize} bytes) must stay below 75% of memory (${limits.memory} bytes); lower the tmpfs sizes or raise memory`,
     );
+  }
+  // A pump pays for a whole chunk (up to 64 KiB) after sending it: below this a
+  // single chunk would hold the terminal for seconds.
+  if (limits.outputRate !== 0 && limits.outputRate < MIN_OUTPUT_RATE) {
+    throw new ConfigError(`${where}: outputRate must be 0 (no limit) or at least "64k" per second (got ${limits.outputRate} bytes)`);
   }
   if (limits.timeout > limits.maxTimeout) {
     throw new ConfigError(`${where}: timeout must not exceed maxTimeout`);

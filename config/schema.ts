@@ -33,9 +33,10 @@ export interface Limits {
   /** Terminal output after which a session ends with "output-limit" (bytes). */
   outputLimit: number;
   /**
-   * Terminal output per second (bytes) a session may produce; a faster program
-   * is slowed to it, not stopped. 0 for no limit. A flood costs CPU along the
-   * whole pipe and starves other readers' echo on a small host.
+   * Terminal output per second (bytes) of one client's sessions together; a
+   * faster program is slowed to it, not stopped. 0 for no limit, else at least
+   * 64 KiB. A flood costs CPU along the whole pipe and starves other readers'
+   * echo on a small host.
    */
   outputRate: number;
   /** Most files one block (or one reader's edit) may seed. */
@@ -181,7 +182,7 @@ export const DEFAULT_LIMITS: Limits = {
   tmpSize: 16 * 1024 ** 2,
   nofile: 1024,
   outputLimit: 16 * 1024 ** 2,
-  outputRate: 8 * 1024 ** 2,
+  outputRate: 4 * 1024 ** 2,
   maxFiles: 32,
   maxSeedBytes: 256 * 1024,
 };

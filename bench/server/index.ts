@@ -61,7 +61,7 @@ const log = (line: string) => console.log(`[bench] ${line}`);
 const CONFIG: SandboxConfigInput = {
   // 50 MiB must fit the output cap; nothing may time out during the run. No
   // output rate: the throughput figure measures the pipe, not the policy (the
-  // default `outputRate` holds a session to 8 MiB/s, far below the pipe).
+  // default `outputRate` holds a client to 4 MiB/s, far below the pipe).
   limits: {outputLimit: '128m', outputRate: 0, timeout: '120s', maxTimeout: '300s', idleTimeout: '600s'},
   environments: {
     shell: {poolSize: 0},

@@ -52,11 +52,12 @@ describe('normalizeConfig', () => {
     assert.equal(config.environments.shell!.limits.timeout, 10_000);
   });
 
-  test('outputRate is a size per second, 8 MiB/s by default, 0 for no limit', () => {
-    assert.equal(normalizeConfig({}).limits.outputRate, 8 * 1024 ** 2);
+  test('outputRate is a size per second, 4 MiB/s by default, 0 for no limit', () => {
+    assert.equal(normalizeConfig({}).limits.outputRate, 4 * 1024 ** 2);
     assert.equal(normalizeConfig({limits: {outputRate: '512k'}}).limits.outputRate, 512 * 1024);
     assert.equal(normalizeConfig({environments: {shell: {limits: {outputRate: 0}}}}).environments.shell!.limits.outputRate, 0);
     assert.throws(() => normalizeConfig({limits: {outputRate: 'fast'}}), /"limits\.outputRate".*size such as "64k"/);
+    assert.throws(() => normalizeConfig({limits: {outputRate: '1k'}}), /outputRate must be 0 \(no limit\) or at least "64k"/);
   });
 
   test('a custom environment needs image, file and cmd', () => {

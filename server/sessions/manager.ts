@@ -5,6 +5,7 @@
 import {randomBytes} from 'node:crypto';
 import {SandboxError} from '../errors.js';
 import type {ContainerRuntime, ContainerSpec} from '../runtime/types.js';
+import {OutputRate} from '../stream/rate.js';
 import {Admission, type AdmissionLimits} from './admission.js';
 import type {Clock} from './clock.js';
 import {Session, type ResumeDetails, type SessionTimeouts} from './session.js';
@@ -52,6 +53,8 @@ export class SessionManager {
   private readonly sessions = new Map<string, Session>();
   private readonly observers = new Set<SessionObserver>();
   private readonly admission: Admission;
+  /** One output rate per client (and rate), shared by its sessions while any is alive. */
+  private readonly rates = new Map<string, {rate: OutputRate; sessions: number}>();
   private closing = false;
 
   constructor(private readonly options: SessionManagerOptions) {
@@ -92,7 +95,12 @@ export class SessionManager {
     if (this.closing) {
       throw new SandboxError('at-capacity', 'the server is shutting down; try again shortly', {retryAfter: 5, expose: true});
     }
-    const release = this.admission.admit(request.client);
+    const releaseSlot = this.admission.admit(request.client);
+    const rate = this.shareRate(request.client, request.outputRate);
+    const release = () => {
+      releaseSlot();
+      rate?.release();
+    };
     const id = randomBytes(16).toString('base64url');
     const session = new Session({
       id,
@@ -101,7 +109,7 @@ export class SessionManager {
       clock: this.options.clock,
       timeouts: {...request.timeouts, reconnectGrace: this.options.reconnectGrace, firstConnect: this.options.tokenTtl},
       outputLimit: request.outputLimit,
-      outputRate: request.outputRate,
+      outputRate: rate?.rate,
       highWaterMark: this.options.stream.highWaterMark,
       lowWaterMark: this.options.stream.lowWaterMark,
       messagesPerSecond: this.options.messagesPerSecond,
@@ -121,6 +129,37 @@ export class SessionManager {
     this.options.log?.('info', 'session created', {session: id, env: request.spec.envName, client: request.client});
     void session.start();
     return {session, token: this.options.tokens.issue(id)};
+  }
+
+  /**
+   * The client's shared output rate (its tabs together get `bytesPerSecond`
+   * once); undefined for no limit. `release` when the session ends.
+   */
+  private shareRate(client: string, bytesPerSecond: number): {rate: OutputRate; release(): void} | undefined {
+    if (!(bytesPerSecond > 0)) return undefined;
+    const key = `${client}\0${bytesPerSecond}`;
+    let entry = this.rates.get(key);
+    if (!entry) {
+      entry = {rate: new OutputRate(bytesPerSecond, this.options.clock), sessions: 0};
+      this.rates.set(key, entry);
+    }
+    entry.sessions += 1;
+    const shared = entry;
+    let released = false;
+    return {
+      rate: shared.rate,
+      release: () => {
+        if (released) return;
+        released = true;
+        shared.sessions -= 1;
+        if (shared.sessions === 0 && this.rates.get(key) === shared) this.rates.delete(key);
+      },
+    };
+  }
+
+  /** Output rates held for clients with live sessions (bounded by the sessions). */
+  get rateCount(): number {
+    return this.rates.size;
   }
 
   get(id: string): Session | undefined {

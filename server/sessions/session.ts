@@ -35,6 +35,7 @@ import {
 import {closeCodeOf, SandboxError, toClientError} from '../errors.js';
 import type {ContainerExit, ContainerRuntime, ContainerSpec, SandboxContainer} from '../runtime/types.js';
 import {OutputPump} from '../stream/pump.js';
+import type {OutputRate} from '../stream/rate.js';
 import type {Clock, TimerHandle} from './clock.js';
 
 export type SessionState = 'starting' | 'running' | 'ended';
@@ -67,8 +68,8 @@ export interface SessionOptions {
   clock: Clock;
   timeouts: SessionTimeouts;
   outputLimit: number;
-  /** Output bytes per second (0: no limit); see OutputPump. */
-  outputRate?: number;
+  /** Output rate, shared by the client's sessions; none for no limit. See OutputPump. */
+  outputRate?: OutputRate | undefined;
   highWaterMark: number;
   lowWaterMark: number;
   messagesPerSecond: number;
@@ -138,7 +139,7 @@ export class Session {
       highWaterMark: options.highWaterMark,
       lowWaterMark: options.lowWaterMark,
       limit: options.outputLimit,
-      rate: options.outputRate ?? 0,
+      rate: options.outputRate,
       clock: options.clock,
       onLimit: () => this.terminate('output-limit'),
       onData: () => {

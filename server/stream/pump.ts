@@ -12,8 +12,9 @@
  * so the browser never holds more than the window unparsed and Ctrl-C during a
  * flood takes effect quickly.
  *
- * An optional rate (a token bucket with a quarter of a second of burst) holds a
- * flooding program to `rate` bytes per second, whatever the client reads. A
+ * An optional rate (rate.ts: a token bucket with a quarter of a second of
+ * burst, shared by a client's sessions) holds a flooding program to it,
+ * whatever the client reads. A
  * flood costs CPU all along the pipe (the runtime's terminal, the shim, the
  * engine, this process); on a small host that starved other readers' echo
  * (issue 5: under gVisor, p99 up to ~100 ms at ~15 MB/s). A terminal shows far
@@ -22,6 +23,7 @@
 import type {Readable} from 'node:stream';
 import {FLOW_WINDOW_BYTES} from '../../protocol/index.js';
 import type {Clock, TimerHandle} from '../sessions/clock.js';
+import type {OutputRate} from './rate.js';
 import {OutputRing} from './ring.js';
 
 /** The part of a `ws` WebSocket the pump needs. */
@@ -47,12 +49,9 @@ export interface OutputPumpOptions {
   replayBytes?: number;
   /** Flow window for clients that ack; default FLOW_WINDOW_BYTES. */
   window?: number;
-  /** Output bytes per second; 0 or absent for no limit. */
-  rate?: number;
+  /** Output rate (possibly shared with other pumps); absent for no limit. */
+  rate?: OutputRate | undefined;
 }
-
-/** Burst of the rate limit, in seconds of `rate`: a program printing a screenful is never slowed. */
-const RATE_BURST_SECONDS = 0.25;
 
 export class OutputPump {
   private source: Readable | undefined;
@@ -63,9 +62,7 @@ export class OutputPump {
   private poll: TimerHandle | undefined;
   private disposed = false;
   private readonly ring: OutputRing;
-  /** Token bucket of the rate limit (bytes), refilled at `rate` per second up to the burst. */
-  private tokens: number;
-  private refilledAt: number;
+  /** Set while the output rate is in debt: the source waits it out. */
   private throttle: TimerHandle | undefined;
   /** Flow window of the current sink: only counted once the client opted into acks. */
   private acks = false;
@@ -75,12 +72,6 @@ export class OutputPump {
 
   constructor(private readonly options: OutputPumpOptions) {
     this.ring = new OutputRing(options.replayBytes);
-    this.tokens = this.burst;
-    this.refilledAt = options.clock.now();
-  }
-
-  private get burst(): number {
-    return (this.options.rate ?? 0) * RATE_BURST_SECONDS;
   }
 
   /** Bytes sent to the current client and not yet acknowledged (0 without acks). */
@@ -105,9 +96,13 @@ export class OutputPump {
     return this.sentBytes;
   }
 
-  /** True while the source is held back because the client does not read. */
+  /**
+   * True while the source is held back: the client does not read, or the
+   * output rate is in debt. Either way output is still on its way (the end of
+   * a session waits for it).
+   */
   get paused(): boolean {
-    return this.backpressure || this.windowFull;
+    return this.backpressure || this.windowFull || this.throttle !== undefined;
   }
 
   setSource(source: Readable): void {
@@ -191,7 +186,7 @@ export class OutputPump {
       this.sinkSent += data.length;
       this.ring.append(data);
       this.options.onData?.(data.length);
-      if (this.options.rate) this.spend(data.length);
+      if (this.options.rate) this.spend(this.options.rate, data.length);
     }
     if (this.limitReached) {
       this.source?.pause();
@@ -206,17 +201,14 @@ export class OutputPump {
     if (this.backpressure || this.windowFull || this.throttle) this.update();
   }
 
-  /** Takes `bytes` from the bucket; in debt, holds the source until the rate has paid it back. */
-  private spend(bytes: number): void {
-    const rate = this.options.rate!;
-    const now = this.options.clock.now();
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.refilledAt) * rate) / 1000) - bytes;
-    this.refilledAt = now;
-    if (this.tokens >= 0 || this.throttle) return;
+  /** Pays for `bytes` sent; in debt, holds the source until the rate has paid it back. */
+  private spend(rate: OutputRate, bytes: number): void {
+    const wait = rate.spend(bytes);
+    if (wait === 0 || this.throttle) return;
     this.throttle = this.options.clock.setTimeout(() => {
       this.throttle = undefined;
       this.update();
-    }, Math.ceil((-this.tokens * 1000) / rate));
+    }, wait);
   }
 
   /** Pauses or resumes the source from the current sink state. */

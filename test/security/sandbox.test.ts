@@ -207,6 +207,20 @@ describe(`the sandbox through the server, runtime ${TEST_RUNTIME} (security)`, {
     assert.ok(bytes <= rate * 0.25 + rate * seconds * 1.05, `${bytes} bytes in ${seconds.toFixed(2)} s is over ${rate} B/s`);
   });
 
+  it("endless output in two tabs of one reader: the tabs share one output rate", async () => {
+    const flood = {env: 'shell', cmd: "tr '\\0' y </dev/zero"} as const;
+    const tabs = [await server.open(flood), await server.open(flood)];
+    for (const tab of tabs) tab.keepBytes = 64 * 1024;
+    await Promise.all(tabs.map((tab) => tab.waitFor(() => tab.receivedBytes > 0, 30_000, 'output')));
+    const first = performance.now();
+    const exits = await Promise.all(tabs.map((tab) => tab.waitForExit(30_000)));
+    const seconds = (performance.now() - first) / 1000;
+    assert.deepEqual(exits.map((exit) => exit.reason), ['output-limit', 'output-limit']);
+    const bytes = tabs.reduce((sum, tab) => sum + tab.receivedBytes, 0);
+    const rate = DEFAULT_LIMITS.outputRate;
+    assert.ok(bytes <= rate * 0.25 + rate * seconds * 1.05, `${bytes} bytes in ${seconds.toFixed(2)} s is over ${rate} B/s for the two tabs together`);
+  });
+
   it('afterwards: counters at zero and server memory within 20 % of its start', async () => {
     await waitForCounters(server.server, 20_000);
     assert.equal(server.server.activeSessions, 0);

@@ -23,13 +23,13 @@ function setup() {
     reconnectGrace: 3_000,
     tokenTtl: 60_000,
   });
-  const create = () =>
+  const create = (options: {client?: string; outputRate?: number} = {}) =>
     manager.create({
       spec: {envName: 'shell', env: {...BUNDLED_ENVIRONMENTS.shell!, network: false, poolSize: 0, limits: DEFAULT_LIMITS}, files: [], cmd: 'x', interactive: true, cols: 80, rows: 24},
       timeouts: {run: 60_000, idle: 60_000, lifetime: 600_000},
       outputLimit: 1_000_000,
-      outputRate: 0,
-      client: '127.0.0.1',
+      outputRate: options.outputRate ?? 0,
+      client: options.client ?? '127.0.0.1',
     });
   return {clock, runtime, manager, create};
 }
@@ -67,3 +67,33 @@ describe('SessionManager observers (issue 7 hooks for metrics)', () => {
     assert.equal(manager.activeCount, 0);
   });
 });
+
+describe('SessionManager output rates', () => {
+  it("a client's sessions share one output rate, dropped with its last session", async () => {
+    const {runtime, manager, create} = setup();
+    const rate = 64 * 1024;
+    const first = create({outputRate: rate}).session;
+    const second = create({outputRate: rate}).session;
+    const other = create({outputRate: rate, client: '10.0.0.2'}).session;
+    create(); // no rate: nothing held
+    assert.equal(manager.rateCount, 2, 'one per client');
+    for (const session of [first, second, other]) await session.start();
+    // Both tabs of one client flood: together they get the burst once.
+    const peers = [new FakePeer(), new FakePeer()];
+    first.attach(peers[0]!);
+    second.attach(peers[1]!);
+    (runtime.containers[0] as FakeContainer).output(Buffer.alloc(rate / 4, 'a'));
+    await tick();
+    (runtime.containers[1] as FakeContainer).output(Buffer.alloc(1000, 'b'));
+    await tick();
+    assert.equal(peers[1]!.output.length, 1000, 'the chunk in flight goes out');
+    assert.equal((runtime.containers[1] as FakeContainer).stream.isPaused(), true, "then the second tab waits for the first one's debt");
+    first.terminate('killed');
+    second.terminate('killed');
+    for (const container of runtime.containers.slice(0, 2)) (container as FakeContainer).exit(137);
+    await tick();
+    await tick();
+    assert.equal(manager.rateCount, 1, 'only the other client keeps its rate');
+  });
+});
+

@@ -3,6 +3,7 @@ import {describe, it} from 'node:test';
 import {DEFAULT_LIMITS, BUNDLED_ENVIRONMENTS} from '../../../config/index.js';
 import {FLOW_WINDOW_BYTES} from '../../../protocol/index.js';
 import {SandboxError} from '../../errors.js';
+import {OutputRate} from '../../stream/rate.js';
 import {REPLAY_BUFFER_BYTES} from '../../stream/ring.js';
 import {ManualClock} from '../clock.js';
 import {EXPIRED_KEEP_MS, Session, type SessionTimeouts} from '../session.js';
@@ -11,7 +12,9 @@ import {FakeRuntime, type FakeContainer} from './fake-runtime.js';
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
-function setup(options: {timeouts?: Partial<SessionTimeouts>; outputLimit?: number; interactive?: boolean; messagesPerSecond?: number} = {}) {
+function setup(
+  options: {timeouts?: Partial<SessionTimeouts>; outputLimit?: number; outputRate?: number; interactive?: boolean; messagesPerSecond?: number} = {},
+) {
   const clock = new ManualClock();
   const runtime = new FakeRuntime();
   const events: string[] = [];
@@ -31,6 +34,7 @@ function setup(options: {timeouts?: Partial<SessionTimeouts>; outputLimit?: numb
     clock,
     timeouts: {run: 10_000, idle: 5_000, lifetime: 60_000, reconnectGrace: 3_000, firstConnect: 3_000, ...options.timeouts},
     outputLimit: options.outputLimit ?? 1_000_000,
+    outputRate: options.outputRate ? new OutputRate(options.outputRate, clock) : undefined,
     highWaterMark: 1000,
     lowWaterMark: 100,
     messagesPerSecond: options.messagesPerSecond ?? 100,
@@ -86,6 +90,22 @@ describe('Session', () => {
     await tick();
     await tick();
     assert.equal(peer.output, 'early bird\r\n');
+    assert.deepEqual(peer.control.at(-1), {type: 'exit', code: 0, reason: 'exit'});
+  });
+
+  it('output held back by the output rate still reaches the reader before the exit', async () => {
+    const context = setup({outputRate: 1000, timeouts: {idle: 60_000, run: 60_000}});
+    const peer = new FakePeer();
+    context.session.attach(peer);
+    await context.session.start();
+    for (let index = 0; index < 7; index++) context.container().output(Buffer.alloc(1000, 'x'));
+    // The engine reports the exit while most of it still waits behind the rate.
+    context.container().exitOnly(0);
+    for (let step = 0; step < 1000 && !peer.control.some((message) => message.type === 'exit'); step++) {
+      context.clock.advance(10);
+      await tick();
+    }
+    assert.equal(peer.output.length, 7000, 'every byte, none cut by the drain fallback');
     assert.deepEqual(peer.control.at(-1), {type: 'exit', code: 0, reason: 'exit'});
   });
 

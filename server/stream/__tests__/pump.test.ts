@@ -4,6 +4,7 @@ import {describe, it} from 'node:test';
 import {ManualClock} from '../../sessions/clock.js';
 import {FakePeer} from '../../sessions/__tests__/fake-peer.js';
 import {OutputPump} from '../pump.js';
+import {OutputRate} from '../rate.js';
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -53,7 +54,7 @@ describe('OutputPump', () => {
   it('holds a flood to the rate: a quarter second of burst, then the source waits out its debt', async () => {
     const clock = new ManualClock();
     const source = new PassThrough();
-    const pump = new OutputPump({highWaterMark: 1e9, lowWaterMark: 1e8, limit: 1e9, clock, rate: 4000});
+    const pump = new OutputPump({highWaterMark: 1e9, lowWaterMark: 1e8, limit: 1e9, clock, rate: new OutputRate(4000, clock)});
     const peer = new FakePeer();
     pump.setSource(source);
     pump.attach(peer);
