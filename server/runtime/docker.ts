@@ -10,7 +10,7 @@ import type {Duplex} from 'node:stream';
 import Dockerode from 'dockerode';
 import {SandboxError} from '../errors.js';
 import {engineStatus, isAlreadyDone, isUnreachable, toSandboxError} from './docker-errors.js';
-import {ENGINE_PROBE_TIMEOUT_MS, type EngineProbe, freshConnectionProbe, isEngineGone, mayBeEngineStop} from './engine-shutdown.js';
+import {ENGINE_PROBE_TIMEOUT_MS, type EngineProbe, type EngineReachability, freshConnectionProbe, isEngineGone, mayBeEngineStop} from './engine-shutdown.js';
 import {hardenedCreateOptions} from './hardening.js';
 import {buildSeed, checkCommand} from './seed.js';
 import {
@@ -156,7 +156,16 @@ class DockerSandboxContainer implements SandboxContainer {
       // A daemon going down closes its API before stopping containers, yet keeps
       // serving connections already open: the inspect below would still answer
       // over a kept-alive socket. Only a new connection tells (engine-shutdown.ts).
-      const reachability = await this.probeEngine(ENGINE_PROBE_TIMEOUT_MS).catch(() => 'unknown' as const);
+      // An inspect that reports an OOM kill settles it first: an engine's own
+      // stop is never one (under gVisor a memory bomb ends the sandbox with 137).
+      const oomKilled = inspected.then(
+        (info) => info.State.OOMKilled === true,
+        () => false,
+      );
+      const reachability = await Promise.race([
+        this.#probeTwiceIfSilent(),
+        oomKilled.then((oom) => (oom ? ('answering' as const) : new Promise<never>(() => undefined))),
+      ]);
       if (isEngineGone(reachability)) {
         const how = reachability === 'silent' ? `not answered within ${ENGINE_PROBE_TIMEOUT_MS} ms` : 'refused';
         throw new SandboxError('sandbox-lost', `the engine stopped the container on its way down (exit ${code}; a new connection was ${how})`);
@@ -174,6 +183,16 @@ class DockerSandboxContainer implements SandboxContainer {
       }
       return {code, oomKilled: false};
     }
+  }
+
+  /**
+   * A loaded engine may leave one /_ping unanswered for a second; one that is
+   * going down (socket-activated) leaves every new connection unanswered.
+   */
+  async #probeTwiceIfSilent(): Promise<EngineReachability> {
+    const probe = () => this.probeEngine(ENGINE_PROBE_TIMEOUT_MS).catch(() => 'unknown' as const);
+    const first = await probe();
+    return first === 'silent' ? probe() : first;
   }
 
   async resize(cols: number, rows: number): Promise<void> {

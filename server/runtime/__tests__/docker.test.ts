@@ -175,9 +175,25 @@ describe('DockerRuntime (scripted engine)', () => {
         const probe = probeAnswering(reachability);
         const container = await new DockerRuntime({instanceId: 'i', docker, probeEngine: probe.probeEngine}).start(spec());
         await assert.rejects(container.exited, (error: unknown) => error instanceof SandboxError && error.code === 'sandbox-lost' && /exit 143/.test(error.message));
-        assert.deepEqual(probe.calls, [ENGINE_PROBE_TIMEOUT_MS]);
+        // Silence is asked twice: one unanswered ping may be a loaded engine.
+        assert.deepEqual(probe.calls, reachability === 'silent' ? [ENGINE_PROBE_TIMEOUT_MS, ENGINE_PROBE_TIMEOUT_MS] : [ENGINE_PROBE_TIMEOUT_MS]);
       });
     }
+
+    it('a loaded engine that leaves one ping unanswered, then answers, reports the exit', async () => {
+      const {docker} = fakeEngine({wait: async () => ({StatusCode: 143}), inspect: async () => ({State: {ExitCode: 143, OOMKilled: false}})});
+      const answers: EngineReachability[] = ['silent', 'answering'];
+      const probeEngine = async () => answers.shift()!;
+      const container = await new DockerRuntime({instanceId: 'i', docker, probeEngine}).start(spec());
+      assert.deepEqual(await container.exited, {code: 143, oomKilled: false});
+    });
+
+    it('an OOM kill (137) is reported as such even while the probe gets no answer', async () => {
+      const {docker} = fakeEngine({wait: async () => ({StatusCode: 137}), inspect: async () => ({State: {ExitCode: 137, OOMKilled: true}})});
+      const probeEngine = () => new Promise<EngineReachability>(() => undefined);
+      const container = await new DockerRuntime({instanceId: 'i', docker, probeEngine}).start(spec());
+      assert.deepEqual(await container.exited, {code: 137, oomKilled: true});
+    });
 
     it('does not wait for an inspect that hangs once the probe finds the engine gone', async () => {
       const {docker} = fakeEngine({wait: async () => ({StatusCode: 137}), inspect: () => new Promise(() => undefined)});
