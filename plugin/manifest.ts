@@ -7,14 +7,10 @@
  */
 import {mkdir, readFile, writeFile} from 'node:fs/promises';
 import {dirname, join, resolve} from 'node:path';
-import remarkDirective from 'remark-directive';
-import remarkMdx from 'remark-mdx';
-import remarkParse from 'remark-parse';
-import {unified} from 'unified';
 import {MANIFEST_FILE, MANIFEST_VERSION, type SandboxBlock, type SandboxManifest} from '../config/block.js';
 import type {SandboxConfig} from '../config/schema.js';
 import {sourcePath} from './remark/config.js';
-import {blankComments, blankFrontMatter, scanMarkdown, type MarkdownFormat} from './remark/scan.js';
+import {parseMdxPage, scanMarkdown, type MarkdownFormat} from './remark/scan.js';
 
 const MARKDOWN = /\.mdx?$/i;
 
@@ -60,7 +56,18 @@ export interface ManifestInput {
   sources: string[];
   config: SandboxConfig;
   format?: MarkdownFormat;
+  /** Where a page the manifest cannot read is reported; the build goes on. Defaults to console.warn. */
+  warn?: (message: string) => void;
 }
+
+/**
+ * What the author is told when a page does not parse here. A page Docusaurus
+ * compiles but this reader cannot parse is a gap in the reader, not an
+ * authoring error, so it is a warning rather than a failed build; it names the
+ * place and what may be missing from the manifest.
+ */
+export const unreadablePageWarning = (error: Error) =>
+  `[docusaurus-sandbox] ${error.message}; the manifest could not read this page as MDX, so blocks in it or in the Markdown files it imports may be missing from ${MANIFEST_FILE} (Run fails for them with unknown-block on a server). Please report the construct at this place.`;
 
 /**
  * Reads the sources and, transitively, the Markdown partials they import.
@@ -70,6 +77,22 @@ export interface ManifestInput {
  */
 export async function collectManifest(input: ManifestInput): Promise<SandboxManifest> {
   const format = input.format ?? 'mdx';
+  const warn = input.warn ?? console.warn;
+  // The import scan and the block scan may both fail on a page: one warning per page.
+  const warned = new Set<string>();
+  const onUnreadable = (source: string, error: Error) => {
+    if (warned.has(source)) return;
+    warned.add(source);
+    warn(unreadablePageWarning(error));
+  };
+  const imports = (text: string, source: string) => {
+    try {
+      return markdownImports(text, source, format);
+    } catch (error) {
+      onUnreadable(source, error as Error);
+      return [];
+    }
+  };
   const files: {source: string; text: string}[] = [];
   const seen = new Set<string>();
   let next = input.sources.map((aliased) => resolveSiteSource(aliased, input.siteDir));
@@ -81,10 +104,10 @@ export async function collectManifest(input: ManifestInput): Promise<SandboxMani
     );
     files.push(...read.map(({source, text}) => ({source, text})));
     next = read.flatMap(({path, source, text}) =>
-      markdownImports(text, source, format).flatMap((specifier) => partialPath(specifier, path, input.siteDir) ?? []),
+      imports(text, source).flatMap((specifier) => partialPath(specifier, path, input.siteDir) ?? []),
     );
   }
-  return manifestOf(files, input.config, input.format);
+  return manifestOf(files, input.config, {format: input.format, onUnreadable});
 }
 
 /** A cheap test before parsing: most pages import no Markdown file. */
@@ -93,24 +116,13 @@ const MARKDOWN_IMPORT = /\.mdx?['"]/i;
 /**
  * The module specifiers of a source's `import ... from` and `export ... from`
  * statements. Only MDX has them; a parse reads them the way the mdx-loader
- * does, so an import shown inside a code block is not taken for one.
+ * does, so an import shown inside a code block is not taken for one. Throws,
+ * with the place, when the page does not parse (see `parseMdxPage`).
  */
 export function markdownImports(text: string, source: string, format: MarkdownFormat): string[] {
   const mdx = format === 'mdx' || (format === 'detect' && source.endsWith('.mdx'));
   if (!mdx || !MARKDOWN_IMPORT.test(text)) return [];
-  const body = blankFrontMatter(text);
-  let children: unknown[];
-  try {
-    children = parseMdx(body);
-  } catch {
-    // The page compiled in Docusaurus, so the difference is a construct its own
-    // pipeline accepts (`<!-- -->` comments); without them it parses here too.
-    try {
-      children = parseMdx(blankComments(body));
-    } catch {
-      return [];
-    }
-  }
+  const {children} = parseMdxPage(text, source).tree;
   // MDX allows ESM only at the top level of a document.
   return children.flatMap((node) => {
     const program = isRecord(node) && node.type === 'mdxjsEsm' && isRecord(node.data) ? node.data.estree : undefined;
@@ -122,8 +134,6 @@ export function markdownImports(text: string, source: string, format: MarkdownFo
 }
 
 const MODULE_STATEMENTS = new Set(['ImportDeclaration', 'ExportNamedDeclaration', 'ExportAllDeclaration']);
-
-const parseMdx = (text: string): unknown[] => unified().use(remarkParse).use(remarkMdx).use(remarkDirective).parse(text).children;
 
 /**
  * The file an import specifier names, when webpack would compile it with the
@@ -138,11 +148,19 @@ export function partialPath(specifier: string, importer: string, siteDir: string
   return undefined;
 }
 
+export interface ManifestOptions {
+  format?: MarkdownFormat;
+  /** Told about a page that does not parse as MDX (its blocks are then read as CommonMark). */
+  onUnreadable?: (source: string, error: Error) => void;
+}
+
 /** Pure: the manifest of already-read sources, deduplicated by id and sorted so every build writes the same bytes. */
-export function manifestOf(files: {source: string; text: string}[], config: SandboxConfig, format?: MarkdownFormat): SandboxManifest {
+export function manifestOf(files: {source: string; text: string}[], config: SandboxConfig, options: ManifestOptions = {}): SandboxManifest {
+  const {format, onUnreadable} = options;
   const byId = new Map<string, SandboxBlock>();
   for (const {source, text} of files) {
-    for (const block of scanMarkdown(text, {source, config, ...(format ? {format} : {})})) byId.set(block.id, block);
+    const scan = {source, config, format, onUnreadable: (error: Error) => onUnreadable?.(source, error)};
+    for (const block of scanMarkdown(text, scan)) byId.set(block.id, block);
   }
   const blocks = [...byId.values()].sort(
     (a, b) => compare(a.source, b.source) || a.line - b.line || compare(a.id, b.id),

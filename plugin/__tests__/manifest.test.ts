@@ -4,6 +4,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {describe, it} from 'node:test';
 import {fileURLToPath} from 'node:url';
+import {escapeMarkdownHeadingIds} from '@docusaurus/utils';
 import type {MdxJsxFlowElement} from 'mdast-util-mdx-jsx';
 import remarkDirective from 'remark-directive';
 import remarkMdx from 'remark-mdx';
@@ -85,13 +86,19 @@ describe('manifest', () => {
   });
 });
 
-/** Two pages render `_setup.mdx` (one through `./`, one through `@site/`), which renders `shared/_check.md`. */
+/**
+ * Two pages render `_setup.mdx` (one through `./`, one through `@site/`), which renders `shared/_check.md`;
+ * `heading-ids.mdx` has a custom heading id and renders `_teardown.mdx`.
+ */
 const partialsSite = fileURLToPath(new URL('./__fixtures__/partials-site/', import.meta.url));
 
-/** The blocks the remark plugin renders for a file, compiled the way the mdx-loader compiles it (site found from its path). */
+/**
+ * The blocks the remark plugin renders for a file, compiled the way the mdx-loader compiles it (site found from its
+ * path), after Docusaurus's own heading-id preprocessing, which the fixture site turns on.
+ */
 async function rendered(relativePath: string): Promise<SandboxBlock[]> {
   const path = join(partialsSite, relativePath);
-  const file = new VFile({path, value: await readFile(path, 'utf8')});
+  const file = new VFile({path, value: escapeMarkdownHeadingIds(await readFile(path, 'utf8'))});
   const processor = unified().use(remarkParse).use(remarkMdx).use(remarkDirective).use(remarkSandbox);
   const tree = await processor.run(processor.parse(file), file);
   const blocks: SandboxBlock[] = [];
@@ -128,6 +135,38 @@ describe('manifest of MDX partials', () => {
     );
     const renderedIds = new Set((await Promise.all(['docs/index.mdx', 'docs/_setup.mdx', 'docs/shared/_check.md'].map(rendered))).flat().map((block) => block.id));
     assert.deepEqual(new Set(manifest.blocks.map((block) => block.id)), renderedIds);
+  });
+
+  it('follows the imports of a page with custom heading ids ({#id}), with the ids Docusaurus renders', async () => {
+    const warnings: string[] = [];
+    const manifest = await collectManifest({siteDir: partialsSite, sources: ['@site/docs/heading-ids.mdx'], config, warn: (message) => warnings.push(message)});
+    assert.deepEqual(
+      manifest.blocks.map((block) => [block.source, block.line, block.files[0]?.content]),
+      [
+        ['docs/_teardown.mdx', 3, 'echo teardown\n'],
+        // Docusaurus escapes the first `{#` of every line that starts with `#`, code included.
+        ['docs/heading-ids.mdx', 9, '# $\\{#HOME} counts the characters of HOME\necho ${#HOME}\n'],
+      ],
+    );
+    const renderedIds = new Set((await Promise.all(['docs/heading-ids.mdx', 'docs/_teardown.mdx'].map(rendered))).flat().map((block) => block.id));
+    assert.deepEqual(new Set(manifest.blocks.map((block) => block.id)), renderedIds);
+    assert.deepEqual(warnings, []);
+  });
+
+  it('warns once, with the place, about a page it cannot read, and lists the blocks it can', async () => {
+    await withSite(
+      {
+        'docs/page.mdx': "import A from './_a.mdx';\n\nTotal: {1 +}\n\n```sandbox\necho page\n```\n\n<A />\n",
+        'docs/_a.mdx': '```sandbox\necho a\n```\n',
+      },
+      async (siteDir) => {
+        const warnings: string[] = [];
+        const manifest = await collectManifest({siteDir, sources: ['@site/docs/page.mdx'], config, warn: (message) => warnings.push(message)});
+        assert.deepEqual(manifest.blocks.map((block) => block.source), ['docs/page.mdx'], 'read as CommonMark; its imports are unknown');
+        assert.equal(warnings.length, 1, 'one warning for the import scan and the block scan of the page');
+        assert.match(warnings[0]!, /^\[docusaurus-sandbox\] docs\/page\.mdx:3:\d+: .*could not read this page as MDX, so blocks in it or in the Markdown files it imports may be missing from sandbox-manifest\.json/);
+      },
+    );
   });
 
   it('reads the same manifest whatever the order of the pages', async () => {
@@ -186,6 +225,12 @@ describe('manifest of MDX partials', () => {
     assert.deepEqual(markdownImports(page, 'docs/page.md', 'detect'), [], 'CommonMark has no imports');
     assert.deepEqual(markdownImports(page, 'docs/page.mdx', 'md'), []);
     assert.deepEqual(markdownImports("import Button from './Button';\n", 'docs/page.mdx', 'mdx'), [], 'no Markdown import, no parse');
+  });
+
+  it('reads the imports of a page with custom heading ids and fails with the place on a page it cannot parse', () => {
+    const page = "import Setup from './_setup.mdx';\n\n## Setup {#setup}\n\n<Setup />\n";
+    assert.deepEqual(markdownImports(page, 'docs/page.mdx', 'mdx'), ['./_setup.mdx']);
+    assert.throws(() => markdownImports(`${page}\nTotal: {1 +}\n`, 'docs/page.mdx', 'mdx'), {message: /^docs\/page\.mdx:7:\d+: /});
   });
 
   it('resolves relative and @site/ imports of Markdown files only', () => {

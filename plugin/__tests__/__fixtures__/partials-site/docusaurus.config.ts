@@ -6,6 +6,8 @@ const config: Config = {
   url: 'http://localhost',
   baseUrl: '/',
   future: {v4: true, faster: false},
+  // future.v4 turns the MDX 1 compatibility off; heading-ids.mdx uses custom heading ids (`## Title {#id}`).
+  markdown: {mdx1Compat: {headingIds: true}},
   presets: [['classic', {docs: {routeBasePath: '/', remarkPlugins: [sandbox]}, blog: false, pages: false}]],
   plugins: ['docusaurus-sandbox'],
 };
