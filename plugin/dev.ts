@@ -60,7 +60,10 @@ export interface DevBackend {
   /** The backend's URL, or '' when it could not start (the page then says Run is unavailable). */
   readonly url: Promise<string>;
   setManifest(manifest: SandboxManifest): void;
-  /** Stops the backend process, which first removes its containers. Idempotent. */
+  /**
+   * Stops the backend process, which first removes its containers; resolves
+   * once it and the backends before it in this process have ended. Idempotent.
+   */
   close(): Promise<void>;
 }
 
@@ -70,7 +73,7 @@ export interface BackendProcess {
   send(message: PluginMessage): unknown;
   disconnect(): void;
   on(event: 'message', listener: (message: unknown) => void): unknown;
-  on(event: 'exit', listener: (code: number | null) => void): unknown;
+  on(event: 'exit', listener: (code: number | null, signal: NodeJS.Signals | null) => void): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;
 }
 
@@ -108,13 +111,20 @@ export interface StartOptions {
 
 export function startDevBackend(config: SandboxConfig, log: (message: string) => void, options: StartOptions = {}): DevBackend {
   const {spawn = forkBackend, registry = processRegistry()} = options;
-  const previous = registry.current;
+  /**
+   * Resolves once the previous backend of the process has ended, and with it
+   * every backend before it: its close() waits for its own `released` too, so
+   * after quick reloads A → B → C, C does not start while A holds the port
+   * although B, closed before it started, never had a process.
+   */
+  const released = registry.current?.close() ?? Promise.resolve();
   let child: BackendProcess | undefined;
   let exited = Promise.resolve();
   let closing: Promise<void> | undefined;
+  let listening = false;
 
   const url = (async () => {
-    await previous?.close();
+    await released;
     if (closing) return '';
     let answer: Promise<BackendMessage | {type: 'ended'; detail: string}>;
     try {
@@ -124,6 +134,12 @@ export function startDevBackend(config: SandboxConfig, log: (message: string) =>
       exited = new Promise((resolve) => {
         started.on('exit', () => resolve());
         started.on('error', () => resolve());
+      });
+      // A crash after it listened: Run then fails with network errors, so the dev server log says why.
+      started.on('exit', (code, signal) => {
+        if (listening && !closing) {
+          log(`[docusaurus-sandbox] the dev backend exited (${signal ? `signal ${signal}` : `code ${code}`}); Run is unavailable until docusaurus start is restarted.`);
+        }
       });
       answer = new Promise((resolve) => {
         started.on('message', (message) => resolve(message as BackendMessage));
@@ -137,6 +153,7 @@ export function startDevBackend(config: SandboxConfig, log: (message: string) =>
     }
     const message = await answer;
     if (message.type === 'listening') {
+      listening = true;
       log(`[docusaurus-sandbox] dev backend listening at ${message.url}`);
       return message.url;
     }
@@ -160,7 +177,7 @@ export function startDevBackend(config: SandboxConfig, log: (message: string) =>
       (closing ??= (async () => {
         // The child closes its server when its channel closes, as when the dev server dies.
         if (child?.connected) child.disconnect();
-        await exited;
+        await Promise.all([exited, released]);
         if (registry.current === backend) registry.current = undefined;
       })()),
   };

@@ -49,7 +49,7 @@ describe('dev backend', () => {
 const manifest: SandboxManifest = {version: 1, blocks: []};
 const devConfig = devServerConfig(normalizeConfig({}), 3000, undefined);
 
-/** A backend process that answers `start` with `answer` and exits when its channel closes. */
+/** A backend process that answers `start` with `answer` and exits when its channel closes; `events` records 'disconnect' and 'exit'. */
 class FakeBackendProcess extends EventEmitter implements BackendProcess {
   connected = true;
   readonly sent: PluginMessage[] = [];
@@ -74,9 +74,14 @@ class FakeBackendProcess extends EventEmitter implements BackendProcess {
     this.connected = false;
     setImmediate(() => this.end(0));
   }
-  private end(code: number): void {
+  /** Ends without being asked to, as a crash or a kill does. */
+  crash(code: number | null, signal: NodeJS.Signals | null = null): void {
+    this.end(code, signal);
+  }
+  private end(code: number | null, signal: NodeJS.Signals | null = null): void {
     this.connected = false;
-    this.emit('exit', code);
+    this.events.push('exit');
+    this.emit('exit', code, signal);
   }
 }
 
@@ -96,6 +101,17 @@ function start(answer: BackendMessage | 'exit', registry: BackendRegistry = {}, 
 }
 
 const listening: BackendMessage = {type: 'listening', url: 'http://127.0.0.1:3001'};
+
+/** The most backend processes alive at once, from the 'spawn' and 'exit' events. */
+function mostAlive(events: string[]): number {
+  let alive = 0;
+  let most = 0;
+  for (const event of events) {
+    if (event === 'spawn') most = Math.max(most, (alive += 1));
+    if (event === 'exit') alive -= 1;
+  }
+  return most;
+}
 
 describe('dev backend process, plugin side', () => {
   it('starts the process with the config, forwards manifests, and ends it on close, once', async () => {
@@ -121,8 +137,45 @@ describe('dev backend process, plugin side', () => {
     await first.backend.url;
     const second = start(listening, registry, events);
     assert.equal(await second.backend.url, 'http://127.0.0.1:3001');
-    assert.deepEqual(events, ['spawn', 'disconnect', 'spawn']);
+    assert.deepEqual(events, ['spawn', 'disconnect', 'exit', 'spawn']);
     assert.equal(registry.current, second.backend);
+  });
+
+  it('after two quick reloads (A → B → C) starts C only once A has ended, so no two processes hold the port', async () => {
+    const events: string[] = [];
+    const registry: BackendRegistry = {};
+    const first = start(listening, registry, events);
+    await first.backend.url;
+    // B is still waiting for A when C replaces it: B never starts, and C must wait for A too.
+    const second = start(listening, registry, events);
+    const third = start(listening, registry, events);
+    assert.equal(await third.backend.url, 'http://127.0.0.1:3001');
+    assert.equal(await second.backend.url, '');
+    assert.deepEqual(second.processes, []);
+    assert.deepEqual(events, ['spawn', 'disconnect', 'exit', 'spawn']);
+    assert.equal(mostAlive(events), 1);
+    assert.equal(registry.current, third.backend);
+    await third.backend.close();
+    assert.equal(registry.current, undefined);
+  });
+
+  it('says once that the backend exited when it ends after listening without being closed', async () => {
+    const crashed = start(listening);
+    await crashed.backend.url;
+    crashed.processes[0]!.crash(1);
+    const killed = start(listening);
+    await killed.backend.url;
+    killed.processes[0]!.crash(null, 'SIGKILL');
+    await Promise.all([crashed.backend.close(), killed.backend.close()]);
+    assert.deepEqual(crashed.logs.slice(1), ['[docusaurus-sandbox] the dev backend exited (code 1); Run is unavailable until docusaurus start is restarted.']);
+    assert.deepEqual(killed.logs.slice(1), ['[docusaurus-sandbox] the dev backend exited (signal SIGKILL); Run is unavailable until docusaurus start is restarted.']);
+  });
+
+  it('says nothing more when a backend it closes exits', async () => {
+    const {backend, logs} = start(listening);
+    await backend.url;
+    await backend.close();
+    assert.deepEqual(logs, ['[docusaurus-sandbox] dev backend listening at http://127.0.0.1:3001']);
   });
 
   it('says why Run is unavailable when the backend does not start', async () => {
