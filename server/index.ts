@@ -19,10 +19,10 @@ import {
 } from '../config/index.js';
 import {CLOSE_CODES} from '../protocol/index.js';
 import {createAdminServer, type AdminOptions, type AdminServer} from './admin/server.js';
-import {meteredRuntime, sessionIdOfPath, SessionTracker} from './admin/metering.js';
+import {meteredRuntime, SessionTracker} from './admin/metering.js';
 import {createAuthVerifier} from './auth/jwt.js';
 import {createApp} from './http/app.js';
-import {handleUpgrade, selectProtocol} from './http/upgrade.js';
+import {handleUpgrade, selectProtocol, type UpgradeContext} from './http/upgrade.js';
 import {createMetrics, type SandboxMetrics} from './metrics.js';
 import {createRuntime} from './runtime/pool.js';
 import type {ContainerRuntime} from './runtime/types.js';
@@ -201,6 +201,10 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
   wss.on('error', (error) => log('error', 'websocket server error', {error: String(error)}));
 
   const alive = new WeakMap<WebSocket, boolean>();
+  // One listener for every socket (`this` is the socket), not a closure per session.
+  function onPong(this: WebSocket): void {
+    alive.set(this, true);
+  }
   const heartbeat = setInterval(() => {
     for (const socket of wss.clients) {
       if (alive.get(socket) === false) {
@@ -214,26 +218,25 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
   }, config.server.heartbeatInterval);
   heartbeat.unref();
 
-  httpServer.on('upgrade', (request, socket, head) => {
-    const sessionId = sessionIdOfPath(request.url);
-    tracker.upgradeSocket(socket);
-    handleUpgrade(request, socket, head, {
-      wss,
-      originPolicy,
-      trustProxy: config.server.trustProxy,
-      findSession: (id) => sessions.get(id),
-      verifyToken: (token, id) => sessions.verifyToken(token, id),
-      closing: () => closing,
-      onSocket: (socket) => {
-        alive.set(socket, true);
-        socket.on('pong', () => alive.set(socket, true));
-        if (sessionId) tracker.socket(sessionId, socket);
-        // The path only: the query may carry a token (`?token=`), which is never logged.
-        log('info', 'socket connected', {session: sessionId, path: request.url?.split('?')[0]});
-      },
-      log,
-    });
-  });
+  // Made once: every session socket keeps a reference to it for its lifetime.
+  const upgradeContext: UpgradeContext = {
+    wss,
+    originPolicy,
+    trustProxy: config.server.trustProxy,
+    findSession: (id) => sessions.get(id),
+    verifyToken: (token, id) => sessions.verifyToken(token, id),
+    closing: () => closing,
+    onSocket: (socket, session, request) => {
+      alive.set(socket, true);
+      socket.on('pong', onPong);
+      // The path only: the query may carry a token (`?token=`), which is never logged.
+      log('info', 'socket connected', {session: session.id, path: request.url?.split('?')[0]});
+    },
+    meter: (sessionId) => tracker.meter(sessionId),
+    onRefused: (code) => tracker.upgradeRefused(code),
+    log,
+  };
+  httpServer.on('upgrade', (request, socket, head) => handleUpgrade(request, socket, head, upgradeContext));
   httpServer.on('clientError', (error: NodeJS.ErrnoException, socket) => {
     if (!socket.writable) {
       socket.destroy();

@@ -6,16 +6,16 @@
  * - the session manager's structured events (`session created` / `session
  *   ended` are passed through the log callback it already takes) plus the
  *   session's public `state`, which catches ends that log nothing (abandoned),
- * - each accepted WebSocket (bytes in/out, first output byte, backpressure: the
+ * - each accepted WebSocket, through the `SocketMeter` the upgrade handler
+ *   reports its frames to (bytes in/out, first output byte, backpressure: the
  *   same `bufferedAmount > highWaterMark` test the output pump makes),
- * - refused requests and upgrades (their JSON error body carries the code).
+ * - refused requests (their JSON error body carries the code) and upgrades
+ *   (the upgrade handler reports the code).
  *
  * A dedicated observer interface on SessionManager would be cleaner than the
  * event names; until then the names are pinned by the ops integration test.
  */
 import type {ServerResponse} from 'node:http';
-import type {Duplex} from 'node:stream';
-import type {WebSocket} from 'ws';
 import {EXIT_REASONS} from '../../protocol/index.js';
 import type {SandboxMetrics, SessionOutcome} from '../metrics.js';
 import type {ContainerRuntime} from '../runtime/types.js';
@@ -30,6 +30,57 @@ export interface TrackedSession {
   readonly session: Session;
   firstOutputAt?: number;
   ended: boolean;
+}
+
+/**
+ * What the upgrade handler reports about one session socket's frames: binary
+ * frames are terminal bytes (in from the client, out to it). Called, not
+ * patched in: wrapping each socket's `send` cost every session a closure and
+ * an own property (issue 6, memory per session).
+ */
+export interface SocketMeter {
+  received(bytes: number): void;
+  /** After each send; `bytes` is 0 for a control (text) message. */
+  sent(bytes: number, bufferedAmount: number): void;
+}
+
+/** The tracker's entry for one session; it is also that session's socket meter. */
+class MeteredSession implements TrackedSession, SocketMeter {
+  firstOutputAt: number | undefined;
+  ended = false;
+  /** Above the high-water mark since the last send (one count per episode). */
+  private behind = false;
+
+  constructor(
+    private readonly tracker: SessionTracker,
+    readonly id: string,
+    readonly env: string,
+    readonly client: string,
+    readonly createdAt: number,
+    readonly session: Session,
+  ) {}
+
+  received(bytes: number): void {
+    this.tracker.metrics.bytes.inc({direction: 'in'}, bytes);
+  }
+
+  sent(bytes: number, bufferedAmount: number): void {
+    const {metrics, options} = this.tracker;
+    if (bytes > 0) {
+      metrics.bytes.inc({direction: 'out'}, bytes);
+      if (this.firstOutputAt === undefined) {
+        this.firstOutputAt = this.tracker.now();
+        metrics.timeToFirstByte.observe({env: this.env, pool: 'cold'}, (this.firstOutputAt - this.createdAt) / 1000);
+      }
+    }
+    // The output pump pauses the container above the high-water mark and resumes below the low one.
+    if (!this.behind && bufferedAmount > options.highWaterMark) {
+      this.behind = true;
+      metrics.backpressurePauses.inc();
+    } else if (this.behind && bufferedAmount <= options.lowWaterMark) {
+      this.behind = false;
+    }
+  }
 }
 
 export interface SessionSummary {
@@ -62,11 +113,6 @@ export function meteredRuntime(runtime: ContainerRuntime, metrics: SandboxMetric
   };
 }
 
-const SOCKET_PATH = /^\/api\/sessions\/([A-Za-z0-9_-]{1,64})\/ws(?:$|\?)/;
-
-/** The session id in an upgrade request's path, if it is a session socket. */
-export const sessionIdOfPath = (url: string | undefined): string | undefined => SOCKET_PATH.exec(url ?? '')?.[1];
-
 /** `{"error":{"code":"…"}}` in a small response body, or undefined. */
 export function errorCodeOf(body: string): string | undefined {
   if (body.length > 8192) return undefined;
@@ -79,26 +125,34 @@ export function errorCodeOf(body: string): string | undefined {
 }
 
 export class SessionTracker {
-  private readonly tracked = new Map<string, TrackedSession>();
+  private readonly tracked = new Map<string, MeteredSession>();
   private readonly sweep: NodeJS.Timeout;
+  /** For a socket of a session the tracker does not know: bytes are still counted. */
+  private readonly bytesOnly: SocketMeter;
 
   constructor(
-    private readonly metrics: SandboxMetrics,
-    private readonly options: {highWaterMark: number; lowWaterMark: number; now?: () => number},
+    readonly metrics: SandboxMetrics,
+    readonly options: {highWaterMark: number; lowWaterMark: number; now?: () => number},
   ) {
+    this.bytesOnly = {
+      received: (bytes) => metrics.bytes.inc({direction: 'in'}, bytes),
+      sent: (bytes) => {
+        if (bytes > 0) metrics.bytes.inc({direction: 'out'}, bytes);
+      },
+    };
     // Ends that log nothing (a session abandoned by its client) are found here.
     this.sweep = setInterval(() => this.refresh(), 1000);
     this.sweep.unref();
   }
 
-  private now(): number {
+  now(): number {
     return this.options.now?.() ?? Date.now();
   }
 
   /** A session was created (and admitted): it counts as active from now. */
   created(session: Session, details: {env: string; client: string}): void {
     if (this.tracked.has(session.id)) return;
-    this.tracked.set(session.id, {id: session.id, env: details.env, client: details.client, createdAt: this.now(), session, ended: false});
+    this.tracked.set(session.id, new MeteredSession(this, session.id, details.env, details.client, this.now(), session));
     this.metrics.activeSessions.inc({env: details.env});
   }
 
@@ -145,55 +199,14 @@ export class SessionTracker {
     }));
   }
 
-  /**
-   * Observes one accepted socket of session `id`: binary frames are terminal
-   * bytes (in from the client, out to it); text frames are control messages.
-   */
-  socket(id: string, ws: WebSocket): void {
-    const {metrics} = this;
-    const entry = this.tracked.get(id);
-    ws.on('message', (data, isBinary) => {
-      if (!isBinary) return;
-      const length = Buffer.isBuffer(data) ? data.length : Array.isArray(data) ? data.reduce((sum, part) => sum + part.length, 0) : data.byteLength;
-      metrics.bytes.inc({direction: 'in'}, length);
-    });
-    let behind = false;
-    const send = ws.send;
-    const {highWaterMark, lowWaterMark} = this.options;
-    const now = () => this.now();
-    ws.send = function observedSend(this: WebSocket, ...args: Parameters<WebSocket['send']>) {
-      const [data] = args;
-      if (Buffer.isBuffer(data) && data.length > 0) {
-        metrics.bytes.inc({direction: 'out'}, data.length);
-        if (entry && entry.firstOutputAt === undefined) {
-          entry.firstOutputAt = now();
-          metrics.timeToFirstByte.observe({env: entry.env, pool: 'cold'}, (entry.firstOutputAt - entry.createdAt) / 1000);
-        }
-      }
-      const result = send.apply(this, args);
-      // The output pump pauses the container above the high-water mark and resumes below the low one.
-      if (!behind && ws.bufferedAmount > highWaterMark) {
-        behind = true;
-        metrics.backpressurePauses.inc();
-      } else if (behind && ws.bufferedAmount <= lowWaterMark) {
-        behind = false;
-      }
-      return result;
-    } as WebSocket['send'];
+  /** The meter for the socket of session `id`. */
+  meter(id: string): SocketMeter {
+    return this.tracked.get(id) ?? this.bytesOnly;
   }
 
-  /** Counts a refused upgrade by the code in the HTTP error the upgrade handler writes. */
-  upgradeSocket(socket: Duplex): void {
-    const end = socket.end;
-    const metrics = this.metrics;
-    socket.end = function observedEnd(this: Duplex, ...args: Parameters<Duplex['end']>) {
-      const [chunk] = args;
-      if (typeof chunk === 'string' && /^HTTP\/1\.1 [45]\d\d /.test(chunk)) {
-        const code = errorCodeOf(chunk.slice(chunk.indexOf('\r\n\r\n') + 4));
-        metrics.rejections.inc({reason: code ?? 'http-error'});
-      }
-      return end.apply(this, args);
-    } as Duplex['end'];
+  /** Counts an upgrade refused with `code` (the code of the HTTP error the upgrade handler wrote). */
+  upgradeRefused(code: string): void {
+    this.metrics.rejections.inc({reason: code});
   }
 
   /** Counts a refused session request by the code in its JSON error body. */

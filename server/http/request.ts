@@ -95,7 +95,7 @@ export function resolveSessionRequest(
     checkSeedBytes(files, env.limits.maxSeedBytes);
     const runTimeout = Math.min(block.options.timeout ?? env.limits.timeout, env.limits.maxTimeout);
     return {
-      spec: {envName: block.env, env, files, cmd: block.cmd, interactive: block.options.interactive, ...size},
+      spec: {envName: block.env, env, files, cmd: block.cmd, interactive: block.options.interactive, cols: size.cols, rows: size.rows},
       timeouts: {run: runTimeout, idle: env.limits.idleTimeout, lifetime: env.limits.maxLifetime},
       outputLimit: env.limits.outputLimit,
       outputRate: env.limits.outputRate,
@@ -122,7 +122,7 @@ export function resolveSessionRequest(
   const files = body.files === undefined ? [] : readFiles(body.files, env.limits.maxFiles);
   checkSeedBytes(files, env.limits.maxSeedBytes);
   return {
-    spec: {envName, env, files, cmd, interactive: body.interactive === true, ...size},
+    spec: {envName, env, files, cmd, interactive: body.interactive === true, cols: size.cols, rows: size.rows},
     timeouts: {run: env.limits.timeout, idle: env.limits.idleTimeout, lifetime: env.limits.maxLifetime},
     outputLimit: env.limits.outputLimit,
     outputRate: env.limits.outputRate,

@@ -6,6 +6,7 @@
  * replayed to a later attach) → start → wait. A failure at any step removes
  * what was made and rethrows the first error, mapped to a SandboxError.
  */
+import {Socket} from 'node:net';
 import type {Duplex} from 'node:stream';
 import Dockerode from 'dockerode';
 import {SandboxError} from '../errors.js';
@@ -298,6 +299,11 @@ export class DockerRuntime implements ContainerRuntime {
         (late) => late.destroy(),
       );
       await container.start({abortSignal: startSignal});
+      // The hijacked socket keeps the idle timer Node's global agent arms on
+      // every socket (5 s): a terminal is often quiet for longer, nobody
+      // listens for the event, and the timer is one more object per session
+      // and a refresh per chunk (issue 6).
+      if (stream instanceof Socket) stream.setTimeout(0);
       return new DockerSandboxContainer(container, stream, this.#probeEngine);
     } catch (error) {
       stream?.destroy();

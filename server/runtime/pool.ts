@@ -276,23 +276,10 @@ export class PooledRuntime<Warm extends WarmHandle = WarmHandle> implements Cont
   /** Wraps a handed-out container so its removal frees its place under the cap. */
   #track(container: SandboxContainer): SandboxContainer {
     this.#live.add(container.id);
-    let removal: Promise<void> | undefined;
-    const remove = (): Promise<void> => {
-      removal ??= container.remove().finally(() => {
-        this.#live.delete(container.id);
-        this.#fill();
-      });
-      return removal;
-    };
-    return {
-      id: container.id,
-      stream: container.stream,
-      exited: container.exited,
-      resize: (cols: number, rows: number) => container.resize(cols, rows),
-      kill: (signal: 'SIGINT' | 'SIGTERM' | 'SIGKILL') => container.kill(signal),
-      remove,
-      [Symbol.asyncDispose]: remove,
-    } satisfies SandboxContainer & {exited: Promise<ContainerExit>};
+    return new HandedOutContainer(container, () => {
+      this.#live.delete(container.id);
+      this.#fill();
+    });
   }
 
   /** A cold start at the cap: evict the oldest warm containers until it fits. */
@@ -421,6 +408,49 @@ export class PooledRuntime<Warm extends WarmHandle = WarmHandle> implements Cont
     if (next === Infinity) return;
     this.#timer = setTimeout(() => this.#fill(), Math.max(10, next - now));
     this.#timer.unref();
+  }
+}
+
+/**
+ * A container a session holds: removing it frees its place under the cap.
+ * A class, not an object literal of closures, since every session holds one
+ * for its lifetime (issue 6, memory per session).
+ */
+class HandedOutContainer implements SandboxContainer {
+  #removal: Promise<void> | undefined;
+
+  constructor(
+    private readonly container: SandboxContainer,
+    private readonly onRemoved: () => void,
+  ) {}
+
+  get id(): string {
+    return this.container.id;
+  }
+
+  get stream(): SandboxContainer['stream'] {
+    return this.container.stream;
+  }
+
+  get exited(): Promise<ContainerExit> {
+    return this.container.exited;
+  }
+
+  resize(cols: number, rows: number): Promise<void> {
+    return this.container.resize(cols, rows);
+  }
+
+  kill(signal: 'SIGINT' | 'SIGTERM' | 'SIGKILL'): Promise<void> {
+    return this.container.kill(signal);
+  }
+
+  remove(): Promise<void> {
+    this.#removal ??= this.container.remove().finally(this.onRemoved);
+    return this.#removal;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.remove();
   }
 }
 

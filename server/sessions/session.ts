@@ -111,7 +111,15 @@ export class Session {
   private container: SandboxContainer | undefined;
   private peer: SessionPeer | undefined;
   private readonly pump: OutputPump;
-  private readonly abort = new AbortController();
+  private readonly options: Omit<SessionOptions, 'spec'>;
+  /**
+   * What to start, until the start has settled: the seed files can be large
+   * and are never needed again (issue 6, memory per session).
+   */
+  private spec: ContainerSpec | undefined;
+  private readonly envName: string;
+  /** Aborts the container start; dropped once the start has settled. */
+  private abort: AbortController | undefined = new AbortController();
   private readonly timers = new Map<string, TimerHandle>();
   private endReason: ExitReason | undefined;
   private exit: ContainerExit | undefined;
@@ -131,9 +139,13 @@ export class Session {
   /** Abandoned after the grace: only "expired" is left to tell. */
   private expired = false;
 
-  constructor(private readonly options: SessionOptions) {
+  constructor(init: SessionOptions) {
+    const {spec, ...options} = init;
+    this.options = options;
+    this.spec = spec;
+    this.envName = spec.envName;
     this.id = options.id;
-    this.size = {cols: options.spec.cols, rows: options.spec.rows};
+    this.size = {cols: spec.cols, rows: spec.rows};
     this.lastActivity = options.clock.now();
     this.pump = new OutputPump({
       highWaterMark: options.highWaterMark,
@@ -178,12 +190,16 @@ export class Session {
     const {clock, timeouts} = this.options;
     this.setTimer('lifetime', timeouts.lifetime, () => this.terminate('timeout'));
     if (!this.peer) this.setTimer('grace', timeouts.firstConnect, () => this.abandon());
+    const spec = this.spec!;
     let container: SandboxContainer;
     try {
-      container = await this.options.runtime.start(this.options.spec, {signal: this.abort.signal});
+      container = await this.options.runtime.start(spec, {signal: this.abort!.signal});
     } catch (error) {
       this.fail(error);
       return;
+    } finally {
+      this.spec = undefined;
+      this.abort = undefined;
     }
     if (this.stateValue === 'ended') {
       // Ended (shutdown, abandoned) while starting: the container is not wanted.
@@ -210,14 +226,14 @@ export class Session {
     this.pump.setSource(stream);
     if (this.peer) this.pump.attach(this.peer);
 
-    if (this.size.cols !== this.options.spec.cols || this.size.rows !== this.options.spec.rows) {
+    if (this.size.cols !== spec.cols || this.size.rows !== spec.rows) {
       container.resize(this.size.cols, this.size.rows).catch(() => {});
     }
     for (const chunk of this.earlyInput) stream.write(chunk);
     this.earlyInput = [];
     this.earlyInputBytes = 0;
 
-    if (!this.options.spec.interactive) {
+    if (!spec.interactive) {
       this.setTimer('run', timeouts.run, () => this.terminate('timeout'));
     }
     this.armIdle();
@@ -425,7 +441,7 @@ export class Session {
     const container = this.container;
     if (!container) {
       // Still starting: abort the start and report the reason without an exit code.
-      this.abort.abort();
+      this.abort?.abort();
       this.finish({code: -1, oomKilled: false});
       return;
     }
@@ -473,7 +489,7 @@ export class Session {
 
   private end(final: {messages: ServerMessage[]; code: number; reason: string}): void {
     this.stateValue = 'ended';
-    this.log('info', 'session ended', {reason: final.reason, env: this.options.spec.envName, outputBytes: this.pump.bytes});
+    this.log('info', 'session ended', {reason: final.reason, env: this.envName, outputBytes: this.pump.bytes});
     for (const name of [...this.timers.keys()]) if (name !== 'grace') this.clearTimer(name);
     this.discardOutput();
     const peer = this.peer;
@@ -525,7 +541,7 @@ export class Session {
       return;
     }
     this.endReason ??= 'killed';
-    this.abort.abort();
+    this.abort?.abort();
     this.stateValue = 'ended';
     for (const name of [...this.timers.keys()]) this.clearTimer(name);
     this.discardOutput();
@@ -562,7 +578,7 @@ export class Session {
   async shutdown(): Promise<void> {
     if (this.stateValue !== 'ended') {
       this.endReason ??= 'killed';
-      this.abort.abort();
+      this.abort?.abort();
       this.stateValue = 'ended';
       for (const name of [...this.timers.keys()]) this.clearTimer(name);
       this.discardOutput();

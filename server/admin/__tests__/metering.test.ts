@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import {createMetrics} from '../../metrics.js';
-import {errorCodeOf, outcomeOf, sessionIdOfPath, SessionTracker} from '../metering.js';
+import {errorCodeOf, outcomeOf, SessionTracker} from '../metering.js';
 import type {Session} from '../../sessions/session.js';
 
 /** The part of a Session the tracker reads. */
@@ -11,11 +11,9 @@ const fakeSession = (id: string) => {
 };
 
 describe('metering', () => {
-  it('maps end reasons to outcomes, paths to session ids, bodies to codes', () => {
+  it('maps end reasons to outcomes and bodies to codes', () => {
     assert.equal(outcomeOf('oom'), 'oom');
     assert.equal(outcomeOf('sandbox-lost'), 'error');
-    assert.equal(sessionIdOfPath('/api/sessions/Ab_9-x/ws?token=t'), 'Ab_9-x');
-    assert.equal(sessionIdOfPath('/api/sessions/x/other'), undefined);
     assert.equal(errorCodeOf('{"error":{"code":"rate-limited","message":"m"}}'), 'rate-limited');
     assert.equal(errorCodeOf('<html>'), undefined);
   });
@@ -41,6 +39,37 @@ describe('metering', () => {
       assert.match(text, /sandbox_sessions_total\{env="shell",outcome="timeout"\} 1/);
       assert.match(text, /sandbox_sessions_total\{env="python",outcome="killed"\} 1/);
       assert.deepEqual(tracker.list(), []);
+    } finally {
+      tracker.dispose();
+    }
+  });
+
+  it("meters a session's socket: bytes both ways, the first output byte once, one pause per time above the high-water mark", async () => {
+    const metrics = createMetrics({defaultMetrics: false});
+    let now = 1_000;
+    const tracker = new SessionTracker(metrics, {highWaterMark: 10, lowWaterMark: 5, now: () => now});
+    try {
+      tracker.created(fakeSession('a'), {env: 'shell', client: '1.2.3.4'});
+      const meter = tracker.meter('a');
+      meter.received(3);
+      now = 1_250;
+      meter.sent(0, 0); // a control message: no output byte yet
+      meter.sent(4, 0);
+      now = 2_000;
+      meter.sent(6, 11); // above the high-water mark: one pause
+      meter.sent(1, 12); // still above: the same pause
+      meter.sent(1, 5); // drained to the low one
+      meter.sent(1, 11); // above again: a second pause
+      tracker.meter('unknown').sent(2, 100); // a socket the tracker does not know: bytes only
+      tracker.upgradeRefused('unauthorized');
+      assert.equal(tracker.get('a')?.firstOutputAt, 1_250);
+      const text = await metrics.registry.metrics();
+      assert.match(text, /sandbox_bytes_total\{direction="in"\} 3/);
+      assert.match(text, /sandbox_bytes_total\{direction="out"\} 15/);
+      assert.match(text, /sandbox_backpressure_pauses_total 2/);
+      assert.match(text, /sandbox_time_to_first_byte_seconds_count\{env="shell",pool="cold"\} 1/);
+      assert.match(text, /sandbox_time_to_first_byte_seconds_sum\{env="shell",pool="cold"\} 0\.25/);
+      assert.match(text, /sandbox_rejections_total\{reason="unauthorized"\} 1/);
     } finally {
       tracker.dispose();
     }
