@@ -1,7 +1,8 @@
 /**
  * The server under benchmark, in its own process so its RSS and CPU are its
  * own (the benchmark's clients and the raw-Docker baselines run in the parent).
- * Started by bench/server/index.ts with an IPC channel and `--expose-gc`:
+ * Started by bench/server/index.ts, compiled with tsc (build.ts), with an IPC
+ * channel and `--expose-gc`:
  * - env BENCH_CONFIG: the config input (JSON), BENCH_INSTANCE: the instance id;
  * - sends `{type: 'ready', url}` once listening;
  * - answers `{id, type: 'sample', gc}` with memory and CPU figures,
@@ -9,6 +10,7 @@
  *   with the container starts observed since the last ask;
  * - `{type: 'close'}` closes the server (drains the pool) and exits.
  */
+import {getHeapSpaceStatistics} from 'node:v8';
 import {normalizeConfig, type SandboxConfigInput} from '../../config/index.js';
 import {createSandboxServer} from '../../server/index.js';
 import {createRuntime, PooledRuntime, type StartObservation} from '../../server/runtime/pool.js';
@@ -17,11 +19,35 @@ export type ChildRequest = {id: number; type: 'sample'; gc: boolean} | {id: numb
 
 export type ChildAnswer =
   | {type: 'ready'; url: string}
-  | {id: number; type: 'sample'; rss: number; heapUsed: number; external: number; arrayBuffers: number; cpuMicros: number; at: number}
+  | {
+      id: number;
+      type: 'sample';
+      rss: number;
+      heapUsed: number;
+      external: number;
+      arrayBuffers: number;
+      /** Resident bytes of V8's young generation (see youngGenerationBytes). */
+      youngGeneration: number;
+      cpuMicros: number;
+      at: number;
+    }
   | {id: number; type: 'pool'; warm: number}
   | {id: number; type: 'starts'; starts: StartObservation[]};
 
 const send = (answer: ChildAnswer) => process.send?.(answer);
+
+/**
+ * The young generation's resident bytes. V8 sizes it by the allocation rate,
+ * not by what is live (it grew by 3-8 MB, 75-200 KB "per session", while 40
+ * sessions typed), so the benchmark takes it out of the RSS per session.
+ */
+function youngGenerationBytes(): number {
+  let bytes = 0;
+  for (const space of getHeapSpaceStatistics()) {
+    if (space.space_name === 'new_space' || space.space_name === 'new_large_object_space') bytes += space.physical_space_size;
+  }
+  return bytes;
+}
 
 const input = JSON.parse(process.env.BENCH_CONFIG ?? '{}') as SandboxConfigInput;
 const instanceId = process.env.BENCH_INSTANCE ?? `bench-${process.pid}`;
@@ -50,6 +76,7 @@ process.on('message', (message: ChildRequest) => {
         heapUsed: memory.heapUsed,
         external: memory.external,
         arrayBuffers: memory.arrayBuffers,
+        youngGeneration: youngGenerationBytes(),
         cpuMicros: cpu.user + cpu.system,
         at: performance.now(),
       });

@@ -1,8 +1,9 @@
 /**
  * `npm run bench -- server [--quick]`: the server against raw Docker in the
- * same run (issue 6 point 4). The server runs in a child process (child.ts) so
- * its RSS and CPU are its own; the clients and the raw-dockerode baselines run
- * here. Prints one table and writes JSON to bench/results/.
+ * same run (issue 6 point 4). The server runs in a child process (child.ts,
+ * compiled with tsc as it ships: build.ts) so its RSS and CPU are its own; the
+ * clients and the raw-dockerode baselines run here. Prints one table and
+ * writes JSON to bench/results/.
  *
  * 1. Run → first byte: POST /api/sessions → first binary frame, cold (an
  *    environment without a pool) and warm (a copy with poolSize 2), beside the
@@ -15,7 +16,8 @@
  *    client (as the theme), server without acks.
  * 4. N concurrent interactive shells (200; --quick 40), each typing one key
  *    every 100 ms: echo p50/p99 and server CPU; server RSS per idle connected
- *    session and per active (typing) session, the replay ring's bytes excluded.
+ *    session and per active (typing) session, beside 20 warm-up sessions kept
+ *    open, with the replay ring's bytes and V8's young generation excluded.
  * A full run takes a few minutes; --quick about one.
  */
 import {fork, type ChildProcess} from 'node:child_process';
@@ -29,6 +31,7 @@ import type {StartObservation} from '../../server/runtime/pool.js';
 import {LABELS, type ContainerSpec} from '../../server/runtime/types.js';
 import {REPLAY_BUFFER_BYTES} from '../../server/stream/ring.js';
 import type {ChildAnswer, ChildRequest} from './child.js';
+import {compileServerChild} from './build.js';
 import {BenchSession} from './client.js';
 import {baselineCreateOptions, DirectTerminal, floorFirstByte, type Terminal} from './direct.js';
 import {RelayTerminal} from './relay.js';
@@ -58,6 +61,9 @@ const DIRECT_INSTANCE = `bench-direct-${RUN}`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const log = (line: string) => console.log(`[bench] ${line}`);
 
+/** Sessions opened, typed in and kept open before the memory phase's base sample (concurrentPhase). */
+const WARM_UP_SESSIONS = 20;
+
 const CONFIG: SandboxConfigInput = {
   // 50 MiB must fit the output cap; nothing may time out during the run. No
   // output rate: the throughput figure measures the pipe, not the policy (the
@@ -71,9 +77,10 @@ const CONFIG: SandboxConfigInput = {
     host: '127.0.0.1',
     port: 0,
     allowInline: true,
-    // The benchmark is one client opening hundreds of sessions: raise the per-client limits.
-    maxSessions: PLAN.sessions + 20,
-    maxSessionsPerClient: PLAN.sessions + 20,
+    // The benchmark is one client opening hundreds of sessions (plus the
+    // memory phase's warm-up sessions): raise the per-client limits.
+    maxSessions: PLAN.sessions + WARM_UP_SESSIONS + 10,
+    maxSessionsPerClient: PLAN.sessions + WARM_UP_SESSIONS + 10,
     sessionsPerMinute: 100_000,
     messagesPerSecond: 1_000,
   },
@@ -118,9 +125,9 @@ class ServerChild {
     });
   }
 
-  static start(): Promise<ServerChild> {
-    const child = fork(join(root, 'bench', 'server', 'child.ts'), [], {
-      execArgv: ['--expose-gc', '--import', 'tsx'],
+  static start(childPath: string): Promise<ServerChild> {
+    const child = fork(childPath, [], {
+      execArgv: ['--expose-gc'],
       env: {...process.env, BENCH_CONFIG: JSON.stringify(CONFIG), BENCH_INSTANCE: SERVER_INSTANCE},
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
@@ -421,7 +428,8 @@ async function memorySample(server: ServerChild): Promise<{rss: number; heap: nu
   const heap: number[] = [];
   for (let index = 0; index < 3; index++) {
     const sample = await server.sample(true);
-    rss.push(sample.rss);
+    // The young generation follows the allocation rate, not the sessions (child.ts).
+    rss.push(sample.rss - sample.youngGeneration);
     heap.push(sample.heapUsed + sample.external);
     await sleep(200);
   }
@@ -518,15 +526,21 @@ async function directConcurrentPhase(): Promise<Figures['concurrent']['direct']>
 
 async function concurrentPhase(server: ServerChild): Promise<{concurrent: Figures['concurrent']; memory: Figures['memory']}> {
   const count = PLAN.sessions;
-  // A few sessions first, so lazily built code paths are not counted per session.
-  const warmUp = await withConcurrency(Array.from({length: 5}), 5, async () => {
+  // Sessions first that type for a few seconds, so the code a session runs is
+  // compiled (JIT) before the base sample: five sessions and ten keys left
+  // ~0.6 MB of code and feedback to be compiled while the 40 measured sessions
+  // opened, ~14 KB "per session". They stay open, idle, until the end: closed,
+  // they would leave free heap pages that the measured sessions fill without
+  // growing the RSS.
+  const warmUp = await withConcurrency(Array.from({length: WARM_UP_SESSIONS}), 8, async () => {
     const session = await BenchSession.open(server.url, {env: 'shell', cmd: 'true', interactive: true});
     await session.waitForText(SHELL_PROMPT, 60_000);
-    await measureEcho(session, 10, []);
     return session;
   });
-  await withConcurrency(warmUp, 5, (session) => session.kill());
-  await waitForNoSessionContainers(SERVER_INSTANCE, 30_000);
+  const warmUpTypists: Typist[] = warmUp.map((session) => ({session, pendingSince: undefined, ignoreUntil: 0, keys: 0, timer: undefined}));
+  startTyping(warmUpTypists, [], {record: false, missed: 0});
+  await sleep(3_000);
+  stopTyping(warmUpTypists);
   await sleep(1_000);
   const base = await memorySample(server);
   log(`opening ${count} interactive shells…`);
@@ -560,7 +574,7 @@ async function concurrentPhase(server: ServerChild): Promise<{concurrent: Figure
   const ringBytes = sessions.reduce((sum, session) => sum + Math.min(session.bytes, REPLAY_BUFFER_BYTES), 0) / count;
 
   log('ending the sessions…');
-  await withConcurrency(sessions, 20, (session) => session.kill());
+  await withConcurrency([...sessions, ...warmUp], 20, (session) => session.kill());
   const left = await waitForNoSessionContainers(SERVER_INSTANCE, 60_000);
   if (left > 0) log(`WARNING: ${left} containers of the server still exist after 60 s`);
 
@@ -605,10 +619,13 @@ async function main(): Promise<void> {
   const startedAt = Date.now();
   const loadBefore = loadavg();
   log(`plan: ${JSON.stringify(PLAN)}${QUICK ? ' (--quick)' : ''}`);
-  let server = await ServerChild.start();
-  log(`server child ${server.child.pid} at ${server.url}`);
+  log('compiling the server (tsc, as it ships)…');
+  const compiled = compileServerChild(root, RUN);
+  let server: ServerChild | undefined;
   let figures: Figures;
   try {
+    server = await ServerChild.start(compiled.path);
+    log(`server child ${server.child.pid} at ${server.url}`);
     log('Run → first byte: floor, cold, warm…');
     const firstByte = await firstBytePhase(server);
     log('keystroke echo: direct attach and server…');
@@ -618,11 +635,12 @@ async function main(): Promise<void> {
     // A fresh server for the memory figures: the 50 MiB floods above leave
     // the heap and RSS high water marks that would blur the deltas.
     await server.close();
-    server = await ServerChild.start();
+    server = await ServerChild.start(compiled.path);
     const {concurrent, memory} = await concurrentPhase(server);
     figures = {firstByte, echo, throughput, memory, concurrent};
   } finally {
-    await server.close();
+    await server?.close();
+    compiled[Symbol.dispose]();
     for (const instance of [SERVER_INSTANCE, DIRECT_INSTANCE]) {
       for (const id of await ourContainers(instance)) await docker.getContainer(id).remove({force: true}).catch(() => undefined);
     }

@@ -50,9 +50,9 @@ export interface Figures {
   throughput: {directMBps: number; serverAckedMBps: number; serverUnackedMBps: number};
   memory: {
     sessions: number;
-    /** RSS delta per session (bytes). */
+    /** RSS delta per session (bytes), V8's young generation excluded (it follows the allocation rate). */
     idleBytesPerSession: number;
-    /** RSS delta per session minus the bytes its replay ring holds. */
+    /** The same, minus the bytes its replay ring holds. */
     activeBytesPerSession: number;
     activeRingBytesPerSession: number;
     /** heapUsed + external delta per session, after GC. */
@@ -165,7 +165,7 @@ export function formatReport(figures: Figures): string {
       'server RSS per idle connected session',
       `${(memory.idleBytesPerSession / 1024).toFixed(1)} KB`,
       '',
-      `N=${memory.sessions}, heap+external ${(memory.idleHeapPerSession / 1024).toFixed(1)} KB`,
+      `N=${memory.sessions}, young generation excluded, heap+external ${(memory.idleHeapPerSession / 1024).toFixed(1)} KB`,
     ],
     [
       'server RSS per active session',
