@@ -245,11 +245,17 @@ describe('sandbox hardening on the real engine', {skip: needDocker()}, () => {
     const container = await runtime.start(spec('shell', 'echo bombing; b() { b | b & }; b; sleep 30'));
     try {
       await waitFor(container, 'bombing');
-      await new Promise((resolve) => setTimeout(resolve, 3000));
-      const stats = (await docker.getContainer(container.id).stats({stream: false})) as {pids_stats?: {current?: number}};
-      const pids = stats.pids_stats?.current ?? 0;
-      assert.ok(pids > 10 && pids <= limits.pids, `pids held at the limit: ${pids}`);
-      assert.ok(hostProcesses() - before <= limits.pids + 20, 'host process count bounded');
+      // Sampled for 3 s, not once at the end: a bash bomb whose forks fail can
+      // collapse on its own (CI once saw 3 processes left after 3 s).
+      let most = 0;
+      let hostMost = 0;
+      for (const until = performance.now() + 3000; performance.now() < until; ) {
+        const stats = (await docker.getContainer(container.id).stats({stream: false})) as {pids_stats?: {current?: number}};
+        most = Math.max(most, stats.pids_stats?.current ?? 0);
+        hostMost = Math.max(hostMost, hostProcesses() - before);
+      }
+      assert.ok(most > 10 && most <= limits.pids, `pids held at the limit: at most ${most}`);
+      assert.ok(hostMost <= limits.pids + 20, `host process count bounded (at most +${hostMost})`);
       const killed = performance.now();
       await container.kill('SIGKILL');
       const exit = await container.exited;
