@@ -14,11 +14,10 @@
  *
  * An optional rate (rate.ts: a token bucket with a quarter of a second of
  * burst, shared by a client's sessions) holds a flooding program to it,
- * whatever the client reads. A
- * flood costs CPU all along the pipe (the runtime's terminal, the shim, the
- * engine, this process); on a small host that starved other readers' echo
- * (issue 5: under gVisor, p99 up to ~100 ms at ~15 MB/s). A terminal shows far
- * less than that anyway.
+ * whatever the client reads. A flood costs CPU all along the pipe (the
+ * runtime's terminal, the shim, the engine, this process); on a small host
+ * that starved other readers' echo (issue 5: under gVisor, p99 up to ~100 ms
+ * at ~15 MB/s). A terminal shows far less than that anyway.
  */
 import type {Readable} from 'node:stream';
 import {FLOW_WINDOW_BYTES} from '../../protocol/index.js';
