@@ -1,17 +1,27 @@
 /**
  * The one real ContainerRuntime: Docker through dockerode.
  *
- * start = create (hardened options, files in the seed variables) → attach
- * (before start: a TTY's first bytes arrive before `start()` returns and are not
- * replayed to a later attach) → start → wait. A failure at any step removes
- * what was made and rethrows the first error, mapped to a SandboxError.
+ * start = create (hardened options, files in the seed variables) → watch its
+ * end on the runtime's one event stream (exit-events.ts) → attach (before
+ * start: a TTY's first bytes arrive before `start()` returns and are not
+ * replayed to a later attach) → start. A failure at any step removes what was
+ * made and rethrows the first error, mapped to a SandboxError.
  */
 import {Socket} from 'node:net';
-import type {Duplex} from 'node:stream';
+import type {Duplex, Readable} from 'node:stream';
 import Dockerode from 'dockerode';
 import {SandboxError} from '../errors.js';
 import {engineStatus, isAlreadyDone, isUnreachable, toSandboxError} from './docker-errors.js';
-import {ENGINE_PROBE_TIMEOUT_MS, type EngineProbe, type EngineReachability, freshConnectionProbe, isEngineGone, mayBeEngineStop} from './engine-shutdown.js';
+import {
+  ENGINE_PROBE_TIMEOUT_MS,
+  type EngineProbe,
+  type EngineReachability,
+  freshConnectionDocker,
+  freshConnectionProbe,
+  isEngineGone,
+  mayBeEngineStop,
+} from './engine-shutdown.js';
+import {type ExitEventSource, ExitEvents} from './exit-events.js';
 import {hardenedCreateOptions} from './hardening.js';
 import {buildSeed, checkCommand} from './seed.js';
 import {
@@ -120,6 +130,9 @@ class DockerSandboxContainer implements SandboxContainer {
     private readonly container: Dockerode.Container,
     stream: Duplex,
     private readonly probeEngine: EngineProbe,
+    /** The container's exit code, from the runtime's event stream (watched since its create). */
+    private readonly died: Promise<number>,
+    private readonly exits: ExitEvents,
   ) {
     this.id = container.id;
     this.stream = stream;
@@ -133,20 +146,12 @@ class DockerSandboxContainer implements SandboxContainer {
   }
 
   /**
-   * Called after start, so the default condition ('not-running') cannot return
-   * early for a not-yet-started container, and a command that already ended
-   * is still reported (the container is not auto-removed).
+   * The `die` event gives the code; an inspect then gives the state (the OOM
+   * flag), and a stop-signal exit nobody asked for is checked against an
+   * engine shutdown. `died` rejects with sandbox-lost when the engine went away.
    */
   async #watchExit(): Promise<ContainerExit> {
-    let code: number;
-    try {
-      const result = (await this.container.wait()) as {StatusCode?: number};
-      code = result.StatusCode ?? -1;
-    } catch (error) {
-      throw new SandboxError('sandbox-lost', `lost the container while waiting for it to end (${String(error)})`, {
-        cause: error,
-      });
-    }
+    const code = await this.died;
     // Asked at once, beside the probe: a probe that finds the engine gone must
     // not wait for an inspect that may hang on a connection nobody accepts.
     const inspected = this.container.inspect();
@@ -218,6 +223,9 @@ class DockerSandboxContainer implements SandboxContainer {
       this.#stopRequested = true;
       this.stream.destroy();
       await removeContainer(this.container);
+      // Gone without a `die` heard (e.g. a removal that raced its start):
+      // the force-removal killed it.
+      this.exits.settle(this.id, 128 + 9);
     })();
     return this.#removal;
   }
@@ -234,6 +242,7 @@ export class DockerRuntime implements ContainerRuntime {
   readonly #startTimeout: number;
   readonly #now: () => number;
   readonly #probeEngine: EngineProbe;
+  readonly #exits: ExitEvents;
 
   constructor(options: DockerRuntimeOptions) {
     this.instanceId = options.instanceId;
@@ -242,6 +251,17 @@ export class DockerRuntime implements ContainerRuntime {
     this.#startTimeout = options.startTimeout ?? DEFAULT_START_TIMEOUT;
     this.#now = options.now ?? Date.now;
     this.#probeEngine = options.probeEngine ?? freshConnectionProbe(this.docker);
+    this.#exits = new ExitEvents({source: engineExitSource(this.docker, this.instanceId)});
+  }
+
+  /** Containers whose end is watched now (one per live container). */
+  get watchedCount(): number {
+    return this.#exits.size;
+  }
+
+  /** Stops the event stream once no container of this runtime is watched any more. */
+  async close(): Promise<void> {
+    this.#exits.close();
   }
 
   async start(spec: ContainerSpec, options: {signal?: AbortSignal | undefined} = {}): Promise<SandboxContainer> {
@@ -271,6 +291,10 @@ export class DockerRuntime implements ContainerRuntime {
 
   /** create → attach → start with timeouts; removes what it made on failure. */
   async #launch(createOptions: Dockerode.ContainerCreateOptions, image: string, signal: AbortSignal | undefined): Promise<DockerSandboxContainer> {
+    // The event stream must be open before the container starts, or a quick
+    // end could pass unseen; opened beside the create, not after it.
+    const streamReady = this.#exits.ready();
+    streamReady.catch(() => undefined);
     let container: Dockerode.Container;
     const createDeadline = deadline(this.#createTimeout, signal);
     try {
@@ -287,10 +311,12 @@ export class DockerRuntime implements ContainerRuntime {
       createDeadline.clear();
     }
 
+    const died = this.#exits.watch(container.id);
     let stream: Duplex | undefined;
     const startDeadline = deadline(this.#startTimeout, signal);
     const startSignal = startDeadline.signal;
     try {
+      await raceSignal(streamReady, startSignal, () => undefined);
       // No abortSignal on attach: Node keeps a request's signal tied to its
       // socket, so a later timeout would cut the live terminal stream.
       stream = await raceSignal(
@@ -304,9 +330,10 @@ export class DockerRuntime implements ContainerRuntime {
       // listens for the event, and the timer is one more object per session
       // and a refresh per chunk (issue 6).
       if (stream instanceof Socket) stream.setTimeout(0);
-      return new DockerSandboxContainer(container, stream, this.#probeEngine);
+      return new DockerSandboxContainer(container, stream, this.#probeEngine, died, this.#exits);
     } catch (error) {
       stream?.destroy();
+      this.#exits.settle(container.id, -1);
       // Clean up without hiding the first error: a failed removal here is left
       // to the reaper (the container carries this instance's labels).
       await removeContainer(container).catch(() => undefined);
@@ -369,4 +396,25 @@ export class DockerRuntime implements ContainerRuntime {
     if (failed !== undefined && results.every((result) => result.status === 'rejected')) throw failed.reason;
     return results.filter((result) => result.status === 'fulfilled').length;
   }
+}
+
+/**
+ * The engine as the exit watcher needs it: `die` events of this instance's
+ * containers, filtered by the engine, on a connection of their own.
+ */
+function engineExitSource(docker: Dockerode, instanceId: string): ExitEventSource {
+  const label = `${LABELS.instance}=${instanceId}`;
+  const fresh = freshConnectionDocker(docker);
+  return {
+    open: (signal) =>
+      fresh.getEvents({filters: {type: ['container'], event: ['die'], label: [label]}, abortSignal: signal}) as Promise<Readable>,
+    list: async () => {
+      const listed = await docker.listContainers({all: true, filters: {label: [label]}});
+      return listed.map((info) => ({id: info.Id, state: info.State}));
+    },
+    exitCode: async (id) => {
+      const info = await docker.getContainer(id).inspect();
+      return info.State.ExitCode ?? -1;
+    },
+  };
 }

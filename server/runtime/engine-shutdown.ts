@@ -6,7 +6,7 @@
  * test/integration/ops-faults.test.ts): it first closes its API listeners
  * (a unix socket file is unlinked; a socket-activated one stays with systemd,
  * which queues connections nobody accepts), then stops every container with
- * its stop signal (the wait long-poll answers 143, or 137 after StopTimeout),
+ * its stop signal (its `die` event says 143, or 137 after StopTimeout),
  * and only then exits. Connections already open are served until the process
  * ends, so an inspect over dockerode's kept-alive socket still succeeds, and
  * the events (kill signal=15, die exitCode=143, stop) are exactly those of
@@ -77,11 +77,28 @@ function isDialer(value: unknown): value is Dialer {
  * dials anew. ssh is not probed: its far end is another machine's socket.
  */
 export function freshConnectionProbe(docker: Dockerode): EngineProbe {
-  const modem: unknown = docker.modem;
-  if (!isDialer(modem) || modem.protocol === 'ssh') return async () => 'unknown';
-  const agent = modem.protocol === 'https' ? new https.Agent({keepAlive: false}) : new http.Agent({keepAlive: false});
-  const dialer: Dialer = Object.create(modem, {agent: {value: agent}});
+  const dialer = freshDialer(docker);
+  if (dialer === undefined) return async () => 'unknown';
   return (timeoutMs) => probe(dialer, timeoutMs);
+}
+
+/** `docker`'s modem with an agent that keeps no connection; undefined for ssh. */
+function freshDialer(docker: Dockerode): Dialer | undefined {
+  const modem: unknown = docker.modem;
+  if (!isDialer(modem) || modem.protocol === 'ssh') return undefined;
+  const agent = modem.protocol === 'https' ? new https.Agent({keepAlive: false}) : new http.Agent({keepAlive: false});
+  return Object.create(modem, {agent: {value: agent}}) as Dialer;
+}
+
+/**
+ * `docker`, but every request on a connection of its own: for a request that
+ * must reach a live engine (a long-lived event stream opened again after a
+ * break), not a kept-alive socket a stopping daemon still serves. `docker`
+ * itself where that cannot be done (ssh).
+ */
+export function freshConnectionDocker(docker: Dockerode): Dockerode {
+  const dialer = freshDialer(docker);
+  return dialer === undefined ? docker : (Object.create(docker, {modem: {value: dialer}}) as Dockerode);
 }
 
 function probe(dialer: Dialer, timeoutMs: number): Promise<EngineReachability> {

@@ -38,10 +38,22 @@ interface Script {
   list?: Array<{Id: string; Created: number; Labels: Record<string, string>}>;
 }
 
-/** A scripted engine: records calls; each step does what the script says. */
+/**
+ * A scripted engine: records calls; each step does what the script says. A
+ * started container ends when `script.wait` settles: its `die` event goes out
+ * on the event stream, or a rejection breaks the stream and takes the engine
+ * away (the stream cannot be opened again).
+ */
 function fakeEngine(script: Script = {}) {
   const calls: string[] = [];
   const created: Array<{options: Dockerode.ContainerCreateOptions}> = [];
+  const live = new Set<string>();
+  let events: PassThrough | undefined;
+  let gone: Error | undefined;
+  const die = (id: string, code: number) => {
+    live.delete(id);
+    events?.write(`${JSON.stringify({Type: 'container', Action: 'die', Actor: {ID: id, Attributes: {exitCode: String(code)}}})}\n`);
+  };
   const container = (id: string) => ({
     id,
     attach: async () => {
@@ -52,10 +64,14 @@ function fakeEngine(script: Script = {}) {
     start: async () => {
       calls.push(`start ${id}`);
       await script.start?.();
-    },
-    wait: async () => {
-      calls.push(`wait ${id}`);
-      return (await script.wait?.()) ?? {StatusCode: 0};
+      live.add(id);
+      Promise.resolve(script.wait?.() ?? {StatusCode: 0}).then(
+        (result) => die(id, result.StatusCode),
+        (error: Error) => {
+          gone = error;
+          events?.destroy(error);
+        },
+      );
     },
     inspect: async () => (await script.inspect?.()) ?? {State: {ExitCode: 0, OOMKilled: false}},
     remove: async () => {
@@ -78,7 +94,12 @@ function fakeEngine(script: Script = {}) {
     getContainer: (id: string) => container(id),
     listContainers: async (options: {filters: {label: string[]}}) => {
       calls.push(`list ${options.filters.label.join(',')}`);
-      return script.list ?? [];
+      return script.list ?? [...live].map((id) => ({Id: id, State: 'running', Created: 0, Labels: {}}));
+    },
+    getEvents: async () => {
+      if (gone) throw gone;
+      events = new PassThrough();
+      return events;
     },
   };
   return {docker: docker as unknown as Dockerode, calls, created};
