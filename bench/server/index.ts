@@ -18,7 +18,9 @@
  *    every 100 ms: echo p50/p99 and server CPU; server RSS per idle connected
  *    session and per active (typing) session, beside 20 warm-up sessions kept
  *    open, with the replay ring's bytes and V8's young generation excluded.
- * A full run takes a few minutes; --quick about one.
+ * A full run takes a few minutes; --quick about one. BENCH_CHILD_NODE_ARGS
+ * (space-separated) adds Node flags to the server child, e.g. `--cpu-prof
+ * --cpu-prof-dir=bench/results` to see where the server's CPU goes.
  */
 import {fork, type ChildProcess} from 'node:child_process';
 import {mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
@@ -127,7 +129,7 @@ class ServerChild {
 
   static start(childPath: string): Promise<ServerChild> {
     const child = fork(childPath, [], {
-      execArgv: ['--expose-gc'],
+      execArgv: ['--expose-gc', ...(process.env.BENCH_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean)],
       env: {...process.env, BENCH_CONFIG: JSON.stringify(CONFIG), BENCH_INSTANCE: SERVER_INSTANCE},
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

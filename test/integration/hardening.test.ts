@@ -246,11 +246,13 @@ describe('sandbox hardening on the real engine', {skip: needDocker()}, () => {
     try {
       await waitFor(container, 'bombing');
       // Sampled for 3 s, not once at the end: a bash bomb whose forks fail can
-      // collapse on its own (CI once saw 3 processes left after 3 s).
+      // collapse on its own (CI once saw 3 processes left after 3 s). One-shot
+      // stats answer at once; without it each sample waits ~1 s for a second
+      // CPU reading, and two samples could both miss the peak.
       let most = 0;
       let hostMost = 0;
       for (const until = performance.now() + 3000; performance.now() < until; ) {
-        const stats = (await docker.getContainer(container.id).stats({stream: false})) as {pids_stats?: {current?: number}};
+        const stats = (await docker.getContainer(container.id).stats({stream: false, 'one-shot': true})) as {pids_stats?: {current?: number}};
         most = Math.max(most, stats.pids_stats?.current ?? 0);
         hostMost = Math.max(hostMost, hostProcesses() - before);
       }
