@@ -61,13 +61,13 @@ class MeteredSession implements TrackedSession, SocketMeter {
   ) {}
 
   received(bytes: number): void {
-    this.tracker.metrics.bytes.inc({direction: 'in'}, bytes);
+    this.tracker.metrics.relayed.in += bytes;
   }
 
   sent(bytes: number, bufferedAmount: number): void {
     const {metrics, options} = this.tracker;
     if (bytes > 0) {
-      metrics.bytes.inc({direction: 'out'}, bytes);
+      metrics.relayed.out += bytes;
       if (this.firstOutputAt === undefined) {
         this.firstOutputAt = this.tracker.now();
         metrics.timeToFirstByte.observe({env: this.env, pool: 'cold'}, (this.firstOutputAt - this.createdAt) / 1000);
@@ -135,9 +135,11 @@ export class SessionTracker {
     readonly options: {highWaterMark: number; lowWaterMark: number; now?: () => number},
   ) {
     this.bytesOnly = {
-      received: (bytes) => metrics.bytes.inc({direction: 'in'}, bytes),
+      received: (bytes) => {
+        metrics.relayed.in += bytes;
+      },
       sent: (bytes) => {
-        if (bytes > 0) metrics.bytes.inc({direction: 'out'}, bytes);
+        metrics.relayed.out += bytes;
       },
     };
     // Ends that log nothing (a session abandoned by its client) are found here.
