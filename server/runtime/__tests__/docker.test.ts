@@ -36,6 +36,8 @@ interface Script {
   inspect?: () => Promise<{State: {ExitCode: number; OOMKilled: boolean}}>;
   remove?: () => Promise<void>;
   list?: Array<{Id: string; Created: number; Labels: Record<string, string>}>;
+  /** Opening the event stream. */
+  events?: () => Promise<void>;
 }
 
 /**
@@ -48,6 +50,8 @@ function fakeEngine(script: Script = {}) {
   const calls: string[] = [];
   const created: Array<{options: Dockerode.ContainerCreateOptions}> = [];
   const live = new Set<string>();
+  /** For each opening of the event stream, how many calls came before it. */
+  const streamOpenedBefore: number[] = [];
   let events: PassThrough | undefined;
   let gone: Error | undefined;
   const die = (id: string, code: number) => {
@@ -97,12 +101,15 @@ function fakeEngine(script: Script = {}) {
       return script.list ?? [...live].map((id) => ({Id: id, State: 'running', Created: 0, Labels: {}}));
     },
     getEvents: async () => {
+      // Counted apart from `calls`, whose exact sequences the tests compare.
+      streamOpenedBefore.push(calls.length);
       if (gone) throw gone;
+      await script.events?.();
       events = new PassThrough();
       return events;
     },
   };
-  return {docker: docker as unknown as Dockerode, calls, created};
+  return {docker: docker as unknown as Dockerode, calls, created, streamOpenedBefore};
 }
 
 describe('DockerRuntime (scripted engine)', () => {
@@ -171,6 +178,24 @@ describe('DockerRuntime (scripted engine)', () => {
     const {docker} = fakeEngine({inspect: async () => ({State: {ExitCode: 0, OOMKilled: true}})});
     const container = await new DockerRuntime({instanceId: 'i', docker}).start(spec());
     assert.deepEqual(await container.exited, {code: 0, oomKilled: true});
+  });
+
+  it('opens the event stream beside the create, once, and before any start', async () => {
+    const {docker, calls, streamOpenedBefore} = fakeEngine();
+    const runtime = new DockerRuntime({instanceId: 'inst', docker});
+    await Promise.all([runtime.start(spec()), runtime.start(spec())]);
+    assert.deepEqual(streamOpenedBefore, [0], 'opened once, before anything else');
+    assert.ok(calls.includes('start c1') && calls.includes('start c2'));
+  });
+
+  it('a start whose event stream cannot be opened fails with docker-unavailable and removes the container', async () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED'), {code: 'ECONNREFUSED'});
+    const {docker, calls} = fakeEngine({events: () => Promise.reject(refused)});
+    const runtime = new DockerRuntime({instanceId: 'inst', docker});
+    await assert.rejects(runtime.start(spec()), (error: unknown) => error instanceof SandboxError && error.code === 'docker-unavailable' && error.cause === refused);
+    assert.ok(calls.includes('remove c1'));
+    assert.ok(!calls.includes('start c1'));
+    assert.equal(runtime.watchedCount, 0);
   });
 
   it('exited rejects with sandbox-lost when the engine goes away', async () => {
