@@ -36,7 +36,7 @@ import type {ChildAnswer, ChildRequest} from './child.js';
 import {compileServerChild} from './build.js';
 import {BenchSession} from './client.js';
 import {baselineCreateOptions, DirectTerminal, floorFirstByte, type Terminal} from './direct.js';
-import {RelayTerminal} from './relay.js';
+import {RelayProcess} from './relay.js';
 import {type Figures, formatReport, judge, summarize} from './stats.js';
 
 const argv = process.argv.slice(2);
@@ -300,11 +300,11 @@ async function measureEcho(terminal: Terminal, count: number, samples: number[])
 
 const SHELL_PROMPT = '$ ';
 
-async function echoPhase(server: ServerChild): Promise<Figures['echo']> {
+async function echoPhase(server: ServerChild, relayProcess: RelayProcess): Promise<Figures['echo']> {
   const shell = () => spec({cmd: 'true', files: [], interactive: true});
   const opened = await Promise.allSettled([
     DirectTerminal.start(docker, shell(), DIRECT_INSTANCE),
-    RelayTerminal.start(baselineCreateOptions(shell(), DIRECT_INSTANCE)),
+    relayProcess.open(baselineCreateOptions(shell(), DIRECT_INSTANCE)),
     BenchSession.open(server.url, {env: 'shell', cmd: 'true', interactive: true}),
   ] as const);
   const [directOpened, relayOpened, sessionOpened] = opened;
@@ -486,14 +486,22 @@ function stopTyping(typists: Typist[]): void {
 }
 
 /**
- * The same typing load on direct attaches (no server): the floor that the
- * engine and the machine set for this many interactive containers.
+ * The same typing load without the server: on direct attaches (the floor that
+ * the engine and the machine set for this many interactive containers), or
+ * through the bare relay process (the floor of any server in a process of its
+ * own: one more busy process on the same cores).
  */
-async function directConcurrentPhase(): Promise<Figures['concurrent']['direct']> {
+async function baselineConcurrentPhase(via: 'direct'): Promise<Figures['concurrent']['direct']>;
+async function baselineConcurrentPhase(via: RelayProcess): Promise<Figures['concurrent']['relay']>;
+async function baselineConcurrentPhase(via: 'direct' | RelayProcess): Promise<Figures['concurrent']['direct'] | Figures['concurrent']['relay']> {
   const count = PLAN.sessions;
-  log(`the same ${count} shells on direct attaches…`);
+  log(`the same ${count} shells ${via === 'direct' ? 'on direct attaches' : 'through the bare relay'}…`);
+  const open = (): Promise<Terminal & {remove(): Promise<void>}> => {
+    const shell = spec({cmd: 'true', files: [], interactive: true});
+    return via === 'direct' ? DirectTerminal.start(docker, shell, DIRECT_INSTANCE) : via.open(baselineCreateOptions(shell, DIRECT_INSTANCE));
+  };
   const terminals = await withConcurrency(Array.from({length: count}), 8, async () => {
-    const terminal = await DirectTerminal.start(docker, spec({cmd: 'true', files: [], interactive: true}), DIRECT_INSTANCE);
+    const terminal = await open();
     await terminal.waitForText(SHELL_PROMPT, 120_000);
     return terminal;
   });
@@ -505,16 +513,20 @@ async function directConcurrentPhase(): Promise<Figures['concurrent']['direct']>
   state.record = true;
   const engineBefore = engineCpuMs();
   const benchBefore = ownCpuMs();
+  const relayBefore = via === 'direct' ? 0 : via.cpuMs();
   const startedAt = performance.now();
   await sleep(PLAN.typingSeconds * 1000);
   const wallMs = performance.now() - startedAt;
   const engineAfter = engineCpuMs();
   const benchAfter = ownCpuMs();
+  const relayAfter = via === 'direct' ? 0 : via.cpuMs();
   state.record = false;
   stopTyping(typists);
   await withConcurrency(terminals, 20, (terminal) => terminal.remove());
+  if (via !== 'direct') await waitForNoSessionContainers(DIRECT_INSTANCE, 60_000);
   const percent = (after: number, before: number) => ((after - before) / wallMs) * 100;
   return {
+    ...(via === 'direct' ? {} : {relayCpuPercent: percent(relayAfter, relayBefore)}),
     echo: summarize(samples),
     missedTicks: state.missed,
     cpuPercent: {
@@ -526,7 +538,7 @@ async function directConcurrentPhase(): Promise<Figures['concurrent']['direct']>
   };
 }
 
-async function concurrentPhase(server: ServerChild): Promise<{concurrent: Figures['concurrent']; memory: Figures['memory']}> {
+async function concurrentPhase(server: ServerChild, relayProcess: RelayProcess): Promise<{concurrent: Figures['concurrent']; memory: Figures['memory']}> {
   const count = PLAN.sessions;
   // Sessions first that type for a few seconds, so the code a session runs is
   // compiled (JIT) before the base sample: five sessions and ten keys left
@@ -583,7 +595,8 @@ async function concurrentPhase(server: ServerChild): Promise<{concurrent: Figure
   const wallMs = cpuAfter.at - cpuBefore.at;
   const serverCpuPercent = ((cpuAfter.cpuMicros - cpuBefore.cpuMicros) / 1000 / wallMs) * 100;
   const percent = (after: number, before: number) => ((after - before) / wallMs) * 100;
-  const direct = await directConcurrentPhase();
+  const relay = await baselineConcurrentPhase(relayProcess);
+  const direct = await baselineConcurrentPhase('direct');
   return {
     concurrent: {
       sessions: count,
@@ -597,6 +610,7 @@ async function concurrentPhase(server: ServerChild): Promise<{concurrent: Figure
         benchClients: percent(benchAfter, benchBefore),
       },
       direct,
+      relay,
     },
     memory: {
       sessions: count,
@@ -625,20 +639,21 @@ async function main(): Promise<void> {
   const compiled = compileServerChild(root, RUN);
   let server: ServerChild | undefined;
   let figures: Figures;
+  await using relayProcess = await RelayProcess.start();
   try {
     server = await ServerChild.start(compiled.path);
     log(`server child ${server.child.pid} at ${server.url}`);
     log('Run → first byte: floor, cold, warm…');
     const firstByte = await firstBytePhase(server);
     log('keystroke echo: direct attach and server…');
-    const echo = await echoPhase(server);
+    const echo = await echoPhase(server, relayProcess);
     log('throughput: 50 MiB…');
     const throughput = await throughputPhase(server);
     // A fresh server for the memory figures: the 50 MiB floods above leave
     // the heap and RSS high water marks that would blur the deltas.
     await server.close();
     server = await ServerChild.start(compiled.path);
-    const {concurrent, memory} = await concurrentPhase(server);
+    const {concurrent, memory} = await concurrentPhase(server, relayProcess);
     figures = {firstByte, echo, throughput, memory, concurrent};
   } finally {
     await server?.close();

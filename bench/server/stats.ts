@@ -68,6 +68,8 @@ export interface Figures {
     cpuPercent: EngineCpu;
     /** The same load on direct attaches: the engine's floor. */
     direct: {echo: Summary; missedTicks: number; cpuPercent: EngineCpu};
+    /** The same load through one bare ws relay process: the floor of any out-of-process server. */
+    relay: {echo: Summary; missedTicks: number; cpuPercent: EngineCpu; relayCpuPercent: number};
   };
 }
 
@@ -119,7 +121,7 @@ export function judge(figures: Figures): Verdict[] {
     },
     {
       name: `${concurrent.sessions} concurrent sessions: echo p99`,
-      measured: `${ms(concurrent.echo.p99)} (direct attaches ${ms(concurrent.direct.echo.p99)})`,
+      measured: `${ms(concurrent.echo.p99)} (relay ${ms(concurrent.relay.echo.p99)}, direct ${ms(concurrent.direct.echo.p99)})`,
       target: '≤ 10 ms',
       ok: concurrent.echo.p99 <= 10,
     },
@@ -185,8 +187,15 @@ export function formatReport(figures: Figures): string {
       '',
       `n=${concurrent.direct.echo.count}, missed ticks ${concurrent.direct.missedTicks}`,
     ],
-    [`${concurrent.sessions} sessions typing: server CPU`, `${concurrent.serverCpuPercent.toFixed(1)} % of one core`, '', ''],
+    [
+      `${concurrent.sessions} sessions typing, bare ws relay: echo`,
+      `${ms(concurrent.relay.echo.p50)} / ${ms(concurrent.relay.echo.p99)} (p99)`,
+      '',
+      `n=${concurrent.relay.echo.count}, missed ticks ${concurrent.relay.missedTicks}; one more process, nothing else`,
+    ],
+    [`${concurrent.sessions} sessions typing: server CPU`, `${concurrent.serverCpuPercent.toFixed(1)} % of one core`, '', `relay: ${concurrent.relay.relayCpuPercent.toFixed(1)} %`],
     [`  engine CPU, through the server`, cpuLine(concurrent.cpuPercent), '', ''],
+    [`  engine CPU, through the relay`, cpuLine(concurrent.relay.cpuPercent), '', ''],
     [`  engine CPU, direct attaches`, cpuLine(concurrent.direct.cpuPercent), '', ''],
   ];
   const table = formatTable(['figure', 'p50 / p95 (or value)', 'vs baseline', 'notes'], rows);

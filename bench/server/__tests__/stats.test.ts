@@ -16,7 +16,7 @@ function figures(overrides: {warm?: number; cold?: number; echo?: number; echoP9
     echo: {direct: flat(0.2), relay: flat(0.25), server: summarize([overrides.echo ?? 0.3, overrides.echoP99 ?? 0.3])},
     throughput: {directMBps: 60, serverAckedMBps: overrides.acked ?? 58, serverUnackedMBps: 59},
     memory: {sessions: 10, idleBytesPerSession: 10_000, activeBytesPerSession: overrides.active ?? 20_000, activeRingBytesPerSession: 100, idleHeapPerSession: 1, activeHeapPerSession: 2},
-    concurrent: {sessions: 200, echo: flat(overrides.concurrentP99 ?? 5), serverCpuPercent: 10, missedTicks: 0, cpuPercent: cpu, direct: {echo: flat(4), missedTicks: 0, cpuPercent: cpu}},
+    concurrent: {sessions: 200, echo: flat(overrides.concurrentP99 ?? 5), serverCpuPercent: 10, missedTicks: 0, cpuPercent: cpu, direct: {echo: flat(4), missedTicks: 0, cpuPercent: cpu}, relay: {echo: flat(4.5), missedTicks: 0, cpuPercent: cpu, relayCpuPercent: 9}},
   };
 }
 
