@@ -19,8 +19,8 @@
  *    session and per active (typing) session, beside 20 warm-up sessions kept
  *    open, with the replay ring's bytes and V8's young generation excluded.
  * A full run takes a few minutes; --quick about one. BENCH_CHILD_NODE_ARGS
- * (space-separated) adds Node flags to the server child, e.g. `--cpu-prof
- * --cpu-prof-dir=bench/results` to see where the server's CPU goes.
+ * (space-separated) adds Node flags to the server and relay children, e.g.
+ * `--cpu-prof --cpu-prof-dir=bench/results` to see where their CPU goes.
  */
 import {fork, type ChildProcess} from 'node:child_process';
 import {mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';

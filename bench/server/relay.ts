@@ -70,7 +70,8 @@ export class RelayProcess implements AsyncDisposable {
   ) {}
 
   static async start(): Promise<RelayProcess> {
-    const child = fork(fileURLToPath(import.meta.url), ['--relay'], {execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc']});
+    const nodeArgs = (process.env.BENCH_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const child = fork(fileURLToPath(import.meta.url), ['--relay'], {execArgv: ['--import', 'tsx', ...nodeArgs], stdio: ['ignore', 'inherit', 'inherit', 'ipc']});
     // A child that fails before it is ready exits instead of answering.
     const ready = await Promise.race([
       once(child, 'message').then(([message]) => message as Ready),
