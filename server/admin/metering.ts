@@ -70,7 +70,8 @@ class MeteredSession implements TrackedSession, SocketMeter {
       metrics.relayed.out += bytes;
       if (this.firstOutputAt === undefined) {
         this.firstOutputAt = this.tracker.now();
-        metrics.timeToFirstByte.observe({env: this.env, pool: 'cold'}, (this.firstOutputAt - this.createdAt) / 1000);
+        const pool = this.session.fromPool ? 'warm' : 'cold';
+        metrics.timeToFirstByte.observe({env: this.env, pool}, (this.firstOutputAt - this.createdAt) / 1000);
       }
     }
     // The output pump pauses the container above the high-water mark and resumes below the low one.
@@ -104,7 +105,9 @@ export function meteredRuntime(runtime: ContainerRuntime, metrics: SandboxMetric
     async start(spec, options) {
       const started = now();
       const container = await runtime.start(spec, options);
-      metrics.containerStart.observe({env: spec.envName}, (now() - started) / 1000);
+      // A container taken from a warm pool was started earlier, by the pool: its
+      // take is in the time to first byte (pool="warm"), not a container start.
+      if (container.fromPool !== true) metrics.containerStart.observe({env: spec.envName}, (now() - started) / 1000);
       return container;
     },
     engine: () => runtime.engine(),

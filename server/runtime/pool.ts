@@ -203,7 +203,7 @@ export class PooledRuntime<Warm extends WarmHandle = WarmHandle> implements Cont
         try {
           const container = await this.#runtime.takeWarm(warm, spec, options);
           this.#onStart?.({envName: spec.envName, source: 'warm', ms: this.#now() - began});
-          return this.#track(container);
+          return this.#track(container, true);
         } catch (error) {
           if (options.signal?.aborted) throw error;
           this.#log('warn', 'seeding a warm container failed; starting a cold one', {env: spec.envName, error: String(error)});
@@ -212,7 +212,7 @@ export class PooledRuntime<Warm extends WarmHandle = WarmHandle> implements Cont
       this.#makeRoom();
       const container = await this.#runtime.start(spec, options);
       this.#onStart?.({envName: spec.envName, source: 'cold', ms: this.#now() - began});
-      return this.#track(container);
+      return this.#track(container, false);
     } finally {
       this.#starting -= 1;
       this.#fill();
@@ -274,9 +274,9 @@ export class PooledRuntime<Warm extends WarmHandle = WarmHandle> implements Cont
   }
 
   /** Wraps a handed-out container so its removal frees its place under the cap. */
-  #track(container: SandboxContainer): SandboxContainer {
+  #track(container: SandboxContainer, fromPool: boolean): SandboxContainer {
     this.#live.add(container.id);
-    return new HandedOutContainer(container, () => {
+    return new HandedOutContainer(container, fromPool, () => {
       this.#live.delete(container.id);
       this.#fill();
     });
@@ -421,6 +421,7 @@ class HandedOutContainer implements SandboxContainer {
 
   constructor(
     private readonly container: SandboxContainer,
+    readonly fromPool: boolean,
     private readonly onRemoved: () => void,
   ) {}
 

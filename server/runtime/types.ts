@@ -36,6 +36,11 @@ export interface ContainerExit {
 export interface SandboxContainer extends AsyncDisposable {
   readonly id: string;
   /**
+   * True when it was taken from a warm pool (started before the session asked
+   * for it): its time to first byte is a take, not a container start.
+   */
+  readonly fromPool?: boolean;
+  /**
    * The raw TTY stream: read the terminal's bytes from it, write keystrokes to
    * it. Attached before start, so no early byte is lost. Pause it for backpressure.
    * It may be handed over paused (a warm container's is, with its first bytes

@@ -177,6 +177,11 @@ export class Session {
     return this.pump.bytes;
   }
 
+  /** Whether its container came from a warm pool (see SandboxContainer.fromPool). */
+  get fromPool(): boolean {
+    return this.container?.fromPool === true;
+  }
+
   /** Whether `token` is this session's current resume credential (constant-time compare). */
   acceptsResume(token: string): boolean {
     const expected = this.resumeToken;

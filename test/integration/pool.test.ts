@@ -112,6 +112,11 @@ describe('warm pool on the real engine', {skip: needDocker()}, () => {
     assert.match(output, /hello, pool it's me/);
     assert.doesNotMatch(output, /\x1b_sandbox/, 'the launcher markers never reach the reader');
     assert.equal(code, 7);
+    // Operators see the take as such: a warm time to first byte, no container start.
+    const metrics = await server.server.metrics.registry.metrics();
+    assert.match(metrics, /sandbox_time_to_first_byte_seconds_count\{env="shell",pool="warm"\} 1\n/);
+    assert.doesNotMatch(metrics, /sandbox_time_to_first_byte_seconds_count\{env="shell",pool="cold"\}/);
+    assert.doesNotMatch(metrics, /sandbox_container_start_seconds_count\{env="shell"\}/);
   });
 
   it('never reuses a warm container, and refills after each take', async () => {

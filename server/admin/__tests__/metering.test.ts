@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import {createMetrics} from '../../metrics.js';
-import {errorCodeOf, outcomeOf, SessionTracker} from '../metering.js';
+import {errorCodeOf, meteredRuntime, outcomeOf, SessionTracker} from '../metering.js';
+import type {ContainerRuntime, SandboxContainer} from '../../runtime/types.js';
 import type {Session} from '../../sessions/session.js';
 
 /** The part of a Session the tracker reads. */
-const fakeSession = (id: string) => {
-  const fake = {id, state: 'running', hasPeer: true, outputBytes: 5, terminate: () => {}};
+const fakeSession = (id: string, fromPool = false) => {
+  const fake = {id, state: 'running', hasPeer: true, outputBytes: 5, fromPool, terminate: () => {}};
   return fake as typeof fake & Session;
 };
 
@@ -73,5 +74,36 @@ describe('metering', () => {
     } finally {
       tracker.dispose();
     }
+  });
+
+  it('labels the time to first byte of a session whose container came from a warm pool as pool="warm"', async () => {
+    const metrics = createMetrics({defaultMetrics: false});
+    let now = 0;
+    const tracker = new SessionTracker(metrics, {highWaterMark: 10, lowWaterMark: 5, now: () => now});
+    try {
+      tracker.created(fakeSession('w', true), {env: 'shell', client: '1.2.3.4'});
+      now = 20;
+      tracker.meter('w').sent(3, 0);
+      const text = await metrics.registry.metrics();
+      assert.match(text, /sandbox_time_to_first_byte_seconds_count\{env="shell",pool="warm"\} 1/);
+      assert.doesNotMatch(text, /sandbox_time_to_first_byte_seconds_count\{env="shell",pool="cold"\}/);
+    } finally {
+      tracker.dispose();
+    }
+  });
+
+  it('times container starts, not takes from a warm pool', async () => {
+    const metrics = createMetrics({defaultMetrics: false});
+    let fromPool = false;
+    const runtime = {
+      start: async () => ({id: 'c', fromPool}) as unknown as SandboxContainer,
+    } as unknown as ContainerRuntime;
+    const metered = meteredRuntime(runtime, metrics, () => 0);
+    const spec = {envName: 'shell'} as Parameters<ContainerRuntime['start']>[0];
+    await metered.start(spec);
+    fromPool = true;
+    await metered.start(spec);
+    const text = await metrics.registry.metrics();
+    assert.match(text, /sandbox_container_start_seconds_count\{env="shell"\} 1/);
   });
 });
