@@ -239,8 +239,8 @@ export class ExitEvents {
     this.#stream = undefined;
     this.#controller = undefined;
     stream.destroy();
-    if (this.#closed && this.#watches.size === 0) return;
-    if (this.#watches.size === 0) return; // opened again by the next start
+    // Nothing watched: the next start opens it again (ready()).
+    if (this.#watches.size === 0) return;
     void this.#recover(error);
   }
 
