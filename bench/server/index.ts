@@ -23,7 +23,7 @@
  * `--cpu-prof --cpu-prof-dir=bench/results` to see where their CPU goes.
  */
 import {fork, type ChildProcess} from 'node:child_process';
-import {mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
+import {mkdirSync, readdirSync, writeFileSync} from 'node:fs';
 import {cpus, freemem, loadavg, totalmem} from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -36,6 +36,7 @@ import type {ChildAnswer, ChildRequest} from './child.js';
 import {compileServerChild} from './build.js';
 import {BenchSession} from './client.js';
 import {baselineCreateOptions, DirectTerminal, floorFirstByte, type Terminal} from './direct.js';
+import {processCpu} from './proc.js';
 import {RelayProcess} from './relay.js';
 import {type Figures, formatReport, judge, summarize} from './stats.js';
 
@@ -400,17 +401,10 @@ function engineCpuMs(): {dockerd: number; containerd: number; shims: number} {
   } catch {
     return totals;
   }
-  const tick = 1000 / 100; // USER_HZ is 100 on Linux
   for (const pid of entries) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ms = (Number(fields[11]) + Number(fields[12])) * tick;
+    const cpu = processCpu(pid);
+    if (cpu === undefined) continue;
+    const {name, cpuMs: ms} = cpu;
     if (name === 'dockerd') totals.dockerd += ms;
     else if (name === 'containerd') totals.containerd += ms;
     else if (name.startsWith('containerd-shim')) totals.shims += ms;

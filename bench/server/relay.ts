@@ -16,12 +16,12 @@
  */
 import {fork, type ChildProcess} from 'node:child_process';
 import {once} from 'node:events';
-import {readFileSync} from 'node:fs';
 import type {Duplex} from 'node:stream';
 import {fileURLToPath} from 'node:url';
 import Dockerode from 'dockerode';
 import WebSocket, {type RawData, WebSocketServer} from 'ws';
 import type {Terminal} from './direct.js';
+import {processCpu} from './proc.js';
 import {Waiters} from './waiters.js';
 
 interface Ready {
@@ -84,13 +84,7 @@ export class RelayProcess implements AsyncDisposable {
 
   /** CPU time (ms) the relay process has used so far (Linux /proc; 0 elsewhere). */
   cpuMs(): number {
-    try {
-      const stat = readFileSync(`/proc/${this.child.pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return (Number(fields[11]) + Number(fields[12])) * 10; // USER_HZ 100
-    } catch {
-      return 0;
-    }
+    return this.child.pid === undefined ? 0 : (processCpu(this.child.pid)?.cpuMs ?? 0);
   }
 
   /** A terminal on a new container made from `createOptions`, once its command started. */
