@@ -23,11 +23,12 @@ import {meteredRuntime, SessionTracker} from './admin/metering.js';
 import {createAuthVerifier} from './auth/jwt.js';
 import {createApp} from './http/app.js';
 import {handleUpgrade, selectProtocol, type UpgradeContext} from './http/upgrade.js';
+import type {LogFunction, SandboxLogger} from './log.js';
 import {createMetrics, type SandboxMetrics} from './metrics.js';
 import {createRuntime} from './runtime/pool.js';
 import type {ContainerRuntime} from './runtime/types.js';
 import {Admission, type AdmissionSnapshot} from './sessions/admission.js';
-import {systemClock, type Clock} from './sessions/clock.js';
+import {systemClock, type Clock} from './clock.js';
 import {SessionManager, type SessionRequest} from './sessions/manager.js';
 import {SessionTokens} from './sessions/tokens.js';
 
@@ -35,13 +36,8 @@ export {SandboxError, toClientError} from './errors.js';
 export type {ContainerRuntime} from './runtime/types.js';
 export type {AdminOptions} from './admin/server.js';
 export type {SandboxMetrics} from './metrics.js';
+export type {LogFunction, LogLevel, SandboxLogger} from './log.js';
 
-/** pino-compatible: `logger.info({details}, 'message')`. */
-export interface SandboxLogger {
-  info(details: Record<string, unknown>, message: string): void;
-  warn(details: Record<string, unknown>, message: string): void;
-  error(details: Record<string, unknown>, message: string): void;
-}
 
 export interface SandboxServerOptions {
   config: SandboxConfig;
@@ -114,8 +110,7 @@ const silentLogger: SandboxLogger = {info: () => {}, warn: () => {}, error: () =
 export function createSandboxServer(options: SandboxServerOptions): SandboxServer {
   const {config} = options;
   const logger = options.logger ?? silentLogger;
-  const log = (level: 'info' | 'warn' | 'error', message: string, details: Record<string, unknown> = {}) =>
-    logger[level](details, message);
+  const log: LogFunction = (level, message, details = {}) => logger[level](details, message);
   const clock = options.clock ?? systemClock;
   const instanceId = deriveInstanceId(config);
   const metrics = options.metrics ?? createMetrics();

@@ -6,7 +6,18 @@
  * captured log for the token.
  */
 import {pino, type DestinationStream, type Level, type Logger} from 'pino';
-import type {SandboxLogger} from './index.js';
+
+export type LogLevel = 'info' | 'warn' | 'error';
+
+/** pino-compatible: `logger.info({details}, 'message')`. */
+export interface SandboxLogger {
+  info(details: Record<string, unknown>, message: string): void;
+  warn(details: Record<string, unknown>, message: string): void;
+  error(details: Record<string, unknown>, message: string): void;
+}
+
+/** How every part of the server logs: one level, one message, structured details. */
+export type LogFunction = (level: LogLevel, message: string, details?: Record<string, unknown>) => void;
 
 export const REDACTED = '[redacted]';
 

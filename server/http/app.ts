@@ -12,7 +12,8 @@ import {httpStatusOf, isSandboxError, SandboxError, toClientError} from '../erro
 import type {ContainerRuntime, EngineInfo} from '../runtime/types.js';
 import {createAuthVerifier, type AuthVerifier, type Principal} from '../auth/jwt.js';
 import {Admission} from '../sessions/admission.js';
-import {systemClock} from '../sessions/clock.js';
+import {systemClock} from '../clock.js';
+import type {LogFunction} from '../log.js';
 import type {SessionManager} from '../sessions/manager.js';
 import {originAllowed, type OriginPolicy} from './origin.js';
 import {resolveSessionRequest} from './request.js';
@@ -26,7 +27,7 @@ export interface AppContext {
   siteDir?: string | undefined;
   /** True once close() began: new sessions are refused. */
   closing: () => boolean;
-  log: (level: 'info' | 'warn' | 'error', message: string, details?: Record<string, unknown>) => void;
+  log: LogFunction;
   /** Who may create sessions; default from `config.auth`. */
   auth?: AuthVerifier | undefined;
   /**

@@ -8,6 +8,7 @@ import type {Duplex} from 'node:stream';
 import {WebSocket, type WebSocketServer} from 'ws';
 import {parseResumeOffer, SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX} from '../../protocol/index.js';
 import {SandboxError, toClientError} from '../errors.js';
+import type {LogFunction} from '../log.js';
 import type {Session, SessionPeer} from '../sessions/session.js';
 import {originAllowed, type OriginPolicy} from './origin.js';
 
@@ -41,7 +42,7 @@ export interface UpgradeContext {
   meter?: ((sessionId: string) => SocketMeter) | undefined;
   /** Called with the client-facing code of each refused upgrade. */
   onRefused?: ((code: string) => void) | undefined;
-  log: (level: 'info' | 'warn' | 'error', message: string, details?: Record<string, unknown>) => void;
+  log: LogFunction;
 }
 
 /** Offered subprotocols from the header (comma-separated, trimmed). */

@@ -35,6 +35,7 @@ import {
   type ReapFilter,
   type SandboxContainer,
 } from './types.js';
+import type {LogFunction} from '../log.js';
 import type {WarmContainerRequest} from './warm-seed.js';
 
 /** A warm container as the pool sees it (WarmSandbox is the real one). */
@@ -54,8 +55,6 @@ export interface WarmCapableRuntime<Warm extends WarmHandle = WarmHandle> extend
   startWarm(request: WarmContainerRequest, options?: {signal?: AbortSignal | undefined}): Promise<Warm>;
   takeWarm(warm: Warm, spec: ContainerSpec, options?: {signal?: AbortSignal | undefined}): Promise<SandboxContainer>;
 }
-
-export type LogFunction = (level: 'info' | 'warn' | 'error', message: string, details?: Record<string, unknown>) => void;
 
 /** One container start as the pool saw it, for metrics and the benchmark. */
 export interface StartObservation {

@@ -7,7 +7,7 @@
  * tests (and operators) can check they return to zero.
  */
 import {SandboxError} from '../errors.js';
-import type {Clock} from './clock.js';
+import type {Clock} from '../clock.js';
 
 export interface AdmissionLimits {
   maxSessions: number;

@@ -7,7 +7,8 @@ import {SandboxError} from '../errors.js';
 import type {ContainerRuntime, ContainerSpec} from '../runtime/types.js';
 import {OutputRate} from '../stream/rate.js';
 import {Admission, type AdmissionLimits} from './admission.js';
-import type {Clock} from './clock.js';
+import type {Clock} from '../clock.js';
+import type {LogFunction} from '../log.js';
 import {Session, type ResumeDetails, type SessionTimeouts} from './session.js';
 import type {TokenVerifier} from './tokens.js';
 
@@ -21,7 +22,7 @@ export interface SessionManagerOptions {
   reconnectGrace: number;
   /** Token lifetime: a session nobody connects to within it is removed. */
   tokenTtl: number;
-  log?: (level: 'info' | 'warn' | 'error', message: string, details?: Record<string, unknown>) => void;
+  log?: LogFunction;
 }
 
 export interface SessionRequest {

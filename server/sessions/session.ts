@@ -36,7 +36,8 @@ import {closeCodeOf, SandboxError, toClientError} from '../errors.js';
 import type {ContainerExit, ContainerRuntime, ContainerSpec, SandboxContainer} from '../runtime/types.js';
 import {OutputPump} from '../stream/pump.js';
 import type {OutputRate} from '../stream/rate.js';
-import type {Clock, TimerHandle} from './clock.js';
+import type {Clock, TimerHandle} from '../clock.js';
+import type {LogFunction, LogLevel} from '../log.js';
 
 export type SessionState = 'starting' | 'running' | 'ended';
 
@@ -81,7 +82,7 @@ export interface SessionOptions {
   onResumed?: (session: Session, replay: ResumeDetails) => void;
   /** The reconnect grace ran out; the container is being removed. */
   onExpired?: (session: Session) => void;
-  log?: (level: 'info' | 'warn' | 'error', message: string, details?: Record<string, unknown>) => void;
+  log?: LogFunction;
 }
 
 /** Keystrokes typed before the container runs are kept up to this many bytes. */
@@ -604,7 +605,7 @@ export class Session {
     if (this.peer?.open) this.peer.send(encodeMessage(message));
   }
 
-  private log(level: 'info' | 'warn' | 'error', message: string, details: Record<string, unknown> = {}): void {
+  private log(level: LogLevel, message: string, details: Record<string, unknown> = {}): void {
     this.options.log?.(level, message, {session: this.id, ...details});
   }
 }

@@ -5,7 +5,7 @@
  * (`sandbox.token.<token>`), where browsers can set it and proxies do not log it.
  */
 import {createHmac, randomBytes, timingSafeEqual} from 'node:crypto';
-import type {Clock} from './clock.js';
+import type {Clock} from '../clock.js';
 
 export interface TokenVerifier {
   issue(sessionId: string): string;

@@ -21,7 +21,7 @@
  */
 import type {Readable} from 'node:stream';
 import {FLOW_WINDOW_BYTES} from '../../protocol/index.js';
-import type {Clock, TimerHandle} from '../sessions/clock.js';
+import type {Clock, TimerHandle} from '../clock.js';
 import type {OutputRate} from './rate.js';
 import {OutputRing} from './ring.js';
 

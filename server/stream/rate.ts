@@ -4,7 +4,7 @@
  * not four times. Pumps spend what they sent and hold their source for as
  * long as the bucket is in debt.
  */
-import type {Clock} from '../sessions/clock.js';
+import type {Clock} from '../clock.js';
 
 /** Burst, in seconds of the rate: a program printing a screenful is never slowed. */
 export const RATE_BURST_SECONDS = 0.25;

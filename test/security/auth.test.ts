@@ -12,7 +12,7 @@ import {normalizeConfig} from '../../config/index.js';
 import {clientSubprotocols, SUBPROTOCOL, type CreateSessionResponse} from '../../protocol/index.js';
 import {createSandboxServer, type SandboxServer} from '../../server/index.js';
 import {buildImages} from '../../server/runtime/images.js';
-import {ManualClock} from '../../server/sessions/clock.js';
+import {ManualClock} from '../helpers/clock.js';
 import {SessionTokens} from '../../server/sessions/tokens.js';
 import {needDocker} from '../helpers/requirements.js';
 import {labelledContainers, refusedUpgrade, serverClient, startTestServer, testInstanceId, waitForNoContainers, type TestServer} from '../helpers/server.js';

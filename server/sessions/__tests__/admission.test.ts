@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import {SandboxError} from '../../errors.js';
 import {Admission} from '../admission.js';
-import {ManualClock} from '../clock.js';
+import {ManualClock} from '../../../test/helpers/clock.js';
 
 function rejection(action: () => unknown): SandboxError {
   try {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import {BUNDLED_ENVIRONMENTS, DEFAULT_LIMITS, normalizeConfig} from '../../../config/index.js';
-import {ManualClock} from '../clock.js';
+import {ManualClock} from '../../../test/helpers/clock.js';
 import {SessionManager} from '../manager.js';
 import {SessionTokens} from '../tokens.js';
 import {FakePeer} from './fake-peer.js';

@@ -5,7 +5,7 @@ import {FLOW_WINDOW_BYTES} from '../../../protocol/index.js';
 import {SandboxError} from '../../errors.js';
 import {OutputRate} from '../../stream/rate.js';
 import {REPLAY_BUFFER_BYTES} from '../../stream/ring.js';
-import {ManualClock} from '../clock.js';
+import {ManualClock} from '../../../test/helpers/clock.js';
 import {EXPIRED_KEEP_MS, Session, type SessionTimeouts} from '../session.js';
 import {FakePeer} from './fake-peer.js';
 import {FakeRuntime, type FakeContainer} from './fake-runtime.js';

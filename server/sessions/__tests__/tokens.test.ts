@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import {TOKEN_SUBPROTOCOL_PREFIX} from '../../../protocol/index.js';
-import {ManualClock} from '../clock.js';
+import {ManualClock} from '../../../test/helpers/clock.js';
 import {SessionTokens} from '../tokens.js';
 
 describe('SessionTokens', () => {

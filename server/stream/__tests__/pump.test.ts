@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {PassThrough} from 'node:stream';
 import {describe, it} from 'node:test';
-import {ManualClock} from '../../sessions/clock.js';
+import {ManualClock} from '../../../test/helpers/clock.js';
 import {FakePeer} from '../../sessions/__tests__/fake-peer.js';
 import {OutputPump} from '../pump.js';
 import {OutputRate} from '../rate.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
-import {ManualClock} from '../../sessions/clock.js';
+import {ManualClock} from '../../../test/helpers/clock.js';
 import {OutputRate} from '../rate.js';
 
 describe('OutputRate', () => {
