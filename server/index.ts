@@ -27,9 +27,9 @@ import type {LogFunction, SandboxLogger} from './log.js';
 import {createMetrics, type SandboxMetrics} from './metrics.js';
 import {createRuntime} from './runtime/pool.js';
 import type {ContainerRuntime} from './runtime/types.js';
-import {Admission, type AdmissionSnapshot} from './sessions/admission.js';
+import type {AdmissionSnapshot} from './sessions/admission.js';
 import {systemClock, type Clock} from './clock.js';
-import {SessionManager, type SessionRequest} from './sessions/manager.js';
+import {SessionManager} from './sessions/manager.js';
 import {SessionTokens} from './sessions/tokens.js';
 
 export {SandboxError, toClientError} from './errors.js';
@@ -129,14 +129,7 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
   const manifest = options.manifest ?? (options.siteDir ? readManifest(options.siteDir) : undefined);
   if (manifest) setManifest(manifest);
 
-  const sessions = new (class extends SessionManager {
-    // Every admitted session is tracked for the metrics and the admin API.
-    override create(request: SessionRequest): ReturnType<SessionManager['create']> {
-      const created = super.create(request);
-      tracker.created(created.session, {env: request.spec.envName, client: request.client});
-      return created;
-    }
-  })({
+  const sessions = new SessionManager({
     runtime,
     clock,
     tokens: new SessionTokens({secret: config.server.tokenSecret, ttlMs: config.server.tokenTtl, clock}),
@@ -150,16 +143,19 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
       log(level, message, details);
     },
   });
+  // Every admitted session is tracked for the metrics and the admin API.
+  sessions.observe({created: (session, request) => tracker.created(session, {env: request.spec.envName, client: request.client})});
 
   const originPolicy = {
     origins: config.server.origins.map((origin) => origin.replace(/\/+$/, '')),
     allowNoOrigin: config.server.allowNoOrigin,
   };
   let closing = false;
-  const admission = new Admission(config.server, clock);
+  // The one limiter is the session manager's: it knows when each session ends.
+  const admission = sessions.admission;
   const app = createApp({
     auth: createAuthVerifier(config.auth),
-    admission,
+    clock,
     config,
     runtime,
     sessions,

@@ -1,12 +1,14 @@
 /**
  * The in-memory session store: admits, creates and finds sessions, and ends
- * them all on shutdown. One instance per server (no module-level state).
+ * them all on shutdown. One instance per server (no module-level state). It
+ * owns the server's one `Admission`: it is the part that knows when a session
+ * ends, so every slot is freed here and nowhere else.
  */
 import {randomBytes} from 'node:crypto';
 import {SandboxError} from '../errors.js';
 import type {ContainerRuntime, ContainerSpec} from '../runtime/types.js';
 import {OutputRate} from '../stream/rate.js';
-import {Admission, type AdmissionLimits} from './admission.js';
+import {Admission, type AdmissionLimits, type AdmissionUser, type Release} from './admission.js';
 import type {Clock} from '../clock.js';
 import type {LogFunction} from '../log.js';
 import {Session, type ResumeDetails, type SessionTimeouts} from './session.js';
@@ -41,7 +43,7 @@ export interface SessionRequest {
  */
 export interface SessionObserver {
   /** Admitted and created; its container is starting. */
-  created?(session: Session): void;
+  created?(session: Session, request: SessionRequest): void;
   /** Ended for any reason (exit, limits, kill, failed start, expiry, shutdown): its slot is free. */
   ended?(session: Session): void;
   /** A socket came back (or took over) and was replayed what it missed. */
@@ -50,10 +52,15 @@ export interface SessionObserver {
   expired?(session: Session): void;
 }
 
+/** What the server shows of the limiter: its counters, and the release of every slot at the end of shutdown. */
+export type AdmissionCounters = Pick<Admission, 'snapshot' | 'dispose'>;
+
 export class SessionManager {
   private readonly sessions = new Map<string, Session>();
   private readonly observers = new Set<SessionObserver>();
-  private readonly admission: Admission;
+  private readonly limiter: Admission;
+  /** Sessions created and not yet ended. */
+  private live = 0;
   /** One output rate per client (and rate), shared by its sessions while any is alive. */
   private readonly rates = new Map<string, {rate: OutputRate; sessions: number}>();
   private closing = false;
@@ -65,7 +72,12 @@ export class SessionManager {
   };
 
   constructor(private readonly options: SessionManagerOptions) {
-    this.admission = new Admission(options.limits, options.clock);
+    this.limiter = new Admission(options.limits, options.clock);
+  }
+
+  /** The limiter's counters (all zero when idle); admitting goes through `admit` and `create`. */
+  get admission(): AdmissionCounters {
+    return this.limiter;
   }
 
   /** Adds an observer; returns the function that removes it. */
@@ -86,7 +98,7 @@ export class SessionManager {
 
   /** Sessions holding a slot (starting or running). */
   get activeCount(): number {
-    return this.admission.activeCount;
+    return this.live;
   }
 
   /** Sessions in the map, including ended ones kept for a late socket. */
@@ -95,22 +107,57 @@ export class SessionManager {
   }
 
   /**
-   * Admits (or throws a 429/503 SandboxError), creates the session and starts
-   * its container at once. Returns the session and its socket token.
+   * Takes a slot (or throws a 429/503 SandboxError) for a session `create`
+   * will make: for a caller that must refuse before anything costs a Docker
+   * call. Counts the client and, when authenticated, the user. Pass the
+   * release to `create`, or call it when no session is made.
    */
-  create(request: SessionRequest): {session: Session; token: string} {
+  admit(client: string, user?: AdmissionUser): Release {
+    return this.limiter.admit(client, user);
+  }
+
+  /**
+   * Creates the session and starts its container at once. Returns the session
+   * and its socket token. `slot` is a release from `admit`, which the session
+   * then keeps until it ends; without one the client is admitted here (or a
+   * 429/503 SandboxError thrown). When this throws, the caller may still
+   * release a given slot (releasing twice does nothing).
+   */
+  create(request: SessionRequest, slot?: Release): {session: Session; token: string} {
     if (this.closing) {
       throw new SandboxError('at-capacity', 'the server is shutting down; try again shortly', {retryAfter: 5, expose: true});
     }
-    const releaseSlot = this.admission.admit(request.client);
+    const releaseSlot = slot ?? this.limiter.admit(request.client);
+    const id = randomBytes(16).toString('base64url');
     const rate = this.shareRate(request.client, request.outputRate);
+    let released = false;
     const release = () => {
-      releaseSlot();
+      if (released) return;
+      released = true;
+      this.live -= 1;
+      this.limiter.sessionEnded(id);
       rate?.release();
     };
-    const id = randomBytes(16).toString('base64url');
+    // Held by id until the session ends, so `snapshot().held` counts the live sessions.
+    this.limiter.hold(id, releaseSlot);
+    this.live += 1;
+    let session: Session;
+    try {
+      session = this.newSession(id, request, rate?.rate, release);
+    } catch (error) {
+      release();
+      throw error;
+    }
+    this.sessions.set(id, session);
+    this.notify('created', session, request);
+    this.options.log?.('info', 'session created', {session: id, env: request.spec.envName, client: request.client});
+    void session.start();
+    return {session, token: this.options.tokens.issue(id)};
+  }
+
+  private newSession(id: string, request: SessionRequest, outputRate: OutputRate | undefined, release: () => void): Session {
     const {spec, timeouts} = request;
-    const session = new Session({
+    return new Session({
       id,
       // Written out, not spread: a spread plus one more key gave each session
       // its own hidden class (~0.5 KB per session for these two; issue 6).
@@ -125,7 +172,7 @@ export class SessionManager {
         firstConnect: this.options.tokenTtl,
       },
       outputLimit: request.outputLimit,
-      outputRate: rate?.rate,
+      outputRate,
       highWaterMark: this.options.stream.highWaterMark,
       lowWaterMark: this.options.stream.lowWaterMark,
       messagesPerSecond: this.options.messagesPerSecond,
@@ -138,11 +185,6 @@ export class SessionManager {
       onExpired: this.onExpired,
       onGone: this.onGone,
     });
-    this.sessions.set(id, session);
-    this.notify('created', session);
-    this.options.log?.('info', 'session created', {session: id, env: request.spec.envName, client: request.client});
-    void session.start();
-    return {session, token: this.options.tokens.issue(id)};
   }
 
   /**
@@ -186,7 +228,7 @@ export class SessionManager {
 
   /** Periodic housekeeping of the rate windows. */
   prune(): void {
-    this.admission.prune();
+    this.limiter.prune();
   }
 
   /** Ends every session (1001) and removes every container. Idempotent. */

@@ -2,14 +2,16 @@ import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import {BUNDLED_ENVIRONMENTS, DEFAULT_LIMITS, normalizeConfig} from '../../../config/index.js';
 import {ManualClock} from '../../../test/helpers/clock.js';
-import {SessionManager} from '../manager.js';
+import {SandboxError} from '../../errors.js';
+import type {AdmissionLimits} from '../admission.js';
+import {SessionManager, type SessionRequest} from '../manager.js';
 import {SessionTokens} from '../tokens.js';
 import {FakePeer} from './fake-peer.js';
 import {FakeRuntime, type FakeContainer} from './fake-runtime.js';
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
-function setup() {
+function setup(limits: Partial<AdmissionLimits> = {}) {
   const clock = new ManualClock();
   const runtime = new FakeRuntime();
   const config = normalizeConfig({});
@@ -17,21 +19,31 @@ function setup() {
     runtime,
     clock,
     tokens: new SessionTokens({secret: 'x'.repeat(32), ttlMs: 60_000, clock}),
-    limits: config.server,
+    limits: {...config.server, ...limits},
     stream: {highWaterMark: 1_000_000, lowWaterMark: 1000},
     messagesPerSecond: 100,
     reconnectGrace: 3_000,
     tokenTtl: 60_000,
   });
-  const create = (options: {client?: string; outputRate?: number} = {}) =>
-    manager.create({
-      spec: {envName: 'shell', env: {...BUNDLED_ENVIRONMENTS.shell!, network: false, poolSize: 0, limits: DEFAULT_LIMITS}, files: [], cmd: 'x', interactive: true, cols: 80, rows: 24},
-      timeouts: {run: 60_000, idle: 60_000, lifetime: 600_000},
-      outputLimit: 1_000_000,
-      outputRate: options.outputRate ?? 0,
-      client: options.client ?? '127.0.0.1',
-    });
-  return {clock, runtime, manager, create};
+  const request = (options: {client?: string; outputRate?: number} = {}): SessionRequest => ({
+    spec: {envName: 'shell', env: {...BUNDLED_ENVIRONMENTS.shell!, network: false, poolSize: 0, limits: DEFAULT_LIMITS}, files: [], cmd: 'x', interactive: true, cols: 80, rows: 24},
+    timeouts: {run: 60_000, idle: 60_000, lifetime: 600_000},
+    outputLimit: 1_000_000,
+    outputRate: options.outputRate ?? 0,
+    client: options.client ?? '127.0.0.1',
+  });
+  const create = (options: {client?: string; outputRate?: number} = {}) => manager.create(request(options));
+  return {clock, runtime, manager, create, request};
+}
+
+function rejection(action: () => unknown): SandboxError {
+  try {
+    action();
+  } catch (error) {
+    assert.ok(error instanceof SandboxError);
+    return error;
+  }
+  assert.fail('expected a rejection');
 }
 
 describe('SessionManager observers (issue 7 hooks for metrics)', () => {
@@ -97,3 +109,54 @@ describe('SessionManager output rates', () => {
   });
 });
 
+
+describe('SessionManager admission (the one limiter)', () => {
+  it('a slot from admit is the one its session keeps: counted once, held while the session lives, freed when it ends', async () => {
+    const {runtime, manager, request} = setup({maxSessions: 5, maxSessionsPerClient: 2, sessionsPerMinute: 100});
+    const alice = {id: 'alice', limits: {}};
+    const slot = manager.admit('10.0.0.1', alice);
+    assert.deepEqual(
+      {...manager.admission.snapshot(), windowEntries: undefined},
+      {active: 1, clients: 1, clientSessions: 1, users: 1, userSessions: 1, windowEntries: undefined, held: 0},
+      'admitted before any session exists',
+    );
+    assert.equal(manager.activeCount, 0, 'no session yet');
+    const {session} = manager.create(request({client: '10.0.0.1'}), slot);
+    assert.deepEqual([manager.admission.snapshot().active, manager.admission.snapshot().held, manager.activeCount], [1, 1, 1]);
+    manager.create(request({client: '10.0.0.1'}));
+    const error = rejection(() => manager.admit('10.0.0.1'));
+    assert.equal(error.code, 'too-many-sessions', 'sessions created with and without admit share the per-client cap');
+    await session.start();
+    session.terminate('killed');
+    (runtime.containers[0] as FakeContainer).exit(137);
+    await tick();
+    await tick();
+    const snapshot = manager.admission.snapshot();
+    assert.deepEqual([snapshot.active, snapshot.users, snapshot.held, manager.activeCount], [1, 0, 1, 1]);
+    slot();
+    assert.equal(manager.admission.snapshot().active, 1, "releasing the session's slot again frees nothing more");
+  });
+
+  it('the user cap applies through admit; a refused or unused slot frees everything', () => {
+    const {manager} = setup({maxSessions: 5, maxSessionsPerClient: 5, maxSessionsPerUser: 1, sessionsPerMinute: 100});
+    const bob = {id: 'bob', limits: {}};
+    const slot = manager.admit('10.0.0.1', bob);
+    assert.equal(rejection(() => manager.admit('10.0.0.2', bob)).code, 'too-many-sessions');
+    slot();
+    manager.admit('10.0.0.2', bob)();
+    const snapshot = manager.admission.snapshot();
+    assert.deepEqual([snapshot.active, snapshot.clients, snapshot.users, snapshot.held], [0, 0, 0, 0]);
+    assert.equal(snapshot.windowEntries, 4, 'each admission counts against the client and the user rate');
+  });
+
+  it('refuses to create while closing and leaves a given slot to its caller', async () => {
+    const {manager, request} = setup();
+    await manager.closeAll();
+    const slot = manager.admit('10.0.0.1');
+    const error = rejection(() => manager.create(request({client: '10.0.0.1'}), slot));
+    assert.equal(error.code, 'at-capacity');
+    assert.equal(manager.admission.snapshot().active, 1);
+    slot();
+    assert.equal(manager.admission.snapshot().active, 0);
+  });
+});
