@@ -12,11 +12,13 @@
  * - refused requests (their JSON error body carries the code) and upgrades
  *   (the upgrade handler reports the code).
  *
- * A dedicated observer interface on SessionManager would be cleaner than the
- * event names; until then the names are pinned by the ops integration test.
+ * Creations come from the manager's `created` observer; ends still come by
+ * the event name `session ended` (its reason is in the log details only),
+ * pinned by the ops integration test.
  */
 import type {ServerResponse} from 'node:http';
 import {EXIT_REASONS} from '../../protocol/index.js';
+import {systemClock, type Clock, type TimerHandle} from '../clock.js';
 import type {SandboxMetrics, SessionOutcome} from '../metrics.js';
 import type {ContainerRuntime} from '../runtime/types.js';
 import type {Session} from '../sessions/session.js';
@@ -99,15 +101,22 @@ export function outcomeOf(reason: unknown): SessionOutcome {
   return typeof reason === 'string' && (EXIT_REASONS as readonly string[]).includes(reason) ? (reason as SessionOutcome) : 'error';
 }
 
+/**
+ * Only differences of its `now()` are taken, so a start is timed on the
+ * monotonic clock: a wall-clock step (NTP) must not record a negative or
+ * inflated start.
+ */
+const monotonicClock: Pick<Clock, 'now'> = {now: () => performance.now()};
+
 /** Wraps a runtime so every successful start is timed into `containerStart`. */
-export function meteredRuntime(runtime: ContainerRuntime, metrics: SandboxMetrics, now = () => performance.now()): ContainerRuntime {
+export function meteredRuntime(runtime: ContainerRuntime, metrics: SandboxMetrics, clock: Pick<Clock, 'now'> = monotonicClock): ContainerRuntime {
   return {
     async start(spec, options) {
-      const started = now();
+      const started = clock.now();
       const container = await runtime.start(spec, options);
       // A container taken from a warm pool was started earlier, by the pool: its
       // take is in the time to first byte (pool="warm"), not a container start.
-      if (container.fromPool !== true) metrics.containerStart.observe({env: spec.envName}, (now() - started) / 1000);
+      if (container.fromPool !== true) metrics.containerStart.observe({env: spec.envName}, (clock.now() - started) / 1000);
       return container;
     },
     engine: () => runtime.engine(),
@@ -129,14 +138,16 @@ export function errorCodeOf(body: string): string | undefined {
 
 export class SessionTracker {
   private readonly tracked = new Map<string, MeteredSession>();
-  private readonly sweep: NodeJS.Timeout;
+  private readonly sweep: TimerHandle;
   /** For a socket of a session the tracker does not know: bytes are still counted. */
   private readonly bytesOnly: SocketMeter;
+  private readonly clock: Clock;
 
   constructor(
     readonly metrics: SandboxMetrics,
-    readonly options: {highWaterMark: number; lowWaterMark: number; now?: () => number},
+    readonly options: {highWaterMark: number; lowWaterMark: number; clock?: Clock | undefined},
   ) {
+    this.clock = options.clock ?? systemClock;
     this.bytesOnly = {
       received: (bytes) => {
         metrics.relayed.in += bytes;
@@ -146,12 +157,11 @@ export class SessionTracker {
       },
     };
     // Ends that log nothing (a session abandoned by its client) are found here.
-    this.sweep = setInterval(() => this.refresh(), 1000);
-    this.sweep.unref();
+    this.sweep = this.clock.setInterval(() => this.refresh(), 1000);
   }
 
   now(): number {
-    return this.options.now?.() ?? Date.now();
+    return this.clock.now();
   }
 
   /** A session was created (and admitted): it counts as active from now. */
@@ -228,7 +238,8 @@ export class SessionTracker {
     } as ServerResponse['end'];
   }
 
+  /** Stops the sweep. Idempotent. */
   dispose(): void {
-    clearInterval(this.sweep);
+    this.clock.clearInterval(this.sweep);
   }
 }

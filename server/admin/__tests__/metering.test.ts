@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
+import {ManualClock} from '../../../test/helpers/clock.js';
 import {createMetrics} from '../../metrics.js';
 import {errorCodeOf, meteredRuntime, outcomeOf, SessionTracker} from '../metering.js';
 import type {ContainerRuntime, SandboxContainer} from '../../runtime/types.js';
@@ -47,16 +48,16 @@ describe('metering', () => {
 
   it("meters a session's socket: bytes both ways, the first output byte once, one pause per time above the high-water mark", async () => {
     const metrics = createMetrics({defaultMetrics: false});
-    let now = 1_000;
-    const tracker = new SessionTracker(metrics, {highWaterMark: 10, lowWaterMark: 5, now: () => now});
+    const clock = new ManualClock(1_000);
+    const tracker = new SessionTracker(metrics, {highWaterMark: 10, lowWaterMark: 5, clock});
     try {
       tracker.created(fakeSession('a'), {env: 'shell', client: '1.2.3.4'});
       const meter = tracker.meter('a');
       meter.received(3);
-      now = 1_250;
+      clock.advance(250);
       meter.sent(0, 0); // a control message: no output byte yet
       meter.sent(4, 0);
-      now = 2_000;
+      clock.advance(750);
       meter.sent(6, 11); // above the high-water mark: one pause
       meter.sent(1, 12); // still above: the same pause
       meter.sent(1, 5); // drained to the low one
@@ -78,11 +79,11 @@ describe('metering', () => {
 
   it('labels the time to first byte of a session whose container came from a warm pool as pool="warm"', async () => {
     const metrics = createMetrics({defaultMetrics: false});
-    let now = 0;
-    const tracker = new SessionTracker(metrics, {highWaterMark: 10, lowWaterMark: 5, now: () => now});
+    const clock = new ManualClock(0);
+    const tracker = new SessionTracker(metrics, {highWaterMark: 10, lowWaterMark: 5, clock});
     try {
       tracker.created(fakeSession('w', true), {env: 'shell', client: '1.2.3.4'});
-      now = 20;
+      clock.advance(20);
       tracker.meter('w').sent(3, 0);
       const text = await metrics.registry.metrics();
       assert.match(text, /sandbox_time_to_first_byte_seconds_count\{env="shell",pool="warm"\} 1/);
@@ -92,13 +93,30 @@ describe('metering', () => {
     }
   });
 
+  it("settles a quietly ended session on the clock's one-second sweep, which dispose stops", async () => {
+    const metrics = createMetrics({defaultMetrics: false});
+    const clock = new ManualClock();
+    const tracker = new SessionTracker(metrics, {highWaterMark: 10, lowWaterMark: 5, clock});
+    const session = fakeSession('q');
+    tracker.created(session, {env: 'shell', client: '1.2.3.4'});
+    session.state = 'ended';
+    clock.advance(999);
+    assert.ok(tracker.get('q'), 'not before the sweep');
+    clock.advance(1);
+    assert.equal(tracker.get('q'), undefined);
+    assert.match(await metrics.registry.metrics(), /sandbox_sessions_total\{env="shell",outcome="killed"\} 1/);
+    tracker.dispose();
+    tracker.dispose();
+    assert.equal(clock.pendingTimers, 0);
+  });
+
   it('times container starts, not takes from a warm pool', async () => {
     const metrics = createMetrics({defaultMetrics: false});
     let fromPool = false;
     const runtime = {
       start: async () => ({id: 'c', fromPool}) as unknown as SandboxContainer,
     } as unknown as ContainerRuntime;
-    const metered = meteredRuntime(runtime, metrics, () => 0);
+    const metered = meteredRuntime(runtime, metrics, new ManualClock(0));
     const spec = {envName: 'shell'} as Parameters<ContainerRuntime['start']>[0];
     await metered.start(spec);
     fromPool = true;
