@@ -129,9 +129,9 @@ export class Admission {
   }
 
   /**
-   * Keeps the release of session `id` until `sessionEnded(id)`: for a layer
-   * that admits before the session store creates the session and learns of
-   * its end from the store's `ended` hook.
+   * Keeps the release of session `id` until `sessionEnded(id)`: the session
+   * manager holds each session's slot from its creation to its end, so
+   * `snapshot().held` counts the live sessions and `dispose` frees them all.
    */
   hold(id: string, release: Release): void {
     this.held.set(id, release);
