@@ -78,7 +78,7 @@ export interface ServerConfig {
   maxHeadersCount: number;
 }
 
-/** JWT verification of the operator's identity provider's tokens (issue 5). */
+/** JWT verification of the operator's identity provider's tokens */
 export interface JwtAuthConfig {
   /** HS256/384/512 shared secret (at least 32 characters). */
   secret?: string | undefined;
@@ -169,7 +169,7 @@ export const DEFAULT_SERVER: ServerConfig = {
   maxHeadersCount: 100,
 };
 
-/** Session tokens live at most this long (issue 5): a leaked token is useless soon. */
+/** Session tokens live at most this long: a leaked token is useless soon. */
 export const MAX_TOKEN_TTL_MS = 300_000;
 
 export const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;

@@ -1,6 +1,6 @@
 /**
  * `docusaurus-sandbox images build`: the bundled environment images, built
- * without any image registry (issue 3 point 3).
+ * without any image registry.
  *
  * - shell: a Debian bookworm root filesystem from `debootstrap --variant=minbase`
  *   (Debian's package mirror), prepared (sandbox user 1000, /workspace and /tmp
