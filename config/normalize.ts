@@ -8,65 +8,21 @@ import {
   PUBLIC_KEY_ALGORITHMS,
   configSchema,
   DEFAULT_ENV,
-  DEFAULT_LIMITS,
   DEFAULT_SERVER,
   type EnvironmentConfig,
-  type Limits,
   type SandboxConfig,
   type SandboxConfigInput,
   type ServerConfig,
 } from './schema.js';
+import {ConfigError} from './errors.js';
+import {checkLimits, DEFAULT_LIMITS, normalizeLimits} from './limits.js';
 import {parseDuration, parseSize} from './units.js';
 
-/** Invalid configuration; `message` names the option and what it must be. */
-export class ConfigError extends Error {
-  readonly code = 'invalid-config';
-  override readonly name = 'ConfigError';
-}
+export {ConfigError} from './errors.js';
 
 type Unitful = number | string | undefined;
 const toMs = (value: Unitful, fallback: number) => (value === undefined ? fallback : parseDuration(value)!);
 const toBytes = (value: Unitful, fallback: number) => (value === undefined ? fallback : parseSize(value)!);
-
-function normalizeLimits(input: Record<string, Unitful> | undefined, base: Limits): Limits {
-  const given = input ?? {};
-  return {
-    timeout: toMs(given.timeout, base.timeout),
-    maxTimeout: toMs(given.maxTimeout, base.maxTimeout),
-    idleTimeout: toMs(given.idleTimeout, base.idleTimeout),
-    maxLifetime: toMs(given.maxLifetime, base.maxLifetime),
-    memory: toBytes(given.memory, base.memory),
-    cpus: given.cpus === undefined ? base.cpus : Number(given.cpus),
-    pids: given.pids === undefined ? base.pids : Number(given.pids),
-    workspaceSize: toBytes(given.workspaceSize, base.workspaceSize),
-    tmpSize: toBytes(given.tmpSize, base.tmpSize),
-    nofile: given.nofile === undefined ? base.nofile : Number(given.nofile),
-    outputLimit: toBytes(given.outputLimit, base.outputLimit),
-    outputRate: toBytes(given.outputRate, base.outputRate),
-    maxFiles: given.maxFiles === undefined ? base.maxFiles : Number(given.maxFiles),
-    maxSeedBytes: toBytes(given.maxSeedBytes, base.maxSeedBytes),
-  };
-}
-
-const MIN_OUTPUT_RATE = 64 * 1024;
-
-function checkLimits(limits: Limits, where: string): void {
-  // tmpfs pages count against the memory cgroup: if the two tmpfs could take the
-  // whole limit, a disk fill becomes an OOM with the data pinned (shared FACTS).
-  if (limits.workspaceSize + limits.tmpSize > limits.memory * 0.75) {
-    throw new ConfigError(
-      `${where}: workspaceSize + tmpSize (${limits.workspaceSize + limits.tmpSize} bytes) must stay below 75% of memory (${limits.memory} bytes); lower the tmpfs sizes or raise memory`,
-    );
-  }
-  // A pump pays for a whole chunk (up to 64 KiB) after sending it: below this a
-  // single chunk would hold the terminal for seconds.
-  if (limits.outputRate !== 0 && limits.outputRate < MIN_OUTPUT_RATE) {
-    throw new ConfigError(`${where}: outputRate must be 0 (no limit) or at least "64k" per second (got ${limits.outputRate} bytes)`);
-  }
-  if (limits.timeout > limits.maxTimeout) {
-    throw new ConfigError(`${where}: timeout must not exceed maxTimeout`);
-  }
-}
 
 function normalizeServer(input: Record<string, unknown> | undefined): ServerConfig {
   const given = (input ?? {}) as Record<string, Unitful> & Partial<ServerConfig>;

@@ -7,43 +7,10 @@
  * numbers: every duration is in milliseconds, every size in bytes.
  */
 import Joi from 'joi';
-import {parseDuration, parseSize} from './units.js';
+import {type Limits, limitsSchema} from './limits.js';
+import {durationSchema as duration, sizeSchema as size} from './unit-schemas.js';
 
-export interface Limits {
-  /** Default run time of a block before it ends with reason "timeout" (ms). */
-  timeout: number;
-  /** Highest `timeout=` a fence may ask for; over it is a build error (ms). */
-  maxTimeout: number;
-  /** A session with neither input nor output for this long ends with "idle" (ms). */
-  idleTimeout: number;
-  /** Hard cap on any session, interactive ones included (ms). */
-  maxLifetime: number;
-  /** Container memory limit (bytes); swap is held to the same value. */
-  memory: number;
-  /** CPU share, in cores (0.5 = half of one core). */
-  cpus: number;
-  /** Process/thread cap of the container (gVisor needs >= 128). */
-  pids: number;
-  /** Size of the tmpfs mounted at /workspace (bytes). */
-  workspaceSize: number;
-  /** Size of the tmpfs mounted at /tmp (bytes). */
-  tmpSize: number;
-  /** Open file descriptors per process. */
-  nofile: number;
-  /** Terminal output after which a session ends with "output-limit" (bytes). */
-  outputLimit: number;
-  /**
-   * Terminal output per second (bytes) of one client's sessions together; a
-   * faster program is slowed to it, not stopped. 0 for no limit, else at least
-   * 64 KiB. A flood costs CPU along the whole pipe and starves other readers'
-   * echo on a small host.
-   */
-  outputRate: number;
-  /** Most files one block (or one reader's edit) may seed. */
-  maxFiles: number;
-  /** Most bytes of file content one session may seed. */
-  maxSeedBytes: number;
-}
+export {DEFAULT_LIMITS, type Limits} from './limits.js';
 
 export interface EnvironmentConfig {
   /** Docker image; must contain sh, tar, base64, stty, head (see `doctor`). */
@@ -111,7 +78,7 @@ export interface ServerConfig {
   maxHeadersCount: number;
 }
 
-/** JWT verification of the operator's identity provider's tokens (issue 5). */
+/** JWT verification of the operator's identity provider's tokens */
 export interface JwtAuthConfig {
   /** HS256/384/512 shared secret (at least 32 characters). */
   secret?: string | undefined;
@@ -170,23 +137,6 @@ export interface AuthConfigInput {
 
 export const IMAGE_TAG = '1';
 
-export const DEFAULT_LIMITS: Limits = {
-  timeout: 30_000,
-  maxTimeout: 300_000,
-  idleTimeout: 120_000,
-  maxLifetime: 600_000,
-  memory: 256 * 1024 ** 2,
-  cpus: 0.5,
-  pids: 128,
-  workspaceSize: 64 * 1024 ** 2,
-  tmpSize: 16 * 1024 ** 2,
-  nofile: 1024,
-  outputLimit: 16 * 1024 ** 2,
-  outputRate: 4 * 1024 ** 2,
-  maxFiles: 32,
-  maxSeedBytes: 256 * 1024,
-};
-
 type EnvironmentDefaults = Omit<EnvironmentConfig, 'limits' | 'poolSize' | 'network' | 'runtime'>;
 
 /** The bundled environments, built offline by `docusaurus-sandbox images build`. */
@@ -219,39 +169,13 @@ export const DEFAULT_SERVER: ServerConfig = {
   maxHeadersCount: 100,
 };
 
-/** Session tokens live at most this long (issue 5): a leaked token is useless soon. */
+/** Session tokens live at most this long: a leaked token is useless soon. */
 export const MAX_TOKEN_TTL_MS = 300_000;
 
 export const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
 export const PUBLIC_KEY_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
 
 export const DEFAULT_ENV = 'shell';
-
-const duration = Joi.alternatives(
-  Joi.number().min(0),
-  Joi.string().custom((value: string, helpers) =>
-    parseDuration(value) === undefined ? helpers.error('any.invalid') : value,
-  ),
-).messages({'any.invalid': '{{#label}} must be a duration such as "500ms", "30s" or "2m"'});
-
-const size = Joi.alternatives(
-  Joi.number().integer().min(0),
-  Joi.string().custom((value: string, helpers) =>
-    parseSize(value) === undefined ? helpers.error('any.invalid') : value,
-  ),
-).messages({'any.invalid': '{{#label}} must be a size such as "64k", "256m" or a number of bytes'});
-
-const DURATION_KEYS = ['timeout', 'maxTimeout', 'idleTimeout', 'maxLifetime'] as const;
-const SIZE_KEYS = ['memory', 'workspaceSize', 'tmpSize', 'outputLimit', 'outputRate', 'maxSeedBytes'] as const;
-
-const limitsSchema = Joi.object({
-  ...Object.fromEntries(DURATION_KEYS.map((key) => [key, duration])),
-  ...Object.fromEntries(SIZE_KEYS.map((key) => [key, size])),
-  cpus: Joi.number().greater(0).max(64),
-  pids: Joi.number().integer().min(16),
-  nofile: Joi.number().integer().min(64),
-  maxFiles: Joi.number().integer().min(1).max(1000),
-});
 
 const environmentSchema = Joi.object({
   image: Joi.string().min(1),

@@ -133,7 +133,7 @@ describe('checkFilePath', () => {
   });
 });
 
-describe('security options (issue 5)', () => {
+describe('security options', () => {
   test('defaults to anonymous auth and keeps the server defaults', () => {
     const config = normalizeConfig({});
     assert.deepEqual(config.auth, {mode: 'anonymous'});

