@@ -31,6 +31,7 @@ import {
   type ContainerRuntime,
   type ContainerSpec,
   type EngineInfo,
+  type InstanceLease,
   LABELS,
   type ReapFilter,
   type SandboxContainer,
@@ -80,6 +81,12 @@ export interface PooledRuntimeOptions<Warm extends WarmHandle = WarmHandle> {
   onStart?: (observation: StartObservation) => void;
   /** Called when an environment's number of ready warm containers changes (a gauge). */
   onWarmChange?: (envName: string, ready: number) => void;
+  /**
+   * Begin filling at construction (default). A server passes false and calls
+   * startBackground() once it owns its instance id: a pool filled earlier
+   * would make containers a failed start-up must then clean away.
+   */
+  fillOnCreate?: boolean;
 }
 
 interface EnvironmentPool<Warm> {
@@ -142,6 +149,9 @@ export class PooledRuntime<Warm extends WarmHandle = WarmHandle> implements Cont
   readonly #aborts = new Set<AbortController>();
   #timer: NodeJS.Timeout | undefined;
   #closed: Promise<void> | undefined;
+  #filling = false;
+  /** The inner runtime's instance lease, when it has one. */
+  readonly acquireLease?: (images: readonly string[]) => Promise<InstanceLease>;
 
   constructor(options: PooledRuntimeOptions<Warm>) {
     this.#runtime = options.runtime;
@@ -152,12 +162,21 @@ export class PooledRuntime<Warm extends WarmHandle = WarmHandle> implements Cont
     this.#log = options.log ?? (() => undefined);
     this.#onStart = options.onStart;
     this.#onWarmChange = options.onWarmChange;
+    const inner = options.runtime;
+    if (inner.acquireLease) this.acquireLease = (images) => inner.acquireLease!(images);
     for (const [name, env] of Object.entries(options.environments)) {
       if (env.poolSize <= 0) continue;
       this.#pools.set(name, {name, env, size: env.poolSize, key: hardeningKey(env), ready: [], creating: 0, failures: 0, retryAt: 0, reported: -1});
     }
+    if (options.fillOnCreate !== false) this.startBackground();
+  }
+
+  /** Starts filling the pools (once; a no-op after close()). */
+  startBackground(): void {
+    this.#filling = true;
     this.#fill();
   }
+
 
   /** Warm containers ready now, all environments. */
   get warmCount(): number {
@@ -302,7 +321,7 @@ export class PooledRuntime<Warm extends WarmHandle = WarmHandle> implements Cont
 
   /** Starts creations where pools are short, within the cap and the concurrency. */
   #fill(): void {
-    if (this.#closed) return;
+    if (this.#closed || !this.#filling) return;
     const now = this.#now();
     this.#recycle(now);
     let spawned = true;
@@ -472,6 +491,7 @@ export function createRuntime(options: {
     runtime: docker,
     environments: options.config.environments,
     maxContainers: options.config.server.maxSessions,
+    fillOnCreate: false,
     ...(options.log ? {log: options.log} : {}),
     ...(options.onStart ? {onStart: options.onStart} : {}),
     ...(options.onWarmChange ? {onWarmChange: options.onWarmChange} : {}),
