@@ -25,9 +25,10 @@
 import {randomBytes} from 'node:crypto';
 import type {EnvironmentConfig, SandboxConfig} from '../../config/index.js';
 import {DockerRuntime} from './docker.js';
+import {hardeningKey} from './compatibility.js';
+import {HandedOutContainer} from './handed-out.js';
 import {checkCommand, checkSeedFiles} from './seed.js';
 import {
-  type ContainerExit,
   type ContainerRuntime,
   type ContainerSpec,
   type EngineInfo,
@@ -105,24 +106,7 @@ interface EnvironmentPool<Warm> {
 
 const DEFAULT_BACKOFF = {initialMs: 1_000, maxMs: 60_000};
 
-/**
- * What makes two environments' containers interchangeable: everything the
- * create options are built from (hardening.ts). The shell is seeded at take.
- */
-export function hardeningKey(env: EnvironmentConfig): string {
-  const {limits} = env;
-  return JSON.stringify([
-    env.image,
-    env.runtime ?? null,
-    env.network,
-    limits.memory,
-    limits.cpus,
-    limits.pids,
-    limits.workspaceSize,
-    limits.tmpSize,
-    limits.nofile,
-  ]);
-}
+export {hardeningKey};
 
 /** Backoff delay after `failures` consecutive failures (1, 2, 4, … × initial, capped). */
 export function backoffDelay(failures: number, backoff: {initialMs: number; maxMs: number}): number {
@@ -426,50 +410,6 @@ export class PooledRuntime<Warm extends WarmHandle = WarmHandle> implements Cont
     if (next === Infinity) return;
     this.#timer = setTimeout(() => this.#fill(), Math.max(10, next - now));
     this.#timer.unref();
-  }
-}
-
-/**
- * A container a session holds: removing it frees its place under the cap.
- * A class, not an object literal of closures, since every session holds one
- * for its lifetime (issue 6, memory per session).
- */
-class HandedOutContainer implements SandboxContainer {
-  #removal: Promise<void> | undefined;
-
-  constructor(
-    private readonly container: SandboxContainer,
-    readonly fromPool: boolean,
-    private readonly onRemoved: () => void,
-  ) {}
-
-  get id(): string {
-    return this.container.id;
-  }
-
-  get stream(): SandboxContainer['stream'] {
-    return this.container.stream;
-  }
-
-  get exited(): Promise<ContainerExit> {
-    return this.container.exited;
-  }
-
-  resize(cols: number, rows: number): Promise<void> {
-    return this.container.resize(cols, rows);
-  }
-
-  kill(signal: 'SIGINT' | 'SIGTERM' | 'SIGKILL'): Promise<void> {
-    return this.container.kill(signal);
-  }
-
-  remove(): Promise<void> {
-    this.#removal ??= this.container.remove().finally(this.onRemoved);
-    return this.#removal;
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.remove();
   }
 }
 
