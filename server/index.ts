@@ -31,6 +31,7 @@ import {Admission, type AdmissionSnapshot} from './sessions/admission.js';
 import {systemClock, type Clock} from './clock.js';
 import {SessionManager, type SessionRequest} from './sessions/manager.js';
 import {SessionTokens} from './sessions/tokens.js';
+import {Heartbeat} from './lifecycle/heartbeat.js';
 import {InstanceOwnership, listenOn, StartGate, StartupError} from './lifecycle/startup.js';
 
 export {SandboxError, toClientError} from './errors.js';
@@ -220,23 +221,7 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
   });
   wss.on('error', (error) => log('error', 'websocket server error', {error: String(error)}));
 
-  const alive = new WeakMap<WebSocket, boolean>();
-  // One listener for every socket (`this` is the socket), not a closure per session.
-  function onPong(this: WebSocket): void {
-    alive.set(this, true);
-  }
-  const heartbeat = setInterval(() => {
-    for (const socket of wss.clients) {
-      if (alive.get(socket) === false) {
-        // Missed a whole interval without a pong: the peer is gone.
-        socket.terminate();
-        continue;
-      }
-      alive.set(socket, false);
-      socket.ping();
-    }
-  }, config.server.heartbeatInterval);
-  heartbeat.unref();
+  const heartbeat = new Heartbeat<WebSocket>({clock, intervalMs: config.server.heartbeatInterval, sockets: () => wss.clients});
 
   // Made once: every session socket keeps a reference to it for its lifetime.
   const upgradeContext: UpgradeContext = {
@@ -247,8 +232,7 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
     verifyToken: (token, id) => sessions.verifyToken(token, id),
     closing: () => closing,
     onSocket: (socket, session, request) => {
-      alive.set(socket, true);
-      socket.on('pong', onPong);
+      heartbeat.watch(socket);
       // The path only: the query may carry a token (`?token=`), which is never logged.
       log('info', 'socket connected', {session: session.id, path: request.url?.split('?')[0]});
     },
@@ -289,7 +273,7 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
   const close = (): Promise<void> => {
     closed ??= (async () => {
       closing = true;
-      clearInterval(heartbeat);
+      heartbeat.dispose();
       tracker.dispose();
       if (sweep) clearInterval(sweep);
       const stopped = new Promise<void>((resolve) => {
