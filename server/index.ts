@@ -31,8 +31,11 @@ import type {AdmissionSnapshot} from './sessions/admission.js';
 import {systemClock, type Clock} from './clock.js';
 import {SessionManager} from './sessions/manager.js';
 import {SessionTokens} from './sessions/tokens.js';
+import {Heartbeat} from './lifecycle/heartbeat.js';
+import {InstanceOwnership, listenOn, StartGate, StartupError} from './lifecycle/startup.js';
 
 export {SandboxError, toClientError} from './errors.js';
+export {InstanceInUseError, StartupError} from './lifecycle/startup.js';
 export type {ContainerRuntime} from './runtime/types.js';
 export type {AdminOptions} from './admin/server.js';
 export type {SandboxMetrics} from './metrics.js';
@@ -64,7 +67,11 @@ export interface SandboxServer extends AsyncDisposable {
   readonly instanceId: string;
   /** This server's Prometheus series (served on the admin listener). */
   readonly metrics: SandboxMetrics;
-  /** Reaps this instance's leftover containers, then listens (and starts the admin listener, if any). */
+  /**
+   * Listens, takes the instance lease, reaps this instance's leftovers, starts
+   * the warm pools, then the admin listener (if any). On failure everything it
+   * made is disposed and the error (StartupError, InstanceInUseError) thrown.
+   */
   listen(): Promise<{url: string; port: number; adminUrl?: string}>;
   setManifest(manifest: SandboxManifest): void;
   /** Sessions holding a slot now. */
@@ -113,21 +120,37 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
   const log: LogFunction = (level, message, details = {}) => logger[level](details, message);
   const clock = options.clock ?? systemClock;
   const instanceId = deriveInstanceId(config);
-  const metrics = options.metrics ?? createMetrics();
-  const tracker = new SessionTracker(metrics, {highWaterMark: config.server.highWaterMark, lowWaterMark: config.server.lowWaterMark});
-  /** For the warm pool: how many ready containers an environment has now. */
-  const reportWarmPool = (env: string, size: number) => metrics.warmPool.set({env}, size);
-  // Our own runtime (with the warm pools of environments that set poolSize) is drained in close().
-  const baseRuntime = options.runtime ?? createRuntime({config, instanceId, log, onWarmChange: reportWarmPool});
-  const runtime = meteredRuntime(baseRuntime, metrics);
-  const admin: AdminServer | undefined = options.admin ? createAdminServer({...options.admin, metrics, tracker}) : undefined;
-
+  // What may throw (a bad manifest, a bad admin address) comes before anything
+  // that holds a resource, so such a failure leaves nothing to dispose.
   let blocks = new Map<string, SandboxBlock>();
   const setManifest = (manifest: SandboxManifest) => {
     blocks = new Map(manifest.blocks.map((block) => [block.id, block]));
   };
   const manifest = options.manifest ?? (options.siteDir ? readManifest(options.siteDir) : undefined);
   if (manifest) setManifest(manifest);
+
+  const metrics = options.metrics ?? createMetrics();
+  const tracker = new SessionTracker(metrics, {highWaterMark: config.server.highWaterMark, lowWaterMark: config.server.lowWaterMark, clock});
+  let admin: AdminServer | undefined;
+  try {
+    admin = options.admin ? createAdminServer({...options.admin, metrics, tracker}) : undefined;
+  } catch (error) {
+    tracker.dispose();
+    throw error;
+  }
+  /** For the warm pool: how many ready containers an environment has now. */
+  const reportWarmPool = (env: string, size: number) => metrics.warmPool.set({env}, size);
+  // Our own runtime (with the warm pools of environments that set poolSize) is drained in close().
+  // Nothing in it touches the engine until listen() has proven this instance is ours.
+  const baseRuntime = options.runtime ?? createRuntime({config, instanceId, log, onWarmChange: reportWarmPool});
+  const runtime = meteredRuntime(baseRuntime, metrics);
+  const ownership = new InstanceOwnership({
+    runtime: baseRuntime,
+    instanceId,
+    images: Object.values(config.environments).map((env) => env.image),
+    log,
+  });
+  const gate = new StartGate();
 
   const sessions = new SessionManager({
     runtime,
@@ -176,7 +199,10 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
     },
     (request, response) => {
       if (request.method === 'POST' && request.url?.startsWith('/api/sessions')) tracker.response(response);
-      app(request, response);
+      gate.through(
+        () => app(request, response),
+        () => response.destroy(),
+      );
     },
   );
 
@@ -191,23 +217,7 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
   });
   wss.on('error', (error) => log('error', 'websocket server error', {error: String(error)}));
 
-  const alive = new WeakMap<WebSocket, boolean>();
-  // One listener for every socket (`this` is the socket), not a closure per session.
-  function onPong(this: WebSocket): void {
-    alive.set(this, true);
-  }
-  const heartbeat = setInterval(() => {
-    for (const socket of wss.clients) {
-      if (alive.get(socket) === false) {
-        // Missed a whole interval without a pong: the peer is gone.
-        socket.terminate();
-        continue;
-      }
-      alive.set(socket, false);
-      socket.ping();
-    }
-  }, config.server.heartbeatInterval);
-  heartbeat.unref();
+  const heartbeat = new Heartbeat<WebSocket>({clock, intervalMs: config.server.heartbeatInterval, sockets: () => wss.clients});
 
   // Made once: every session socket keeps a reference to it for its lifetime.
   const upgradeContext: UpgradeContext = {
@@ -218,8 +228,7 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
     verifyToken: (token, id) => sessions.verifyToken(token, id),
     closing: () => closing,
     onSocket: (socket, session, request) => {
-      alive.set(socket, true);
-      socket.on('pong', onPong);
+      heartbeat.watch(socket);
       // The path only: the query may carry a token (`?token=`), which is never logged.
       log('info', 'socket connected', {session: session.id, path: request.url?.split('?')[0]});
     },
@@ -227,7 +236,12 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
     onRefused: (code) => tracker.upgradeRefused(code),
     log,
   };
-  httpServer.on('upgrade', (request, socket, head) => handleUpgrade(request, socket, head, upgradeContext));
+  httpServer.on('upgrade', (request, socket, head) =>
+    gate.through(
+      () => handleUpgrade(request, socket, head, upgradeContext),
+      () => socket.destroy(),
+    ),
+  );
   httpServer.on('clientError', (error: NodeJS.ErrnoException, socket) => {
     if (!socket.writable) {
       socket.destroy();
@@ -241,6 +255,8 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
   let sweep: NodeJS.Timeout | undefined;
   const runSweep = () => {
     sessions.prune();
+    // A lease lost while the engine restarted (or never taken) is taken again here.
+    void ownership.ensure();
     runtime
       .reap({olderThanMs: maxLifetime + SWEEP_MARGIN_MS})
       .then((count) => {
@@ -253,7 +269,7 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
   const close = (): Promise<void> => {
     closed ??= (async () => {
       closing = true;
-      clearInterval(heartbeat);
+      heartbeat.dispose();
       tracker.dispose();
       if (sweep) clearInterval(sweep);
       const stopped = new Promise<void>((resolve) => {
@@ -264,8 +280,11 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
       const budget = new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_BUDGET_MS).unref());
       await Promise.race([Promise.all([sessions.closeAll(), options.runtime ? undefined : baseRuntime.close?.()]), budget]);
       // Whatever this instance still owns goes too: e.g. a container whose removal
-      // failed while the engine was away (daemon restart) and is back now.
-      await Promise.race([runtime.reap({instanceId}).catch(() => 0), budget]);
+      // failed while the engine was away (daemon restart) and is back now. Only
+      // while the lease is ours: a start refused because another live server
+      // holds this id must not touch that server's containers.
+      if (ownership.owned) await Promise.race([runtime.reap({instanceId}).catch(() => 0), budget]);
+      gate.fail();
       for (const socket of wss.clients) socket.close(CLOSE_CODES.goingAway, 'server shutting down');
       wss.close();
       // Sockets that did not finish their closing handshake are cut.
@@ -277,6 +296,7 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
       httpServer.closeAllConnections();
       admission.dispose();
       await admin?.close();
+      await ownership.release();
     })();
     return closed;
   };
@@ -292,19 +312,19 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
     admission: {snapshot: () => admission.snapshot()},
     setManifest,
     async listen() {
-      // A restarted server removes what its predecessor (same instance id) left behind.
-      const reaped = await runtime.reap({instanceId}).catch((error: unknown) => {
-        log('warn', 'reaping leftover containers failed', {error: String(error)});
-        return 0;
-      });
-      if (reaped > 0) log('info', 'removed leftover containers', {count: reaped, instanceId});
-      await new Promise<void>((resolve, reject) => {
-        httpServer.once('error', reject);
-        httpServer.listen(config.server.port, config.server.host, () => {
-          httpServer.off('error', reject);
-          resolve();
-        });
-      });
+      // Bind first: a second server on a busy port fails here, before it has
+      // touched the engine. Then the lease proves no other live process has
+      // this instance id; only then are the predecessor's leftovers reaped,
+      // and only after that do the pools fill and requests get in.
+      try {
+        await listenOn(httpServer, config.server.port, config.server.host);
+        if (await ownership.acquire()) await ownership.reapLeftovers();
+      } catch (error) {
+        await close();
+        throw error;
+      }
+      baseRuntime.startBackground?.();
+      gate.open();
       sweep = setInterval(runSweep, Math.min(60_000, maxLifetime));
       sweep.unref();
       const address = httpServer.address() as AddressInfo;
@@ -313,7 +333,7 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
       if (!admin) return {url, port: address.port};
       const adminUrl = await admin.listen().catch(async (error: unknown) => {
         await close();
-        throw error;
+        throw new StartupError('admin-listen-failed', `cannot start the admin listener: ${error instanceof Error ? error.message : String(error)}`, {cause: error});
       });
       return {url, port: address.port, adminUrl};
     },

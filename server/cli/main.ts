@@ -121,5 +121,9 @@ run(process.argv.slice(2)).then(
     }
     process.stderr.write(`docusaurus-sandbox: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 1;
+    // What failed has disposed what it made, so nothing should keep the process
+    // up; should anything still (a library's socket), a supervisor must see the
+    // failure at once, not a live process.
+    setTimeout(() => process.exit(1), 500).unref();
   },
 );

@@ -23,12 +23,14 @@ import {
 } from './engine-shutdown.js';
 import {type ExitEventSource, ExitEvents} from './exit-events.js';
 import {hardenedCreateOptions} from './hardening.js';
+import {acquireInstanceLease, dockerLeaseEngine} from './lease.js';
 import {buildSeed, checkCommand} from './seed.js';
 import {
   type ContainerExit,
   type ContainerRuntime,
   type ContainerSpec,
   type EngineInfo,
+  type InstanceLease,
   LABELS,
   type ReapFilter,
   type SandboxContainer,
@@ -342,6 +344,14 @@ export class DockerRuntime implements ContainerRuntime {
     } finally {
       startDeadline.clear();
     }
+  }
+
+  /** The instance lease (lease.ts) in the first of `images` the engine has. */
+  async acquireLease(images: readonly string[]): Promise<InstanceLease> {
+    for (const image of new Set(images)) {
+      if (await this.hasImage(image)) return acquireInstanceLease(dockerLeaseEngine(this.docker), this.instanceId, image);
+    }
+    throw new SandboxError('image-missing', `none of the environment images (${[...new Set(images)].join(', ')}) is on the Docker engine to hold the instance lease; run \`docusaurus-sandbox images build\``);
   }
 
   async engine(): Promise<EngineInfo> {

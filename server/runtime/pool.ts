@@ -25,12 +25,14 @@
 import {randomBytes} from 'node:crypto';
 import type {EnvironmentConfig, SandboxConfig} from '../../config/index.js';
 import {DockerRuntime} from './docker.js';
+import {hardeningKey} from './compatibility.js';
+import {HandedOutContainer} from './handed-out.js';
 import {checkCommand, checkSeedFiles} from './seed.js';
 import {
-  type ContainerExit,
   type ContainerRuntime,
   type ContainerSpec,
   type EngineInfo,
+  type InstanceLease,
   LABELS,
   type ReapFilter,
   type SandboxContainer,
@@ -80,6 +82,12 @@ export interface PooledRuntimeOptions<Warm extends WarmHandle = WarmHandle> {
   onStart?: (observation: StartObservation) => void;
   /** Called when an environment's number of ready warm containers changes (a gauge). */
   onWarmChange?: (envName: string, ready: number) => void;
+  /**
+   * Begin filling at construction (default). A server passes false and calls
+   * startBackground() once it owns its instance id: a pool filled earlier
+   * would make containers a failed start-up must then clean away.
+   */
+  fillOnCreate?: boolean;
 }
 
 interface EnvironmentPool<Warm> {
@@ -98,24 +106,7 @@ interface EnvironmentPool<Warm> {
 
 const DEFAULT_BACKOFF = {initialMs: 1_000, maxMs: 60_000};
 
-/**
- * What makes two environments' containers interchangeable: everything the
- * create options are built from (hardening.ts). The shell is seeded at take.
- */
-export function hardeningKey(env: EnvironmentConfig): string {
-  const {limits} = env;
-  return JSON.stringify([
-    env.image,
-    env.runtime ?? null,
-    env.network,
-    limits.memory,
-    limits.cpus,
-    limits.pids,
-    limits.workspaceSize,
-    limits.tmpSize,
-    limits.nofile,
-  ]);
-}
+export {hardeningKey};
 
 /** Backoff delay after `failures` consecutive failures (1, 2, 4, … × initial, capped). */
 export function backoffDelay(failures: number, backoff: {initialMs: number; maxMs: number}): number {
@@ -142,6 +133,9 @@ export class PooledRuntime<Warm extends WarmHandle = WarmHandle> implements Cont
   readonly #aborts = new Set<AbortController>();
   #timer: NodeJS.Timeout | undefined;
   #closed: Promise<void> | undefined;
+  #filling = false;
+  /** The inner runtime's instance lease, when it has one. */
+  readonly acquireLease?: (images: readonly string[]) => Promise<InstanceLease>;
 
   constructor(options: PooledRuntimeOptions<Warm>) {
     this.#runtime = options.runtime;
@@ -152,12 +146,21 @@ export class PooledRuntime<Warm extends WarmHandle = WarmHandle> implements Cont
     this.#log = options.log ?? (() => undefined);
     this.#onStart = options.onStart;
     this.#onWarmChange = options.onWarmChange;
+    const inner = options.runtime;
+    if (inner.acquireLease) this.acquireLease = (images) => inner.acquireLease!(images);
     for (const [name, env] of Object.entries(options.environments)) {
       if (env.poolSize <= 0) continue;
       this.#pools.set(name, {name, env, size: env.poolSize, key: hardeningKey(env), ready: [], creating: 0, failures: 0, retryAt: 0, reported: -1});
     }
+    if (options.fillOnCreate !== false) this.startBackground();
+  }
+
+  /** Starts filling the pools (once; a no-op after close()). */
+  startBackground(): void {
+    this.#filling = true;
     this.#fill();
   }
+
 
   /** Warm containers ready now, all environments. */
   get warmCount(): number {
@@ -302,7 +305,7 @@ export class PooledRuntime<Warm extends WarmHandle = WarmHandle> implements Cont
 
   /** Starts creations where pools are short, within the cap and the concurrency. */
   #fill(): void {
-    if (this.#closed) return;
+    if (this.#closed || !this.#filling) return;
     const now = this.#now();
     this.#recycle(now);
     let spawned = true;
@@ -411,50 +414,6 @@ export class PooledRuntime<Warm extends WarmHandle = WarmHandle> implements Cont
 }
 
 /**
- * A container a session holds: removing it frees its place under the cap.
- * A class, not an object literal of closures, since every session holds one
- * for its lifetime (issue 6, memory per session).
- */
-class HandedOutContainer implements SandboxContainer {
-  #removal: Promise<void> | undefined;
-
-  constructor(
-    private readonly container: SandboxContainer,
-    readonly fromPool: boolean,
-    private readonly onRemoved: () => void,
-  ) {}
-
-  get id(): string {
-    return this.container.id;
-  }
-
-  get stream(): SandboxContainer['stream'] {
-    return this.container.stream;
-  }
-
-  get exited(): Promise<ContainerExit> {
-    return this.container.exited;
-  }
-
-  resize(cols: number, rows: number): Promise<void> {
-    return this.container.resize(cols, rows);
-  }
-
-  kill(signal: 'SIGINT' | 'SIGTERM' | 'SIGKILL'): Promise<void> {
-    return this.container.kill(signal);
-  }
-
-  remove(): Promise<void> {
-    this.#removal ??= this.container.remove().finally(this.onRemoved);
-    return this.#removal;
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.remove();
-  }
-}
-
-/**
  * The server's runtime from its config: DockerRuntime, wrapped in a
  * PooledRuntime when any environment has `poolSize > 0`.
  */
@@ -472,6 +431,7 @@ export function createRuntime(options: {
     runtime: docker,
     environments: options.config.environments,
     maxContainers: options.config.server.maxSessions,
+    fillOnCreate: false,
     ...(options.log ? {log: options.log} : {}),
     ...(options.onStart ? {onStart: options.onStart} : {}),
     ...(options.onWarmChange ? {onWarmChange: options.onWarmChange} : {}),

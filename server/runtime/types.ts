@@ -91,6 +91,32 @@ export interface ContainerRuntime {
    * remove. Idempotent; optional (a runtime without a pool has nothing to do).
    */
   close?(): Promise<void>;
+  /**
+   * Starts background work that makes containers (a warm pool's filling).
+   * The server calls it once it owns its instance id and has reaped its
+   * predecessor's leftovers, never before. Optional.
+   */
+  startBackground?(): void;
+  /**
+   * Takes the engine-side lease on this runtime's instance id (lease.ts),
+   * using the first of `images` present on the engine; throws
+   * InstanceInUseError while another live process holds it. Optional: a
+   * runtime without one (a test double) is its instance's only user.
+   */
+  acquireLease?(images: readonly string[]): Promise<InstanceLease>;
+}
+
+/** Held by the one live server with an instance id (lease.ts). */
+export interface InstanceLease extends AsyncDisposable {
+  readonly instanceId: string;
+  /** The lease container's name (what an operator removes by hand if ever needed). */
+  readonly name: string;
+  /** False once released or lost. */
+  readonly held: boolean;
+  /** Settles when the lease ends without release() (the engine stopped its container). */
+  readonly lost: Promise<void>;
+  /** Detaches and removes the lease container. Idempotent. */
+  release(): Promise<void>;
 }
 
 export interface ReapFilter {
@@ -122,4 +148,11 @@ export const LABELS = {
    * allows this much more for such a container.
    */
   warmFor: 'io.docusaurus-sandbox.warm-for',
+  /**
+   * The instance lease container only (lease.ts), with the instance id as
+   * value. Deliberately not LABELS.project: no reap ever selects it.
+   */
+  lease: 'io.docusaurus-sandbox.lease',
+  /** The lease container only: a random token of the start that holds it. */
+  leaseHolder: 'io.docusaurus-sandbox.lease-holder',
 } as const;
