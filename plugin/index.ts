@@ -14,7 +14,7 @@ import {checkBuiltSite} from './check.js';
 import {collectManifest, markdownSources, writeManifest} from './manifest.js';
 import {DEFAULT_OPTIONS, type PluginOptions} from './options.js';
 import {SandboxChunksMinifier} from './webpack.js';
-import {getDefaultCodeTranslationMessages} from '../theme/translations/index.js';
+import {getDefaultCodeTranslationMessages} from '../client/translations/index.js';
 
 export default function pluginSandbox(context: LoadContext, options: PluginOptions): Plugin {
   const {siteDir} = context;

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
-import {CLOSE_CODES, SUBPROTOCOL} from '../../../protocol/index.js';
-import {MAX_HELD_INPUT, SandboxSession, type FetchLike, type SocketLike, type Timers} from '../session.js';
+import {CLOSE_CODES, SUBPROTOCOL} from '../../protocol/index.js';
+import {MAX_HELD_INPUT, SandboxSession, type FetchLike, type SocketLike} from '../session.js';
+import type {Timers} from '../timers.js';
 import type {SandboxStatus} from '../status.js';
 import {FakeTimers} from './fake-timers.js';
 
