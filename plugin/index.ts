@@ -7,14 +7,14 @@
 import {existsSync} from 'node:fs';
 import {resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
-import type {LoadContext, Plugin} from '@docusaurus/types';
+import type {LoadContext, Plugin, SwizzleConfig} from '@docusaurus/types';
 import {loadConfig} from '../config/normalize.js';
 import {devServerConfig, devSitePort, isDevServer, startDevBackend, type DevBackend} from './dev.js';
 import {checkBuiltSite} from './check.js';
 import {collectManifest, markdownSources, writeManifest} from './manifest.js';
 import {DEFAULT_OPTIONS, type PluginOptions} from './options.js';
 import {SandboxChunksMinifier} from './webpack.js';
-import {getDefaultCodeTranslationMessages} from '../theme/translations/index.js';
+import {getDefaultCodeTranslationMessages} from '../client/translations/index.js';
 
 export default function pluginSandbox(context: LoadContext, options: PluginOptions): Plugin {
   const {siteDir} = context;
@@ -52,6 +52,36 @@ export default function pluginSandbox(context: LoadContext, options: PluginOptio
       if (options.check) {
         await checkBuiltSite({outDir, siteDir, configFile: existsSync(configPath) ? configPath : undefined, options: options.check});
       }
+    },
+  };
+}
+
+type Action = 'safe' | 'unsafe' | 'forbidden';
+
+/**
+ * What `docusaurus swizzle docusaurus-sandbox` offers. Safe: the part's Props
+ * (theme-sandbox.d.ts) are the contract and are kept stable. Unsafe: it holds
+ * wiring that changes with the client. Forbidden: not a component to wrap.
+ */
+export function getSwizzleConfig(): SwizzleConfig {
+  const part = (wrap: Action, eject: Action, description: string) => ({actions: {wrap, eject}, description});
+  return {
+    components: {
+      Sandbox: part('safe', 'unsafe', 'A runnable block: its files, toolbar, status line and terminal'),
+      'Sandbox/Files': part('safe', 'safe', "The block's files as code blocks (tabs), or editors while editing"),
+      'Sandbox/Toolbar': part('safe', 'safe', 'Run, Stop, Edit and Reset'),
+      'Sandbox/StatusLine': part('safe', 'safe', 'What the sandbox is doing, for everyone and for screen readers'),
+      'Sandbox/TerminalArea': part('safe', 'unsafe', 'The terminal, the key bar and the screen reader toggle'),
+      'Sandbox/useSandboxRunner': part('forbidden', 'unsafe', "A hook binding the client's SandboxRunner to the component"),
+      'Sandbox/useEdits': part('forbidden', 'unsafe', "A hook keeping the reader's edits in the browser's storage"),
+      SandboxEditor: part('safe', 'unsafe', 'The CodeMirror editor of one file, loaded on first Edit'),
+      'SandboxEditor/codemirror': part('forbidden', 'unsafe', 'The lazily loaded CodeMirror chunk'),
+      SandboxKeyBar: part('safe', 'safe', 'Esc, Tab, Ctrl-C and arrows on touch devices'),
+      SandboxAuth: part('forbidden', 'safe', 'Returns the bearer token for jwt auth mode: eject it to sign readers in'),
+      SandboxTerminal: part('forbidden', 'unsafe', 'The lazily loaded xterm.js chunk and its colours'),
+      'SandboxTerminal/xterm': part('forbidden', 'unsafe', 'Creates the xterm.js terminal'),
+      'SandboxTerminal/themes': part('forbidden', 'unsafe', "The terminal's light and dark colours"),
+      MDXComponents: part('forbidden', 'forbidden', 'Registers <Sandbox> for MDX pages; swizzle the classic theme MDXComponents instead'),
     },
   };
 }

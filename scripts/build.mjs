@@ -1,5 +1,5 @@
 // Compiles the package to dist/ and copies the theme's non-TypeScript assets
-// (CSS modules, translations): Docusaurus does not compile .ts/.tsx files under
+// (CSS modules; the client, client/, has none): Docusaurus does not compile .ts/.tsx files under
 // node_modules, so the theme ships as JavaScript beside its CSS.
 import {execFileSync} from 'node:child_process';
 import {cpSync, rmSync, statSync} from 'node:fs';

@@ -1,4 +1,8 @@
-/** Types of the components this package adds to `@theme`, for swizzlers. */
+/**
+ * Types of the components this package adds to `@theme`: each component
+ * imports its `Props` from here, and a site that swizzles one gets the same
+ * contract. The framework-free parts come from `docusaurus-sandbox/client`.
+ */
 declare module '@theme/Sandbox' {
   import type {ReactNode} from 'react';
 
@@ -7,6 +11,102 @@ declare module '@theme/Sandbox' {
     readonly block: string;
   }
   export default function Sandbox(props: Props): ReactNode;
+}
+
+declare module '@theme/Sandbox/Files' {
+  import type {Edits, SandboxBlock} from 'docusaurus-sandbox/client';
+  import type {ReactNode} from 'react';
+
+  export interface Props {
+    readonly block: SandboxBlock;
+    /** The reader's versions of edited files, by path. */
+    readonly edits: Edits;
+    /** The reader chose Edit: editable files show as editors. */
+    readonly editing: boolean;
+    readonly editablePaths: readonly string[];
+    /** Bumped by Reset: the editors remount with the authored code. */
+    readonly generation: number;
+    readonly onChange: (path: string, content: string) => void;
+  }
+  /** The block's visible files: code blocks (one tab per file), or editors once the reader chose to edit. */
+  export default function SandboxFiles(props: Props): ReactNode;
+}
+
+declare module '@theme/Sandbox/Toolbar' {
+  import type {SandboxStatus} from 'docusaurus-sandbox/client';
+  import type {ReactNode} from 'react';
+
+  export interface Props {
+    readonly status: SandboxStatus;
+    readonly canEdit: boolean;
+    readonly hasEdits: boolean;
+    readonly onRun: () => void;
+    readonly onStop: () => void;
+    readonly onEdit: () => void;
+    readonly onReset: () => void;
+  }
+  /** Run / Stop / Edit / Reset; part of the static page. */
+  export default function SandboxToolbar(props: Props): ReactNode;
+}
+
+declare module '@theme/Sandbox/StatusLine' {
+  import type {SandboxStatus} from 'docusaurus-sandbox/client';
+  import type {ReactNode} from 'react';
+
+  export interface Props {
+    readonly status: SandboxStatus;
+    /** The reader has other live sandboxes on the page (offer to stop them). */
+    readonly othersLive: boolean;
+    readonly onStopOthers: () => void;
+  }
+  /** What the sandbox is doing, announced politely to screen readers. */
+  export default function SandboxStatusLine(props: Props): ReactNode;
+}
+
+declare module '@theme/Sandbox/TerminalArea' {
+  import type {SandboxRunnerHandle} from '@theme/Sandbox/useSandboxRunner';
+  import type {ReactNode} from 'react';
+
+  export interface Props {
+    readonly runner: SandboxRunnerHandle;
+  }
+  /** The terminal's place: empty until the first Run, then the terminal, the key bar and its options. */
+  export default function SandboxTerminalArea(props: Props): ReactNode;
+}
+
+declare module '@theme/Sandbox/useSandboxRunner' {
+  import type {CreateSessionRequest, RecordedOptions, SandboxStatus} from 'docusaurus-sandbox/client';
+  import type {RefObject} from 'react';
+
+  export type {RecordedOptions} from 'docusaurus-sandbox/client';
+
+  export interface SandboxRunnerHandle {
+    readonly status: SandboxStatus;
+    /** The terminal area has been opened (after the first Run). */
+    readonly terminalShown: boolean;
+    readonly terminalRef: RefObject<HTMLDivElement | null>;
+    run(files: CreateSessionRequest['files']): void;
+    stop(): void;
+    /** Stops the reader's other sandboxes on this page, then runs this one. */
+    stopOthersAndRun(files: CreateSessionRequest['files']): void;
+    sendKey(sequence: string): void;
+    readonly screenReaderMode: boolean;
+    toggleScreenReaderMode(): void;
+  }
+  /** Binds the client's `SandboxRunner` to a component. */
+  export function useSandboxRunner(blockId: string, serverUrl: string | undefined, recorded?: RecordedOptions): SandboxRunnerHandle;
+}
+
+declare module '@theme/Sandbox/useEdits' {
+  import type {Edits} from 'docusaurus-sandbox/client';
+
+  export interface EditsState {
+    readonly edits: Edits;
+    setFile(path: string, content: string): void;
+    reset(): void;
+  }
+  /** A block's edits, kept in the browser's storage until Reset. */
+  export function useEdits(blockId: string, paths: readonly string[]): EditsState;
 }
 
 declare module '@theme/SandboxEditor' {
@@ -18,7 +118,7 @@ declare module '@theme/SandboxEditor' {
     /** The content to start from (authored or previously edited). */
     readonly initialContent: string;
     readonly onChange: (content: string) => void;
-    /** Focus the editor once it is loaded. */
+    /** Focus the editor once it is loaded (the reader just clicked Edit). */
     readonly autoFocus?: boolean;
   }
   /** A CodeMirror 6 editor, loaded on first use. */
@@ -34,6 +134,23 @@ declare module '@theme/SandboxKeyBar' {
   }
   /** Esc, Tab, Ctrl-C and arrows for touch devices (shown on coarse pointers only). */
   export default function SandboxKeyBar(props: Props): ReactNode;
+}
+
+declare module '@theme/SandboxTerminal/xterm' {
+  import type {RunnerTerminal, TerminalInput} from 'docusaurus-sandbox/client';
+
+  export interface TerminalHandle extends RunnerTerminal {
+    setColorMode(colorMode: 'light' | 'dark'): void;
+    setScreenReaderMode(on: boolean): void;
+    dispose(): void;
+  }
+  export interface TerminalOptions extends TerminalInput {
+    colorMode: 'light' | 'dark';
+    screenReaderMode: boolean;
+    ariaLabel: string;
+  }
+  /** xterm.js with its fit addon, opened in `container`: the lazily loaded terminal chunk. */
+  export function createTerminal(container: HTMLElement, options: TerminalOptions): TerminalHandle;
 }
 
 declare module '@theme/SandboxAuth' {

@@ -2,27 +2,21 @@
  * A runnable sandbox block. Server-rendered (and without JavaScript) it is the
  * block's files as ordinary code blocks (one tab per file) and a Run button.
  * In the browser, Run loads the terminal chunk and starts a session; Edit
- * loads the editor chunk. Logic lives in the hooks and in `theme/client/`.
+ * loads the editor chunk. Logic lives in the hooks and in `docusaurus-sandbox/client`.
  */
 import {translate} from '@docusaurus/Translate';
 import useDocusaurusContext from '@docusaurus/useDocusaurusContext';
 import useGlobalData from '@docusaurus/useGlobalData';
 import {useCallback, useMemo, useState, type ReactNode} from 'react';
-import type {SandboxBlock} from '../../config/block.js';
-import {liveSandboxes} from '../client/registry.js';
-import {changedFiles} from '../client/storage.js';
-import SandboxFiles from './Files.js';
-import SandboxStatusLine from './StatusLine.js';
-import SandboxTerminalArea from './TerminalArea.js';
-import SandboxToolbar from './Toolbar.js';
-import {useEdits} from './useEdits.js';
-import {useSandboxRunner} from './useSandboxRunner.js';
+import type {Props} from '@theme/Sandbox';
+import SandboxFiles from '@theme/Sandbox/Files';
+import SandboxStatusLine from '@theme/Sandbox/StatusLine';
+import SandboxTerminalArea from '@theme/Sandbox/TerminalArea';
+import SandboxToolbar from '@theme/Sandbox/Toolbar';
+import {useEdits} from '@theme/Sandbox/useEdits';
+import {useSandboxRunner} from '@theme/Sandbox/useSandboxRunner';
+import {changedFiles, liveSandboxes, type SandboxBlock} from 'docusaurus-sandbox/client';
 import styles from './styles.module.css';
-
-export interface Props {
-  /** The manifest entry of this block, as a JSON string. */
-  readonly block: string;
-}
 
 /** The plugin's global data; absent when the plugin is not registered (then the page's origin is used). */
 function usePluginData(): {serverUrl: string | undefined; recordedOnly: boolean} {
@@ -61,7 +55,7 @@ export default function Sandbox({block}: Props): ReactNode {
       data-sandbox-id={data.id}
       data-sandbox-state={runner.status.state}
       role="group"
-      aria-label={data.title ?? translate({id: 'sandbox.block.label', message: 'Runnable example'})}>
+      aria-label={data.title ?? translate({id: 'theme.Sandbox.block.label', message: 'Runnable example', description: 'The accessible name of a sandbox block that has no title'})}>
       <SandboxFiles
         block={data}
         edits={edits}

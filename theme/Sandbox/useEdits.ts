@@ -4,7 +4,8 @@
  * cleared by Reset.
  */
 import {useCallback, useEffect, useState} from 'react';
-import {clearEdits, loadEdits, saveEdits, type Edits, type KeyValueStorage} from '../client/storage.js';
+import type {EditsState} from '@theme/Sandbox/useEdits';
+import {clearEdits, loadEdits, saveEdits, type Edits, type KeyValueStorage} from 'docusaurus-sandbox/client';
 
 function browserStorage(): KeyValueStorage | undefined {
   try {
@@ -12,12 +13,6 @@ function browserStorage(): KeyValueStorage | undefined {
   } catch {
     return undefined;
   }
-}
-
-export interface EditsState {
-  edits: Edits;
-  setFile(path: string, content: string): void;
-  reset(): void;
 }
 
 export function useEdits(blockId: string, paths: readonly string[]): EditsState {

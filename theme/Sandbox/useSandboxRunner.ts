@@ -1,47 +1,19 @@
 /**
- * The interactive half of a Sandbox: loads the terminal chunk on the first
- * Run, drives a SandboxSession, keeps the page's live-sandbox registry up to
- * date and disposes everything on unmount. No window access during render.
+ * The interactive half of a Sandbox in React: binds a `SandboxRunner` (the
+ * policy: live or recorded, the terminal bridge, the live-sandbox registry)
+ * to the component's state, loads the terminal chunk on the first Run, and
+ * disposes everything on unmount. No window access during render.
  */
 import {useColorMode} from '@docusaurus/theme-common';
 import {translate} from '@docusaurus/Translate';
 import getAuthToken from '@theme/SandboxAuth';
-import {useCallback, useEffect, useRef, useState, type RefObject} from 'react';
-import type {CreateSessionRequest} from '../../protocol/index.js';
-import {playTranscript, transcripts, transcriptsUrl, type Playback} from '../client/recorded.js';
-import {liveSandboxes} from '../client/registry.js';
-import {SandboxSession} from '../client/session.js';
-import {isLive, type SandboxStatus} from '../client/status.js';
-import type {TerminalHandle} from '../SandboxTerminal/xterm.js';
-
-export interface SandboxRunner {
-  status: SandboxStatus;
-  /** The terminal area has been opened (after the first Run). */
-  terminalShown: boolean;
-  terminalRef: RefObject<HTMLDivElement | null>;
-  run(files: CreateSessionRequest['files']): void;
-  stop(): void;
-  /** Stops the reader's other sandboxes on this page, then runs this one. */
-  stopOthersAndRun(files: CreateSessionRequest['files']): void;
-  sendKey(sequence: string): void;
-  screenReaderMode: boolean;
-  toggleScreenReaderMode(): void;
-}
+import type {RecordedOptions, SandboxRunnerHandle} from '@theme/Sandbox/useSandboxRunner';
+import type {TerminalHandle} from '@theme/SandboxTerminal/xterm';
+import {SandboxRunner, type CreateSessionRequest, type RunnerView} from 'docusaurus-sandbox/client';
+import {useCallback, useEffect, useRef, useState} from 'react';
 
 const SCREEN_READER_KEY = 'docusaurus-sandbox:screen-reader-mode';
-const encoder = new TextEncoder();
-const HIDE_CURSOR = encoder.encode('\x1b[?25l');
-const browserTimers = {
-  setTimeout: (callback: () => void, ms: number): unknown => window.setTimeout(callback, ms),
-  clearTimeout: (handle: unknown) => window.clearTimeout(handle as number),
-};
-
-/** Where recorded runs come from and whether the site shows only them (plugin global data). */
-export interface RecordedOptions {
-  /** Docusaurus baseUrl: transcripts live at `<baseUrl>sandbox-transcripts.json`. */
-  baseUrl: string;
-  recordedOnly: boolean;
-}
+const NOT_RECORDED: RecordedOptions = {baseUrl: '/', recordedOnly: false};
 
 function readScreenReaderPreference(): boolean {
   try {
@@ -54,170 +26,69 @@ function readScreenReaderPreference(): boolean {
 export function useSandboxRunner(
   blockId: string,
   serverUrl: string | undefined,
-  recorded: RecordedOptions = {baseUrl: '/', recordedOnly: false},
-): SandboxRunner {
+  recorded: RecordedOptions = NOT_RECORDED,
+): SandboxRunnerHandle {
   const {colorMode} = useColorMode();
-  const [status, setStatus] = useState<SandboxStatus>({state: 'idle'});
-  const [terminalShown, setTerminalShown] = useState(false);
+  const [view, setView] = useState<RunnerView>({status: {state: 'idle'}, terminalShown: false});
   const [screenReaderMode, setScreenReaderMode] = useState(false);
   const terminalRef = useRef<HTMLDivElement | null>(null);
   const terminal = useRef<TerminalHandle | undefined>(undefined);
-  const session = useRef<SandboxSession | undefined>(undefined);
-  const unregister = useRef<(() => void) | undefined>(undefined);
+  const runner = useRef<SandboxRunner | undefined>(undefined);
   const colorModeRef = useRef(colorMode);
   colorModeRef.current = colorMode;
-  const runCount = useRef(0);
-  const playback = useRef<Playback | undefined>(undefined);
 
   useEffect(() => setScreenReaderMode(readScreenReaderPreference()), []);
-
-  useEffect(() => {
-    terminal.current?.setColorMode(colorMode);
-  }, [colorMode]);
-
-  useEffect(() => {
-    terminal.current?.setScreenReaderMode(screenReaderMode);
-  }, [screenReaderMode]);
-
+  useEffect(() => terminal.current?.setColorMode(colorMode), [colorMode]);
+  useEffect(() => terminal.current?.setScreenReaderMode(screenReaderMode), [screenReaderMode]);
   useEffect(
     () => () => {
-      playback.current?.dispose();
-      session.current?.dispose();
-      unregister.current?.();
       terminal.current?.dispose();
       terminal.current = undefined;
     },
     [],
   );
 
-  const run = useCallback(
-    (files: CreateSessionRequest['files']) => {
-      const thisRun = ++runCount.current;
-      playback.current?.dispose();
-      playback.current = undefined;
-      session.current?.dispose();
-      unregister.current?.();
-      setTerminalShown(true);
-      void (async () => {
-        // The container must be laid out before xterm opens in it: React commits a click's
-        // update before the next frame.
-        await new Promise<void>((resolve) => requestAnimationFrame(() => resolve()));
-        if (thisRun !== runCount.current) return;
-        if (!terminal.current) {
-          setStatus({state: 'loading'});
-          try {
-            const {createTerminal} = await import(/* webpackChunkName: "sandbox-xterm" */ '../SandboxTerminal/xterm.js');
-            if (thisRun !== runCount.current || !terminalRef.current) return;
-            terminal.current ??= createTerminal(terminalRef.current, {
-              colorMode: colorModeRef.current,
-              screenReaderMode: readScreenReaderPreference(),
-              ariaLabel: translate({id: 'sandbox.terminal.label', message: 'Terminal'}),
-              onInput: (data) => session.current?.write(data),
-              onResize: (cols, rows) => session.current?.resize(cols, rows),
-            });
-          } catch {
-            setStatus({state: 'error', code: 'load-failed'});
-            return;
-          }
-        } else {
+  useEffect(() => {
+    const current = new SandboxRunner({
+      blockId,
+      serverUrl,
+      pageOrigin: window.location.origin,
+      recorded: {baseUrl: recorded.baseUrl, recordedOnly: recorded.recordedOnly},
+      session: {getAuthToken},
+      // React commits a click's update before the next frame, so the container is laid out by then.
+      nextFrame: () => new Promise<void>((resolve) => requestAnimationFrame(() => resolve())),
+      loadTerminal: async () => {
+        if (terminal.current) {
+          // Left by an earlier runner of this block: start from a clean screen as any later run does.
           terminal.current.reset();
+          return terminal.current;
         }
-        if (thisRun !== runCount.current) return;
-        const term = terminal.current;
-
-        /**
-         * Plays the block's recording instead of a live run; false when it has none.
-         * The code blocks above stay as they are (readable, copyable).
-         */
-        const playRecorded = async (why: 'unreachable' | 'recorded-only'): Promise<boolean> => {
-          const transcript = await transcripts.find(transcriptsUrl(recorded.baseUrl), blockId);
-          if (thisRun !== runCount.current || !transcript) return false;
-          term.reset();
-          setStatus({state: 'recorded', recordedAt: transcript.recordedAt, why, playing: true});
-          const current = playTranscript(transcript, (text) => term.write(encoder.encode(text)), browserTimers);
-          playback.current = current;
-          await current.done;
-          if (playback.current !== current || thisRun !== runCount.current) return true;
-          term.write(HIDE_CURSOR);
-          setStatus({state: 'recorded', recordedAt: transcript.recordedAt, why, playing: false});
-          return true;
-        };
-
-        if (recorded.recordedOnly) {
-          setStatus({state: 'connecting'});
-          if (!(await playRecorded('recorded-only')) && thisRun === runCount.current) {
-            setStatus({state: 'error', code: 'no-recording'});
-            setTerminalShown(false);
-          }
-          return;
-        }
-        const {cols, rows} = term.size();
-        const request: CreateSessionRequest = {block: blockId, cols, rows};
-        if (files && files.length > 0) request.files = files;
-        let connected = false;
-        const current = new SandboxSession({
-          serverUrl,
-          pageOrigin: window.location.origin,
-          request,
-          getAuthToken,
-          // Acks go out once xterm has parsed the bytes (its write callback): that is what the flow window measures.
-          onOutput: (bytes, processed) => term.write(bytes, processed),
-          onReplayTruncated: () => term.reset(),
-          onStatus: (next) => {
-            if (session.current !== current) return;
-            if (next.state === 'error' && next.code === 'unreachable' && !connected) {
-              // The backend is down (or behind a proxy answering 502/503): a recording is better than nothing.
-              unregister.current?.();
-              void playRecorded('unreachable').then((played) => {
-                if (played || thisRun !== runCount.current) return;
-                setStatus(next);
-                setTerminalShown(false);
-              });
-              return;
-            }
-            setStatus(next);
-            if (next.state === 'running') connected = true;
-            if (isLive(next)) return;
-            unregister.current?.();
-            // Nothing runs any more: a blinking cursor would suggest it waits for input.
-            term.write(HIDE_CURSOR);
-            // A run that never reached the server leaves an empty terminal; the status says it all.
-            if (next.state === 'error' && !connected) setTerminalShown(false);
-          },
+        const {createTerminal} = await import(/* webpackChunkName: "sandbox-xterm" */ '@theme/SandboxTerminal/xterm');
+        if (!terminalRef.current) return undefined;
+        // The terminal outlives a runner (its options may change): input goes to whichever runner is current.
+        terminal.current ??= createTerminal(terminalRef.current, {
+          colorMode: colorModeRef.current,
+          screenReaderMode: readScreenReaderPreference(),
+          ariaLabel: translate({id: 'theme.Sandbox.terminal.label', message: 'Terminal', description: 'The accessible name of the terminal'}),
+          onData: (data) => runner.current?.input.onData(data),
+          onBinary: (data) => runner.current?.input.onBinary(data),
+          onResize: (cols, rows) => runner.current?.input.onResize(cols, rows),
         });
-        session.current = current;
-        unregister.current = liveSandboxes.register(blockId, {stop: () => current.stop()});
-        term.focus();
-        await current.start();
-      })();
-    },
-    [blockId, serverUrl, recorded.baseUrl, recorded.recordedOnly],
-  );
+        return terminal.current;
+      },
+      onChange: setView,
+    });
+    runner.current = current;
+    return () => {
+      current.dispose();
+      if (runner.current === current) runner.current = undefined;
+    };
+  }, [blockId, serverUrl, recorded.baseUrl, recorded.recordedOnly]);
 
-  const stop = useCallback(() => {
-    session.current?.stop();
-    terminal.current?.focus();
-  }, []);
-
-  const stopOthersAndRun = useCallback(
-    (files: CreateSessionRequest['files']) => {
-      liveSandboxes.stopOthers(blockId);
-      // The server frees a slot when the stopped program has exited; wait for that (bounded).
-      const deadline = Date.now() + 4000;
-      const waitThenRun = () => {
-        if (liveSandboxes.others(blockId).length === 0 || Date.now() > deadline) run(files);
-        else window.setTimeout(waitThenRun, 100);
-      };
-      waitThenRun();
-    },
-    [blockId, run],
-  );
-
-  const sendKey = useCallback((sequence: string) => {
-    session.current?.write(sequence);
-    terminal.current?.focus();
-  }, []);
-
+  const run = useCallback((files: CreateSessionRequest['files']) => runner.current?.run(files), []);
+  const stop = useCallback(() => runner.current?.stop(), []);
+  const stopOthersAndRun = useCallback((files: CreateSessionRequest['files']) => runner.current?.stopOthersAndRun(files), []);
+  const sendKey = useCallback((sequence: string) => runner.current?.sendKey(sequence), []);
   const toggleScreenReaderMode = useCallback(() => {
     setScreenReaderMode((on) => {
       try {
@@ -229,5 +100,15 @@ export function useSandboxRunner(
     });
   }, []);
 
-  return {status, terminalShown, terminalRef, run, stop, stopOthersAndRun, sendKey, screenReaderMode, toggleScreenReaderMode};
+  return {
+    status: view.status,
+    terminalShown: view.terminalShown,
+    terminalRef,
+    run,
+    stop,
+    stopOthersAndRun,
+    sendKey,
+    screenReaderMode,
+    toggleScreenReaderMode,
+  };
 }

@@ -6,18 +6,9 @@
 import {useColorMode} from '@docusaurus/theme-common';
 import {translate} from '@docusaurus/Translate';
 import {useEffect, useRef, useState, type ReactNode} from 'react';
+import type {Props} from '@theme/SandboxEditor';
 import type {EditorHandle} from './codemirror.js';
 import styles from './styles.module.css';
-
-export interface Props {
-  readonly path: string;
-  readonly lang: string;
-  /** The content to start from (authored or previously edited). */
-  readonly initialContent: string;
-  readonly onChange: (content: string) => void;
-  /** Focus the editor once it is loaded (the reader just clicked Edit). */
-  readonly autoFocus?: boolean;
-}
 
 export default function SandboxEditor({path, lang, initialContent, onChange, autoFocus}: Props): ReactNode {
   const {colorMode} = useColorMode();
@@ -39,7 +30,7 @@ export default function SandboxEditor({path, lang, initialContent, onChange, aut
           content: initialContent,
           lang,
           colorMode: colorModeRef.current,
-          ariaLabel: translate({id: 'sandbox.editor.label', message: 'Edit {path}'}, {path}),
+          ariaLabel: translate({id: 'theme.Sandbox.editor.label', message: 'Edit {path}', description: 'The accessible name of the editor of one file ({path})'}, {path}),
           onChange: (content) => onChangeRef.current(content),
         });
         setLoaded(true);
@@ -67,7 +58,7 @@ export default function SandboxEditor({path, lang, initialContent, onChange, aut
       {!loaded && <pre className={styles.fallback}>{initialContent}</pre>}
       {failed && (
         <p className={styles.failed}>
-          {translate({id: 'sandbox.editor.loadFailed', message: 'The editor could not be loaded; reload the page to edit.'})}
+          {translate({id: 'theme.Sandbox.editor.loadFailed', message: 'The editor could not be loaded; reload the page to edit.', description: "Shown when the editor's code could not be downloaded"})}
         </p>
       )}
       <div ref={parentRef} />

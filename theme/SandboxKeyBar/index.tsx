@@ -5,20 +5,17 @@
  */
 import {translate} from '@docusaurus/Translate';
 import type {ReactNode} from 'react';
+import type {Props} from '@theme/SandboxKeyBar';
 import styles from './styles.module.css';
 
-export interface Props {
-  readonly onKey: (sequence: string) => void;
-}
-
 export const KEYS: ReadonlyArray<{label: string; sequence: string; name: () => string}> = [
-  {label: 'Esc', sequence: '\x1b', name: () => translate({id: 'sandbox.keys.escape', message: 'Escape'})},
-  {label: 'Tab', sequence: '\t', name: () => translate({id: 'sandbox.keys.tab', message: 'Tab'})},
-  {label: 'Ctrl-C', sequence: '\x03', name: () => translate({id: 'sandbox.keys.interrupt', message: 'Control C (interrupt)'})},
-  {label: '←', sequence: '\x1b[D', name: () => translate({id: 'sandbox.keys.left', message: 'Left arrow'})},
-  {label: '↑', sequence: '\x1b[A', name: () => translate({id: 'sandbox.keys.up', message: 'Up arrow'})},
-  {label: '↓', sequence: '\x1b[B', name: () => translate({id: 'sandbox.keys.down', message: 'Down arrow'})},
-  {label: '→', sequence: '\x1b[C', name: () => translate({id: 'sandbox.keys.right', message: 'Right arrow'})},
+  {label: 'Esc', sequence: '\x1b', name: () => translate({id: 'theme.Sandbox.keys.escape', message: 'Escape', description: "The accessible name of the key bar's Esc key"})},
+  {label: 'Tab', sequence: '\t', name: () => translate({id: 'theme.Sandbox.keys.tab', message: 'Tab', description: "The accessible name of the key bar's Tab key"})},
+  {label: 'Ctrl-C', sequence: '\x03', name: () => translate({id: 'theme.Sandbox.keys.interrupt', message: 'Control C (interrupt)', description: "The accessible name of the key bar's Ctrl-C key"})},
+  {label: '←', sequence: '\x1b[D', name: () => translate({id: 'theme.Sandbox.keys.left', message: 'Left arrow', description: "The accessible name of the key bar's left arrow"})},
+  {label: '↑', sequence: '\x1b[A', name: () => translate({id: 'theme.Sandbox.keys.up', message: 'Up arrow', description: "The accessible name of the key bar's up arrow"})},
+  {label: '↓', sequence: '\x1b[B', name: () => translate({id: 'theme.Sandbox.keys.down', message: 'Down arrow', description: "The accessible name of the key bar's down arrow"})},
+  {label: '→', sequence: '\x1b[C', name: () => translate({id: 'theme.Sandbox.keys.right', message: 'Right arrow', description: "The accessible name of the key bar's right arrow"})},
 ];
 
 export default function SandboxKeyBar({onKey}: Props): ReactNode {
@@ -26,7 +23,7 @@ export default function SandboxKeyBar({onKey}: Props): ReactNode {
     <div
       className={styles.keyBar}
       role="toolbar"
-      aria-label={translate({id: 'sandbox.keys.label', message: 'Terminal keys'})}>
+      aria-label={translate({id: 'theme.Sandbox.keys.label', message: 'Terminal keys', description: 'The accessible name of the key bar (touch devices)'})}>
       {KEYS.map((key) => (
         <button
           key={key.label}

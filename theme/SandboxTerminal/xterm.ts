@@ -6,28 +6,8 @@
 import {FitAddon} from '@xterm/addon-fit';
 import {Terminal} from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
+import type {TerminalHandle, TerminalOptions} from '@theme/SandboxTerminal/xterm';
 import {terminalTheme} from './themes.js';
-
-export interface TerminalHandle {
-  /** Writes program output; `done` runs once xterm has processed it (flow-control acks). */
-  write(data: Uint8Array, done?: () => void): void;
-  /** Clears screen and scrollback for a new run. */
-  reset(): void;
-  focus(): void;
-  size(): {cols: number; rows: number};
-  setColorMode(colorMode: 'light' | 'dark'): void;
-  setScreenReaderMode(on: boolean): void;
-  dispose(): void;
-}
-
-export interface TerminalOptions {
-  colorMode: 'light' | 'dark';
-  screenReaderMode: boolean;
-  ariaLabel: string;
-  /** Keystrokes and paste, as xterm encodes them (Ctrl-C is "\x03"). */
-  onInput(data: string): void;
-  onResize(cols: number, rows: number): void;
-}
 
 const SCROLLBACK_LINES = 5000;
 const FALLBACK_FONTS = 'SFMono-Regular, Menlo, Monaco, Consolas, "Liberation Mono", "DejaVu Sans Mono", monospace';
@@ -82,9 +62,10 @@ export function createTerminal(container: HTMLElement, options: TerminalOptions)
   });
 
   const disposables = [
-    terminal.onData((data) => options.onInput(data)),
-    // Mouse reports in some modes arrive as binary strings (one char per byte); they travel as they are.
-    terminal.onBinary((data) => options.onInput(data)),
+    terminal.onData((data) => options.onData(data)),
+    // Mouse reports in some modes arrive as binary strings (one char per byte): they must travel
+    // one byte per char, not UTF-8-encoded like text (which makes each char of 0x80 and above two bytes).
+    terminal.onBinary((data) => options.onBinary(data)),
     terminal.onResize(({cols, rows}) => options.onResize(cols, rows)),
   ];
 

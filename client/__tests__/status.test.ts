@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
-import {ERROR_CODES} from '../../../protocol/index.js';
+import {ERROR_CODES} from '../../protocol/index.js';
 import {describeError, describeStatus, formatDuration, isLive, STATUS_MESSAGE_IDS, type SandboxStatus} from '../status.js';
 
 /** Fills `{name}` placeholders the way Docusaurus translate() does. */
@@ -33,7 +33,7 @@ describe('status text', () => {
     assert.match(describeError('unreachable').message, /Could not reach/);
   });
 
-  it('produces only ids listed for translation, all under sandbox.*', () => {
+  it('produces only ids listed for translation, all under theme.Sandbox.*', () => {
     const statuses: SandboxStatus[] = [
       {state: 'idle'},
       {state: 'loading'},
@@ -60,7 +60,7 @@ describe('status text', () => {
     ];
     const produced = new Set(statuses.map((status) => describeStatus(status).id));
     assert.deepEqual([...produced].sort(), [...STATUS_MESSAGE_IDS].sort());
-    for (const id of produced) assert.match(id, /^sandbox\./);
+    for (const id of produced) assert.match(id, /^theme\.Sandbox\./);
     assert.equal(render(describeStatus({state: 'reconnecting', attempt: 2, delayMs: 1500})), 'Connection lost; reconnecting in 2 s (attempt 2)…');
     assert.match(render(describeStatus({state: 'reconnecting', attempt: 1, delayMs: 900, inputRefused: true})), /Typing is not sent/);
     assert.match(render(describeStatus({state: 'expired'})), /^Session expired/);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
-import {CLOSE_CODES} from '../../../protocol/index.js';
+import {CLOSE_CODES} from '../../protocol/index.js';
 import {decideOnClose, type CloseFacts} from '../closing.js';
 
 const facts = (overrides: Partial<CloseFacts>): CloseFacts => ({

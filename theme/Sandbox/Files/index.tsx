@@ -5,18 +5,9 @@ import TabItem from '@theme/TabItem';
 import Tabs from '@theme/Tabs';
 import Translate from '@docusaurus/Translate';
 import type {ReactNode} from 'react';
-import type {BlockFile, SandboxBlock} from '../../config/block.js';
-import type {Edits} from '../client/storage.js';
+import type {Props} from '@theme/Sandbox/Files';
+import type {BlockFile} from 'docusaurus-sandbox/client';
 import styles from './styles.module.css';
-
-export interface Props {
-  readonly block: SandboxBlock;
-  readonly edits: Edits;
-  readonly editing: boolean;
-  readonly editablePaths: readonly string[];
-  readonly generation: number;
-  readonly onChange: (path: string, content: string) => void;
-}
 
 export default function SandboxFiles({block, edits, editing, editablePaths, generation, onChange}: Props): ReactNode {
   const visible = block.files.filter((file) => !file.hidden);
@@ -44,7 +35,7 @@ export default function SandboxFiles({block, edits, editing, editablePaths, gene
       <>
         {edited && (
           <div className={styles.editedNote}>
-            <Translate id="sandbox.files.edited">Edited: this is your version; Reset restores the original.</Translate>
+            <Translate id="theme.Sandbox.files.edited" description="A note above a file the reader has edited">Edited: this is your version; Reset restores the original.</Translate>
           </div>
         )}
         <CodeBlock language={file.lang} title={single ? (block.title ?? file.path) : undefined}>

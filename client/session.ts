@@ -26,11 +26,14 @@ import {
   type CreateSessionResponse,
   type ErrorCode,
   type SignalName,
-} from '../../protocol/index.js';
+} from '../protocol/index.js';
 import {backoffDelay, DEFAULT_BACKOFF, type BackoffOptions} from './backoff.js';
 import {decideOnClose} from './closing.js';
 import type {SandboxStatus} from './status.js';
+import {globalTimers, type Timers} from './timers.js';
 import {apiBase, socketUrl} from './url.js';
+
+export type {Timers} from './timers.js';
 
 /** The part of a WebSocket the session uses (the browser's, or a test double). */
 export interface SocketLike {
@@ -49,10 +52,6 @@ export type FetchLike = (url: string, init: {method: string; headers: Record<str
   status: number;
   json(): Promise<unknown>;
 }>;
-export interface Timers {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
 
 export interface SessionOptions {
   /** The plugin's `serverUrl`; '' or undefined = the page's origin. */
@@ -99,6 +98,13 @@ export async function readErrorCode(response: {json(): Promise<unknown>}): Promi
   }
 }
 
+/** A binary string (one char per byte) as those bytes; a char above 0xff keeps its low byte. */
+export function binaryStringToBytes(data: string): Uint8Array {
+  const bytes = new Uint8Array(data.length);
+  for (let index = 0; index < data.length; index += 1) bytes[index] = data.charCodeAt(index) & 0xff;
+  return bytes;
+}
+
 export class SandboxSession {
   readonly #options: SessionOptions;
   readonly #timers: Timers;
@@ -133,10 +139,7 @@ export class SandboxSession {
 
   constructor(options: SessionOptions) {
     this.#options = options;
-    this.#timers = options.timers ?? {
-      setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
-      clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
-    };
+    this.#timers = options.timers ?? globalTimers;
     this.#now = options.now ?? (() => Date.now());
     if (options.request.cols && options.request.rows) this.#size = {cols: options.request.cols, rows: options.request.rows};
   }
@@ -204,7 +207,16 @@ export class SandboxSession {
   }
 
   /**
-   * Terminal input (keystrokes, paste) as bytes. While reconnecting it is held
+   * Terminal input that arrives as a binary string (one char per byte, e.g. xterm's
+   * mouse reports in X10 mode past column 95): each char is one byte as it is. Passing
+   * it to `write` would UTF-8-encode every char of 0x80 and above into two bytes.
+   */
+  writeBinary(data: string): void {
+    this.write(binaryStringToBytes(data));
+  }
+
+  /**
+   * Terminal input (keystrokes, paste) as bytes; a string is text and is sent UTF-8-encoded. While reconnecting it is held
    * (bounded) and sent after the resume; beyond the bound it is refused visibly.
    */
   write(data: string | Uint8Array): void {

@@ -5,8 +5,8 @@
  * original (already capped) timing. Framework-free and testable: fetch and
  * timers are injected.
  */
-import {TRANSCRIPTS_FILE, type Transcript, type TranscriptsFile} from '../../config/block.js';
-import type {Timers} from './session.js';
+import {TRANSCRIPTS_FILE, type Transcript, type TranscriptsFile} from '../config/block.js';
+import type {Timers} from './timers.js';
 
 /** Defensive cap between chunks (the recorder caps too): a broken file must not stall the page. */
 export const MAX_PLAYBACK_DELAY_MS = 2_000;

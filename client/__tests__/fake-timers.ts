@@ -1,4 +1,4 @@
-import type {Timers} from '../session.js';
+import type {Timers} from '../timers.js';
 
 /** Manual clock for the client's timers: `advance` fires what falls due, in time order, with `now` at each timer's time. */
 export class FakeTimers implements Timers {

@@ -2,15 +2,9 @@
 import Translate, {translate} from '@docusaurus/Translate';
 import clsx from 'clsx';
 import type {ReactNode} from 'react';
-import {describeStatus, type SandboxStatus} from '../client/status.js';
+import type {Props} from '@theme/Sandbox/StatusLine';
+import {describeStatus} from 'docusaurus-sandbox/client';
 import styles from './styles.module.css';
-
-export interface Props {
-  readonly status: SandboxStatus;
-  /** The reader has other live sandboxes on the page (offer to stop them). */
-  readonly othersLive: boolean;
-  readonly onStopOthers: () => void;
-}
 
 export default function SandboxStatusLine({status, othersLive, onStopOthers}: Props): ReactNode {
   const descriptor = describeStatus(status);
@@ -25,7 +19,7 @@ export default function SandboxStatusLine({status, othersLive, onStopOthers}: Pr
       {status.state !== 'idle' && translate({id: descriptor.id, message: descriptor.message}, descriptor.values)}
       {status.state === 'error' && status.code === 'too-many-sessions' && othersLive && (
         <button type="button" className={clsx('button button--sm button--warning', styles.statusAction)} onClick={onStopOthers}>
-          <Translate id="sandbox.button.stopOthers">Stop my other sandboxes and run this one</Translate>
+          <Translate id="theme.Sandbox.button.stopOthers" description="Offered when the server refuses a new sandbox because the reader has too many running">Stop my other sandboxes and run this one</Translate>
         </button>
       )}
     </div>

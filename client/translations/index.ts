@@ -1,5 +1,5 @@
 /**
- * Default code translations of the theme's `sandbox.*` strings, for the
+ * Default code translations of the theme's `theme.Sandbox.*` strings, for the
  * plugin's `getDefaultCodeTranslationMessages()` (Docusaurus merges them under
  * a site's own `i18n/<locale>/code.json`, which wins).
  */

@@ -2,7 +2,7 @@
  * Where the sandbox server lives. The plugin publishes `serverUrl`; '' means
  * the same origin as the page.
  */
-import {sessionSocketPath} from '../../protocol/index.js';
+import {sessionSocketPath} from '../protocol/index.js';
 
 /** The HTTP base (no trailing slash) for API calls. */
 export function apiBase(serverUrl: string | undefined, pageOrigin: string): string {

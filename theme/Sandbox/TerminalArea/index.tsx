@@ -2,15 +2,15 @@
 import Translate from '@docusaurus/Translate';
 import SandboxKeyBar from '@theme/SandboxKeyBar';
 import type {ReactNode} from 'react';
-import type {SandboxRunner} from './useSandboxRunner.js';
+import type {Props} from '@theme/Sandbox/TerminalArea';
 import styles from './styles.module.css';
 
-export default function SandboxTerminalArea({runner}: {readonly runner: SandboxRunner}): ReactNode {
+export default function SandboxTerminalArea({runner}: Props): ReactNode {
   return (
     <div className={styles.terminalArea} hidden={!runner.terminalShown}>
       {runner.status.state === 'recorded' && (
         <div className={styles.recordedBadge} data-sandbox-recorded="">
-          <Translate id="sandbox.terminal.recorded">Recording, not a live run</Translate>
+          <Translate id="theme.Sandbox.terminal.recorded" description="A badge on the terminal while a recording plays">Recording, not a live run</Translate>
         </div>
       )}
       <div ref={runner.terminalRef} className={styles.terminal} data-sandbox-terminal="" />
@@ -18,13 +18,13 @@ export default function SandboxTerminalArea({runner}: {readonly runner: SandboxR
       <div className={styles.terminalFooter}>
         <button type="button" className={styles.linkButton} aria-pressed={runner.screenReaderMode} onClick={runner.toggleScreenReaderMode}>
           {runner.screenReaderMode ? (
-            <Translate id="sandbox.terminal.screenReaderOn">Screen reader mode: on</Translate>
+            <Translate id="theme.Sandbox.terminal.screenReaderOn" description="The toggle of the terminal's screen reader mode, when on">Screen reader mode: on</Translate>
           ) : (
-            <Translate id="sandbox.terminal.screenReaderOff">Screen reader mode: off</Translate>
+            <Translate id="theme.Sandbox.terminal.screenReaderOff" description="The toggle of the terminal's screen reader mode, when off">Screen reader mode: off</Translate>
           )}
         </button>
         <span className={styles.hint}>
-          <Translate id="sandbox.terminal.hint">Ctrl-C interrupts; select text to copy; Esc then Tab leaves the terminal.</Translate>
+          <Translate id="theme.Sandbox.terminal.hint" description="Keyboard help under the terminal">Ctrl-C interrupts; select text to copy; Esc then Tab leaves the terminal.</Translate>
         </span>
       </div>
     </div>

@@ -1,45 +1,11 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
-import {CLOSE_CODES, SUBPROTOCOL} from '../../../protocol/index.js';
-import {MAX_HELD_INPUT, SandboxSession, type FetchLike, type SocketLike, type Timers} from '../session.js';
+import {CLOSE_CODES, SUBPROTOCOL} from '../../protocol/index.js';
+import {MAX_HELD_INPUT, SandboxSession, type FetchLike} from '../session.js';
+import type {Timers} from '../timers.js';
 import type {SandboxStatus} from '../status.js';
+import {FakeSocket} from './fake-socket.js';
 import {FakeTimers} from './fake-timers.js';
-
-class FakeSocket implements SocketLike {
-  binaryType = 'blob';
-  readyState = 0;
-  readonly sent: Array<string | Uint8Array> = [];
-  closedWith: number | undefined;
-  onopen: ((event: unknown) => void) | null = null;
-  onmessage: ((event: {data: unknown}) => void) | null = null;
-  onclose: ((event: {code: number; reason: string}) => void) | null = null;
-  onerror: ((event: unknown) => void) | null = null;
-  constructor(
-    readonly url: string,
-    readonly protocols: string[],
-  ) {}
-  send(data: string | ArrayBuffer | Uint8Array) {
-    this.sent.push(typeof data === 'string' ? data : new Uint8Array(data as ArrayBuffer));
-  }
-  close(code?: number) {
-    this.closedWith = code;
-    this.readyState = 3;
-  }
-  open() {
-    this.readyState = 1;
-    this.onopen?.({});
-  }
-  message(data: unknown) {
-    this.onmessage?.({data});
-  }
-  drop(code: number) {
-    this.readyState = 3;
-    this.onclose?.({code, reason: ''});
-  }
-  controls() {
-    return this.sent.filter((item): item is string => typeof item === 'string').map((text) => JSON.parse(text) as unknown);
-  }
-}
 
 function harness(answer: {status: number; body: unknown} | 'offline' = {status: 201, body: {id: 's1', token: 'tok', ws: '/api/sessions/s1/ws'}}) {
   const sockets: FakeSocket[] = [];

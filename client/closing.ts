@@ -3,7 +3,7 @@
  * without a socket. The server says how a session ended with an `exit` or
  * `error` message before closing; a close without either is unexpected.
  */
-import {CLOSE_CODES, type ErrorCode} from '../../protocol/index.js';
+import {CLOSE_CODES, type ErrorCode} from '../protocol/index.js';
 
 export interface CloseFacts {
   /** WebSocket close code. */

@@ -1,18 +1,9 @@
 /** Run / Stop / Edit / Reset. Rendered on the server too: Run is part of the static page. */
 import Translate from '@docusaurus/Translate';
 import type {ReactNode} from 'react';
-import {isLive, type SandboxStatus} from '../client/status.js';
+import type {Props} from '@theme/Sandbox/Toolbar';
+import {isLive} from 'docusaurus-sandbox/client';
 import styles from './styles.module.css';
-
-export interface Props {
-  readonly status: SandboxStatus;
-  readonly canEdit: boolean;
-  readonly hasEdits: boolean;
-  readonly onRun: () => void;
-  readonly onStop: () => void;
-  readonly onEdit: () => void;
-  readonly onReset: () => void;
-}
 
 export default function SandboxToolbar({status, canEdit, hasEdits, onRun, onStop, onEdit, onReset}: Props): ReactNode {
   const live = isLive(status);
@@ -21,21 +12,21 @@ export default function SandboxToolbar({status, canEdit, hasEdits, onRun, onStop
     <div className={styles.toolbar}>
       {live ? (
         <button type="button" className="button button--sm button--danger" onClick={onStop} disabled={status.state === 'stopping'}>
-          <Translate id="sandbox.button.stop">Stop</Translate>
+          <Translate id="theme.Sandbox.button.stop" description="The button that stops the running program">Stop</Translate>
         </button>
       ) : (
         <button type="button" className="button button--sm button--primary" onClick={onRun} disabled={status.state === 'loading'}>
-          {ranBefore ? <Translate id="sandbox.button.runAgain">Run again</Translate> : <Translate id="sandbox.button.run">Run</Translate>}
+          {ranBefore ? <Translate id="theme.Sandbox.button.runAgain" description="The Run button after a first run">Run again</Translate> : <Translate id="theme.Sandbox.button.run" description="The button that starts the example in a sandbox">Run</Translate>}
         </button>
       )}
       {canEdit && (
         <button type="button" className="button button--sm button--secondary" onClick={onEdit}>
-          <Translate id="sandbox.button.edit">Edit</Translate>
+          <Translate id="theme.Sandbox.button.edit" description="The button that turns the block's code into editors">Edit</Translate>
         </button>
       )}
       {hasEdits && (
         <button type="button" className="button button--sm button--secondary" onClick={onReset}>
-          <Translate id="sandbox.button.reset">Reset</Translate>
+          <Translate id="theme.Sandbox.button.reset" description="The button that drops the reader's edits and restores the authored code">Reset</Translate>
         </button>
       )}
     </div>

@@ -1,0 +1,54 @@
+/**
+ * `docusaurus-sandbox/client`: the browser side without a framework. A UI
+ * (the Docusaurus theme, a VitePress component, a plain page) creates a
+ * `SandboxRunner` per block, gives it a terminal and renders what it reports;
+ * `SandboxSession` is the WebSocket session underneath. No React, no Node.
+ */
+export type {BlockFile, SandboxBlock, Transcript} from '../config/block.js';
+export type {CreateSessionRequest} from '../protocol/index.js';
+export {backoffBound, backoffDelay, DEFAULT_BACKOFF, type BackoffOptions} from './backoff.js';
+export {decideOnClose, type CloseDecision, type CloseFacts} from './closing.js';
+export {englishMessage, MESSAGE_ID_PREFIX, MESSAGE_IDS, MESSAGES, type MessageEntry, type MessageId} from './messages.js';
+export {
+  formatRecordedDate,
+  parseTranscripts,
+  playTranscript,
+  transcripts,
+  transcriptsUrl,
+  TranscriptStore,
+  type Playback,
+  type TranscriptFetch,
+} from './recorded.js';
+export {liveSandboxes, LiveSandboxRegistry, type LiveSandbox} from './registry.js';
+export {
+  SandboxRunner,
+  STOP_OTHERS_WAIT_MS,
+  type RecordedOptions,
+  type RunnerOptions,
+  type RunnerTerminal,
+  type RunnerView,
+  type SessionTransport,
+  type TerminalInput,
+} from './runner.js';
+export {
+  binaryStringToBytes,
+  MAX_HELD_INPUT,
+  SandboxSession,
+  type FetchLike,
+  type SessionOptions,
+  type SocketFactory,
+  type SocketLike,
+} from './session.js';
+export {
+  describeError,
+  describeStatus,
+  formatDuration,
+  isLive,
+  STATUS_MESSAGE_IDS,
+  type ClientErrorCode,
+  type MessageDescriptor,
+  type SandboxStatus,
+} from './status.js';
+export {changedFiles, clearEdits, editsKey, loadEdits, saveEdits, type Edits, type KeyValueStorage} from './storage.js';
+export {globalTimers, type Timers} from './timers.js';
+export {apiBase, socketUrl} from './url.js';
