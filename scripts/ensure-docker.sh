@@ -67,7 +67,8 @@ fi
 
 # Register gVisor when it is installed, so environments may choose runtime "runsc".
 # This happens before dockerd starts (the engine reads daemon.json only at start).
-# On engine 20.10 runsc needs --network=none or containers fail to start (shared FACTS).
+# With engine 20.10, Debian's runsc (2022-12 build) needs --network=none in its runtime
+# entry, or every container on it fails to start.
 if command -v runsc >/dev/null 2>&1; then
   mkdir -p /etc/docker
   if [ ! -s /etc/docker/daemon.json ]; then

@@ -196,8 +196,9 @@ class WebSocketPeer implements SessionPeer {
 function connect(ws: WebSocket, session: Session, context: UpgradeContext, offset: number | undefined): void {
   const meter = context.meter?.(session.id);
   const peer = new WebSocketPeer(ws, meter);
-  // Without an 'error' listener one frame over maxPayload kills the process;
-  // with it the peer gets 1009 and only this socket closes (shared FACTS).
+  // ws emits an oversized frame (over maxPayload) as an 'error' on the socket:
+  // without a listener that is an unhandled error and kills the whole process;
+  // with one the peer just gets close 1009 and only this socket closes.
   ws.on('error', (error) => {
     context.log('info', 'socket error', {session: session.id, error: error.message});
   });

@@ -158,7 +158,9 @@ async function prepareRoot(root: string): Promise<void> {
 async function importRoot(docker: Dockerode, root: string, image: string, env: string): Promise<void> {
   const {stream, done} = tarDirectory(root);
   const {repo, tag} = splitName(image);
-  const response = await docker.importImage(stream, {repo, tag, changes: IMAGE_CHANGES(env)} as {});
+  // The engine's import options (repo, tag, changes); @types/dockerode types them as `{}`.
+  const importOptions: Record<string, unknown> = {repo, tag, changes: IMAGE_CHANGES(env)};
+  const response = await docker.importImage(stream, importOptions);
   await Promise.all([followProgress(docker, response), done]);
 }
 

@@ -11,7 +11,6 @@ import {
   parseServerMessage,
   type CreateSessionRequest,
   type CreateSessionResponse,
-  type ErrorBody,
   type ServerMessage,
 } from '../../protocol/index.js';
 import {createSandboxServer, type SandboxServer} from '../../server/index.js';

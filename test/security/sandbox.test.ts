@@ -33,9 +33,6 @@ function serverMemory(): number {
   return usage.heapUsed + usage.external;
 }
 
-const running = (client: TestClient) =>
-  client.waitFor(() => client.messages.some((message) => message.type === 'status' && message.state === 'running'), 30_000, 'running');
-
 /**
  * Keystroke echo round trips (ms, p99) of an interactive `cat` session while
  * `during` runs, measured by a client in another process (./echo-probe.ts).
