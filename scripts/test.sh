@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm test`: unit, integration and end-to-end suites, in that order, each timed.
+# `npm test`: typecheck (server, browser and client configs), unit tests, lint, integration and end-to-end suites, in that order, each timed.
 # Integration and e2e need the Docker engine, the sandbox images and Chromium;
 # this script provides them (as the README promises) before running the suites.
 set -uo pipefail
@@ -14,7 +14,9 @@ run() {
 }
 
 run "build package" npm run --silent build || true
+run "typecheck" npm run --silent typecheck
 run "unit" npm run --silent test:unit
+run "lint" npm run --silent lint
 if ! bash scripts/install-system-deps.sh --browser; then
   failed+=("system dependencies")
 fi
