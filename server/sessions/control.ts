@@ -11,7 +11,14 @@ import {MessageRateWindow} from './message-rate.js';
 export interface ControlHandlers {
   acknowledge(bytes: number): void;
   resize(cols: number, rows: number): void;
-  signal(signal: SignalName): void;
+  /**
+   * SIGINT: Ctrl-C (ETX) to the TTY. The terminal's line discipline turns it
+   * into SIGINT for the foreground process group, exactly as in a local
+   * terminal, and a program in raw mode (an editor, a REPL) gets the key it expects.
+   */
+  interrupt(): void;
+  /** SIGTERM and SIGKILL go to the container (tini forwards them). */
+  kill(signal: Exclude<SignalName, 'SIGINT'>): void;
   /** `hello` from a client that acknowledges output. */
   enableAcks(): void;
   /** Sends an error (or other control message) back to the client. */
@@ -52,7 +59,8 @@ export class ControlChannel {
         this.handlers.resize(message.cols, message.rows);
         break;
       case 'signal':
-        this.handlers.signal(message.signal);
+        if (message.signal === 'SIGINT') this.handlers.interrupt();
+        else this.handlers.kill(message.signal);
         break;
       case 'hello':
         if (message.acks) this.handlers.enableAcks();

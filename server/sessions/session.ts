@@ -17,114 +17,52 @@
  * - A second socket takes the session over; the first is closed with 4001.
  * - Control messages: `control.ts`; terminal input: `input.ts`.
  */
-import {CLOSE_CODES, encodeMessage, type ExitReason, type ServerMessage, type SignalName} from '../../protocol/index.js';
-import {closeCodeOf, SandboxError, toClientError} from '../errors.js';
-import type {ContainerExit, ContainerRuntime, ContainerSpec, SandboxContainer} from '../runtime/types.js';
+import {CLOSE_CODES, type ExitReason} from '../../protocol/index.js';
+import type {ContainerExit, ContainerSpec, SandboxContainer} from '../runtime/types.js';
 import {OutputPump} from '../stream/pump.js';
-import type {OutputRate} from '../stream/rate.js';
-import type {Clock} from '../clock.js';
-import type {LogFunction, LogLevel} from '../log.js';
+import type {LogLevel} from '../log.js';
+import {ContainerSlot} from './container-slot.js';
 import {ControlChannel} from './control.js';
 import {TerminalInput} from './input.js';
 import {assertTransition, isLive, publicStateOf, TIMER_OWNERS, type PhaseName, type SessionState, type TimerPurpose} from './phase.js';
-import {replayMissed, ResumeCredential, type ResumeDetails} from './resume.js';
+import {deliver, EXPIRED_WORDS, exitWords, failureWords, type FinalWords} from './outcome.js';
+import {PeerLink} from './peer-link.js';
+import type {AttachOptions, SessionOptions, SessionPeer} from './session-options.js';
 import {PhaseTimers} from './timers.js';
 
 export type {SessionState} from './phase.js';
 export type {ResumeDetails} from './resume.js';
-
-/** The client socket as a session sees it; `server/http/upgrade.ts` adapts a `ws` WebSocket. */
-export interface SessionPeer {
-  readonly bufferedAmount: number;
-  readonly open: boolean;
-  send(data: Buffer | string): void;
-  close(code: number, reason: string): void;
-  /** Stop/continue reading the client's frames (stdin backpressure). */
-  pause(): void;
-  resume(): void;
-}
-
-export interface SessionTimeouts {
-  /** Run time of a non-interactive command (ms). */
-  run: number;
-  idle: number;
-  lifetime: number;
-  reconnectGrace: number;
-  /** How long the first socket may take to arrive (the token's lifetime: later, no one can connect). */
-  firstConnect: number;
-}
-
-export interface SessionOptions {
-  id: string;
-  spec: ContainerSpec;
-  runtime: ContainerRuntime;
-  clock: Clock;
-  timeouts: SessionTimeouts;
-  outputLimit: number;
-  /** Output rate, shared by the client's sessions; none for no limit. See OutputPump. */
-  outputRate?: OutputRate | undefined;
-  highWaterMark: number;
-  lowWaterMark: number;
-  messagesPerSecond: number;
-  /** Called once when the session has ended (its slot is free; the container is being removed). */
-  onEnded?: (session: Session) => void;
-  /** Called once when nothing more is kept for a late socket: drop the session from any map. */
-  onGone?: (session: Session) => void;
-  /** A socket resumed the session (after a drop or as a takeover) and got a replay. */
-  onResumed?: (session: Session, replay: ResumeDetails) => void;
-  /** The reconnect grace ran out; the container is being removed. */
-  onExpired?: (session: Session) => void;
-  log?: LogFunction;
-}
+export type {AttachOptions, SessionOptions, SessionPeer, SessionTimeouts} from './session-options.js';
 
 /** After the container exits, how long to wait for its stream to end when nothing holds it back. */
 const DRAIN_FALLBACK_MS = 2_000;
 /** How long an expired session still answers a late resume with "expired" (a few hundred bytes each). */
 export const EXPIRED_KEEP_MS = 5 * 60_000;
 
-/** How a socket attaches: `offset` = output bytes the client already has (a resume). */
-export interface AttachOptions {
-  offset?: number | undefined;
-}
-
-/** The last messages of an ended session and how its socket is closed. */
-interface FinalWords {
-  messages: ServerMessage[];
-  code: number;
-  reason: string;
-}
-
-const EXPIRED_WORDS: FinalWords = {
-  messages: [{type: 'error', code: 'session-ended', message: 'the session expired: the connection stayed away longer than the reconnect grace'}],
-  code: CLOSE_CODES.sessionEnded,
-  reason: 'session expired',
-};
-
-/** The phase with what it alone holds; `removal` settles once the container is gone. */
+/** The phase with what it alone holds. */
 type Phase =
   /** `spec` (the seed files can be large) and `abort` are dropped once the start has settled. */
   | {name: 'starting'; spec: ContainerSpec; abort: AbortController}
   | {name: 'running'}
   | {name: 'exiting'}
   | {name: 'draining'; exit: ContainerExit}
-  | {name: 'ended'; final: FinalWords; removal: Promise<void>}
-  | {name: 'expired'; removal: Promise<void>}
-  | {name: 'stopping'; removal: Promise<void>}
-  | {name: 'gone'; removal: Promise<void>};
+  | {name: 'ended'; final: FinalWords}
+  | {name: 'expired'}
+  | {name: 'stopping'}
+  | {name: 'gone'};
 
 export class Session {
   readonly id: string;
   private phaseValue: Phase;
-  private container: SandboxContainer | undefined;
-  private peer: SessionPeer | undefined;
-  private readonly pump: OutputPump;
   private readonly options: Omit<SessionOptions, 'spec'>;
   private readonly envName: string;
   private readonly interactive: boolean;
+  private readonly pump: OutputPump;
+  private readonly container: ContainerSlot;
+  private readonly link: PeerLink;
   private readonly timers: PhaseTimers<TimerPurpose, PhaseName>;
   private readonly control: ControlChannel;
-  private readonly input = new TerminalInput<SessionPeer>((peer) => peer === this.peer);
-  private readonly credential = new ResumeCredential();
+  private readonly input = new TerminalInput<SessionPeer>((peer) => peer === this.link.current);
   /** Why the session ends, when we (or the client) caused it; else the exit says. */
   private endReason: ExitReason | undefined;
   private size: {cols: number; rows: number};
@@ -135,12 +73,13 @@ export class Session {
     const {spec, ...options} = init;
     this.options = options;
     this.phaseValue = {name: 'starting', spec, abort: new AbortController()};
+    this.id = options.id;
     this.envName = spec.envName;
     this.interactive = spec.interactive;
-    this.id = options.id;
     this.size = {cols: spec.cols, rows: spec.rows};
     this.lastActivity = options.clock.now();
     this.timers = new PhaseTimers(options.clock, TIMER_OWNERS);
+    this.container = new ContainerSlot(options.runtime, (level, message, details) => this.log(level, message, details));
     this.pump = new OutputPump({
       highWaterMark: options.highWaterMark,
       lowWaterMark: options.lowWaterMark,
@@ -152,15 +91,24 @@ export class Session {
         this.lastActivity = this.options.clock.now();
       },
     });
+    this.link = new PeerLink({
+      pump: this.pump,
+      reconnectGrace: options.timeouts.reconnectGrace,
+      onReplay: (details) => {
+        this.log('info', 'session resumed', {...details});
+        this.options.onResumed?.(this, details);
+      },
+    });
     this.control = new ControlChannel(options.messagesPerSecond, options.clock, {
       acknowledge: (bytes) => this.pump.acknowledge(bytes),
       resize: (cols, rows) => {
         this.size = {cols, rows};
-        this.container?.resize(cols, rows).catch(() => {});
+        this.container.resize(cols, rows);
       },
-      signal: (signal) => this.signal(signal),
+      interrupt: () => this.input.interrupt(),
+      kill: (signal) => this.kill(signal),
       enableAcks: () => this.pump.enableAcks(),
-      reply: (message) => this.sendControl(message),
+      reply: (message) => this.link.send(message),
     });
   }
 
@@ -174,7 +122,7 @@ export class Session {
   }
 
   get hasPeer(): boolean {
-    return this.peer !== undefined;
+    return this.link.current !== undefined;
   }
 
   get outputBytes(): number {
@@ -183,12 +131,12 @@ export class Session {
 
   /** Whether its container came from a warm pool (see SandboxContainer.fromPool). */
   get fromPool(): boolean {
-    return this.container?.fromPool === true;
+    return this.container.current?.fromPool === true;
   }
 
   /** Whether `token` is this session's current resume credential (constant-time compare). */
   acceptsResume(token: string): boolean {
-    return this.credential.accepts(token);
+    return this.link.credential.accepts(token);
   }
 
   /** Starts the container; resolves when it runs or the session has failed. Call once. */
@@ -202,40 +150,28 @@ export class Session {
     if (phase.name !== 'starting') return;
     const {timeouts} = this.options;
     this.timers.set('lifetime', timeouts.lifetime, () => this.terminate('timeout'));
-    if (!this.peer) this.awaitSocket('first-connect', timeouts.firstConnect);
+    if (!this.link.current) this.awaitSocket('first-connect', timeouts.firstConnect);
     const {spec, abort} = phase;
-    let container: SandboxContainer;
+    let container: SandboxContainer | undefined;
     try {
-      container = await this.options.runtime.start(spec, {signal: abort.signal});
+      // Undefined when the session ended meanwhile: the slot removed the unwanted container.
+      container = await this.container.start(spec, abort.signal);
     } catch (error) {
       this.fail(error);
       return;
     }
-    if (this.phaseValue.name !== 'starting') {
-      // Ended (shutdown, abandoned) while starting: the container is not wanted.
-      await container.remove().catch(() => {});
-      return;
-    }
-    this.container = container;
+    if (!container) return;
     this.transition({name: 'running'});
-    const stream = container.stream;
-    const outputEnded = () => this.outputEnded();
-    stream.on('end', outputEnded);
-    stream.on('close', outputEnded);
-    stream.on('error', (error) => {
-      this.log('warn', 'container stream error', {error: String(error)});
-      outputEnded();
+    this.container.watch({
+      outputEnded: () => this.outputEnded(),
+      exited: (exit) => this.exited(exit),
+      lost: (error) => this.fail(error),
     });
-    this.pump.setSource(stream);
-    if (this.peer) this.pump.attach(this.peer);
-    if (this.size.cols !== spec.cols || this.size.rows !== spec.rows) {
-      container.resize(this.size.cols, this.size.rows).catch(() => {});
-    }
-    this.input.connect(stream);
-    container.exited.then(
-      (exit) => this.exited(exit),
-      (error: unknown) => this.fail(new SandboxError('sandbox-lost', 'waiting for the container failed', {cause: error})),
-    );
+    this.pump.setSource(container.stream);
+    const peer = this.link.current;
+    if (peer) this.pump.attach(peer);
+    if (this.size.cols !== spec.cols || this.size.rows !== spec.rows) this.container.resize(this.size.cols, this.size.rows);
+    this.input.connect(container.stream);
   }
 
   /** The one place the phase changes: checks the step, clears the timers the new phase does not own, runs its actions. */
@@ -248,19 +184,21 @@ export class Session {
     this.enter(next, previous);
   }
 
-  /** The one end path: whichever way a live session ends, this clean-up runs once. */
+  /** The one end path: whichever way a live session ends (exit, failure, expiry, shutdown), this runs once. */
   private leaveLife(previous: Phase): void {
     if (previous.name === 'starting') previous.abort.abort();
     this.discardOutput();
     this.input.dispose();
+    void this.container.remove();
   }
 
   private enter(phase: Phase, previous: Phase): void {
     const {timeouts} = this.options;
+    const forget = () => this.transition({name: 'gone'});
     switch (phase.name) {
       case 'running':
         this.lastActivity = this.options.clock.now();
-        this.sendControl({type: 'status', state: 'running'});
+        this.link.send({type: 'status', state: 'running'});
         if (!this.interactive) this.timers.set('run-timeout', timeouts.run, () => this.terminate('timeout'));
         this.armIdle();
         break;
@@ -269,17 +207,13 @@ export class Session {
         break;
       case 'ended': {
         this.log('info', 'session ended', {reason: phase.final.reason, env: this.envName, outputBytes: this.pump.bytes});
-        const peer = this.peer;
-        this.peer = undefined;
-        if (peer) {
-          this.deliver(peer, phase.final);
-        } else {
-          // Keep the result for a socket that arrives late (e.g. the start failed
-          // before the client connected), for the reconnect grace at most.
-          this.timers.set('late-socket', timeouts.reconnectGrace, () => this.transition({name: 'gone', removal: phase.removal}));
-        }
+        const peer = this.link.take();
+        if (peer) deliver(peer, phase.final);
+        // Else keep the result for a socket that arrives late (e.g. the start
+        // failed before the client connected), for the reconnect grace at most.
+        else this.timers.set('late-socket', timeouts.reconnectGrace, forget);
         this.options.onEnded?.(this);
-        if (peer) this.transition({name: 'gone', removal: phase.removal});
+        if (peer) forget();
         break;
       }
       case 'expired':
@@ -287,14 +221,13 @@ export class Session {
         this.log('info', 'session expired', {graceMs: timeouts.reconnectGrace});
         this.options.onExpired?.(this);
         this.options.onEnded?.(this);
-        this.timers.set('expired-keep', EXPIRED_KEEP_MS, () => this.transition({name: 'gone', removal: phase.removal}));
+        this.timers.set('expired-keep', EXPIRED_KEEP_MS, forget);
         break;
       case 'stopping':
-        this.peer?.close(CLOSE_CODES.goingAway, 'server shutting down');
-        this.peer = undefined;
+        this.link.take()?.close(CLOSE_CODES.goingAway, 'server shutting down');
         break;
       case 'gone':
-        this.credential.revoke();
+        this.link.credential.revoke();
         this.pump.releaseReplay();
         if (previous.name === 'stopping') this.options.onEnded?.(this);
         this.options.onGone?.(this);
@@ -319,7 +252,7 @@ export class Session {
    */
   private armDrainFallback(exit: ContainerExit): void {
     this.timers.set('drain-fallback', DRAIN_FALLBACK_MS, () => {
-      if (!this.peer || this.pump.paused) this.armDrainFallback(exit);
+      if (!this.link.current || this.pump.paused) this.armDrainFallback(exit);
       else this.finish(exit);
     });
   }
@@ -350,41 +283,17 @@ export class Session {
     const phase = this.phaseValue;
     if (phase.name === 'ended' || phase.name === 'expired') {
       // Ended while the client was away: what it missed, then how it ended.
-      if (phase.name === 'ended' && options.offset !== undefined && this.pump.bytes > 0) this.replay(peer, options.offset);
-      this.deliver(peer, phase.name === 'ended' ? phase.final : EXPIRED_WORDS);
+      if (phase.name === 'ended' && options.offset !== undefined && this.pump.bytes > 0) this.link.replay(peer, options.offset);
+      deliver(peer, phase.name === 'ended' ? phase.final : EXPIRED_WORDS);
       return;
     }
     if (!isLive(phase.name)) {
       peer.close(CLOSE_CODES.sessionEnded, 'session ended');
       return;
     }
-    const previous = this.peer;
-    if (previous) {
-      this.pump.detach(previous);
-      previous.close(CLOSE_CODES.replaced, 'replaced by a new connection');
-    }
-    this.peer = peer;
     this.timers.clear('first-connect');
     this.timers.clear('reconnect-grace');
-    peer.send(encodeMessage({type: 'status', state: phase.name === 'starting' ? 'starting' : 'running'}));
-    const token = this.credential.issue();
-    peer.send(encodeMessage({type: 'resume-token', token, graceMs: this.options.timeouts.reconnectGrace}));
-    // Nothing was sent yet on a first attach (the source waits for a socket): no replay message then.
-    const replayed = options.offset !== undefined || this.pump.bytes > 0 ? this.replay(peer, options.offset ?? 0) : [];
-    this.pump.attach(peer, replayed);
-  }
-
-  /** Sends the `replay` message; returns the bytes to send before live output. */
-  private replay(peer: SessionPeer, offset: number): Buffer[] {
-    const {data, details} = replayMissed(this.pump, peer, offset);
-    this.log('info', 'session resumed', {...details});
-    this.options.onResumed?.(this, details);
-    return data;
-  }
-
-  private deliver(peer: SessionPeer, final: FinalWords): void {
-    for (const message of final.messages) peer.send(encodeMessage(message));
-    peer.close(final.code, final.reason);
+    this.link.connect(peer, publicStateOf(phase.name) === 'starting' ? 'starting' : 'running', options.offset);
   }
 
   /**
@@ -392,10 +301,7 @@ export class Session {
    * the session at once; any other drop leaves it `reconnectGrace` to come back.
    */
   detach(peer: SessionPeer, code?: number): void {
-    if (this.peer !== peer) return;
-    this.peer = undefined;
-    this.pump.detach(peer);
-    if (!isLive(this.phaseValue.name)) return;
+    if (!this.link.disconnect(peer) || !isLive(this.phaseValue.name)) return;
     if (code === CLOSE_CODES.normal) {
       this.log('info', 'client closed the session');
       this.terminate('killed');
@@ -406,7 +312,7 @@ export class Session {
 
   /** A frame from the client: binary is terminal input, text is a control message. */
   receive(data: Buffer, isBinary: boolean, peer: SessionPeer): void {
-    if (peer !== this.peer || !isLive(this.phaseValue.name)) return;
+    if (peer !== this.link.current || !isLive(this.phaseValue.name)) return;
     if (isBinary) {
       this.lastActivity = this.options.clock.now();
       this.input.write(data, peer);
@@ -415,18 +321,8 @@ export class Session {
     this.control.receive(data.toString('utf8'));
   }
 
-  /**
-   * SIGINT writes ETX (Ctrl-C) to the TTY: the terminal's line discipline turns
-   * it into SIGINT for the foreground process group, exactly as in a local
-   * terminal, and a program in raw mode (an editor, a REPL) gets the key it
-   * expects. SIGTERM and SIGKILL go to the container (tini forwards them).
-   */
-  private signal(signal: SignalName): void {
-    const container = this.container;
-    if (signal === 'SIGINT') {
-      this.input.interrupt();
-      return;
-    }
+  private kill(signal: 'SIGTERM' | 'SIGKILL'): void {
+    const container = this.container.current;
     if (!container) {
       // Still starting: nothing to signal yet, so the request ends the session.
       this.terminate('killed');
@@ -447,7 +343,7 @@ export class Session {
       return;
     }
     this.discardOutput();
-    this.container?.kill('SIGKILL').catch(() => {
+    this.container.current?.kill('SIGKILL').catch(() => {
       // The container is already gone: its exit (or the drain fallback) ends the session.
     });
     // An end we caused must not wait for output the client never reads.
@@ -462,25 +358,19 @@ export class Session {
    */
   private discardOutput(): void {
     this.pump.dispose();
-    this.container?.stream.resume();
+    this.container.current?.stream.resume();
   }
 
   private finish(exit: ContainerExit): void {
-    const reason: ExitReason = this.endReason ?? (exit.oomKilled ? 'oom' : 'exit');
-    const code = exit.oomKilled && this.endReason === undefined && exit.code === 0 ? 137 : exit.code;
-    this.end({messages: [{type: 'exit', code, reason}], code: CLOSE_CODES.normal, reason});
+    this.transition({name: 'ended', final: exitWords(exit, this.endReason)});
   }
 
   /** The start or the container failed: an `error` message with a stable code, then close. */
   private fail(error: unknown): void {
     if (!isLive(this.phaseValue.name)) return;
-    const clientError = toClientError(error);
-    this.log(clientError.code === 'internal' ? 'error' : 'warn', 'session failed', {error: String(error), code: clientError.code});
-    this.end({messages: [{type: 'error', ...clientError}], code: closeCodeOf(error), reason: clientError.code});
-  }
-
-  private end(final: FinalWords): void {
-    this.transition({name: 'ended', final, removal: this.removal()});
+    const {words, level} = failureWords(error);
+    this.log(level, 'session failed', {error: String(error), code: words.reason});
+    this.transition({name: 'ended', final: words});
   }
 
   /**
@@ -489,33 +379,14 @@ export class Session {
    * EXPIRED_KEEP_MS, so the reader sees why.
    */
   private abandon(): void {
-    this.transition({name: 'expired', removal: this.removal()});
-  }
-
-  /** The container's removal: the one already under way, or a new one. */
-  private removal(): Promise<void> {
-    const phase = this.phaseValue;
-    if ('removal' in phase) return phase.removal;
-    const container = this.container;
-    if (!container) {
-      // A start in flight removes its own container when it lands (see run()).
-      return (this.startPromise ?? Promise.resolve()).then(() => this.container?.remove().catch(() => {}));
-    }
-    return container.remove().catch((error: unknown) => {
-      this.log('warn', 'container removal failed', {error: String(error), container: container.id});
-    });
+    this.transition({name: 'expired'});
   }
 
   /** Server shutdown: close the socket with 1001 and remove the container. Idempotent. */
   async shutdown(): Promise<void> {
-    if (isLive(this.phaseValue.name)) this.transition({name: 'stopping', removal: this.removal()});
-    const removal = this.removal();
-    await removal;
-    if (this.phaseValue.name !== 'gone') this.transition({name: 'gone', removal});
-  }
-
-  private sendControl(message: ServerMessage): void {
-    if (this.peer?.open) this.peer.send(encodeMessage(message));
+    if (isLive(this.phaseValue.name)) this.transition({name: 'stopping'});
+    await this.container.remove();
+    if (this.phaseValue.name !== 'gone') this.transition({name: 'gone'});
   }
 
   private log(level: LogLevel, message: string, details: Record<string, unknown> = {}): void {
