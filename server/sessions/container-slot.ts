@@ -22,6 +22,8 @@ export interface ContainerWatcher {
 
 export class ContainerSlot {
   #container: SandboxContainer | undefined;
+  /** The terminal size the client last asked for (applied once the container runs). */
+  #size: {cols: number; rows: number} | undefined;
   /** Settles once a start in flight has landed (or failed). */
   #landing: Promise<void> | undefined;
   #removal: Promise<void> | undefined;
@@ -61,6 +63,7 @@ export class ContainerSlot {
       return undefined;
     }
     this.#container = container;
+    if (this.#size && (this.#size.cols !== spec.cols || this.#size.rows !== spec.rows)) this.resize(this.#size.cols, this.#size.rows);
     return container;
   }
 
@@ -80,7 +83,23 @@ export class ContainerSlot {
     );
   }
 
+  /** Signals the container's process; a failure (already gone) goes to `onError`. */
+  kill(signal: 'SIGTERM' | 'SIGKILL', onError: (error: unknown) => void = () => {}): void {
+    this.#container?.kill(signal).catch(onError);
+  }
+
+  /**
+   * Lets the container's output flow into nothing (once nobody forwards it).
+   * The engine reports a container as exited only once its attached output has
+   * been copied out, so a paused stream would keep a killed container from ending.
+   */
+  letOutputFlow(): void {
+    this.#container?.stream.resume();
+  }
+
+  /** Resizes the terminal now, or once the container runs. */
   resize(cols: number, rows: number): void {
+    this.#size = {cols, rows};
     this.#container?.resize(cols, rows).catch(() => {});
   }
 

@@ -6,8 +6,10 @@
  */
 import {CLOSE_CODES, encodeMessage, type ServerMessage} from '../../protocol/index.js';
 import type {OutputPump} from '../stream/pump.js';
+import type {PhaseName, TimerPurpose} from './phase.js';
 import {replayMissed, ResumeCredential, type ResumeDetails} from './resume.js';
 import type {SessionPeer} from './session-options.js';
+import type {PhaseTimers} from './timers.js';
 
 export interface PeerLinkOptions {
   pump: OutputPump;
@@ -15,6 +17,10 @@ export interface PeerLinkOptions {
   reconnectGrace: number;
   /** A socket got a replay (a resume after a drop, or a takeover). */
   onReplay: (details: ResumeDetails) => void;
+  /** Holds the `first-connect` and `reconnect-grace` timers. */
+  timers: PhaseTimers<TimerPurpose, PhaseName>;
+  /** No socket came (back) in time. */
+  onAbsent: () => void;
 }
 
 export class PeerLink {
@@ -36,12 +42,27 @@ export class PeerLink {
       previous.close(CLOSE_CODES.replaced, 'replaced by a new connection');
     }
     this.#peer = peer;
+    this.options.timers.clear('first-connect');
+    this.options.timers.clear('reconnect-grace');
     peer.send(encodeMessage({type: 'status', state}));
     const token = this.credential.issue();
     peer.send(encodeMessage({type: 'resume-token', token, graceMs: this.options.reconnectGrace}));
     // Nothing was sent yet on a first attach (the source waits for a socket): no replay message then.
     const replayed = offset !== undefined || pump.bytes > 0 ? this.replay(peer, offset ?? 0) : [];
     pump.attach(peer, replayed);
+  }
+
+  /** No socket yet: the first must arrive within `ms` (the token's lifetime: later, no one can connect). */
+  awaitFirst(ms: number): void {
+    if (this.#peer) return;
+    this.options.timers.clear('reconnect-grace');
+    this.options.timers.set('first-connect', ms, this.options.onAbsent);
+  }
+
+  /** The socket dropped: one may come back within `ms`. */
+  awaitReturn(ms: number): void {
+    this.options.timers.clear('first-connect');
+    this.options.timers.set('reconnect-grace', ms, this.options.onAbsent);
   }
 
   /** Sends the `replay` message to `peer`; returns the bytes to send before live output. */

@@ -25,11 +25,26 @@
  * armed.
  */
 
+import type {ContainerExit, ContainerSpec} from '../runtime/types.js';
+import type {FinalWords} from './outcome.js';
+
 /** The state others read (server/http, server/admin): the phases folded into three. */
 export type SessionState = 'starting' | 'running' | 'ended';
 
 export const PHASE_NAMES = ['starting', 'running', 'exiting', 'draining', 'ended', 'expired', 'stopping', 'gone'] as const;
 export type PhaseName = (typeof PHASE_NAMES)[number];
+
+/** A phase with what it alone holds. */
+export type Phase =
+  /** `spec` (the seed files can be large) and `abort` are dropped once the start has settled. */
+  | {name: 'starting'; spec: ContainerSpec; abort: AbortController}
+  | {name: 'running'}
+  | {name: 'exiting'}
+  | {name: 'draining'; exit: ContainerExit}
+  | {name: 'ended'; final: FinalWords}
+  | {name: 'expired'}
+  | {name: 'stopping'}
+  | {name: 'gone'};
 
 /** The phases in which the session still wants its container. */
 export const LIVE_PHASES: readonly PhaseName[] = ['starting', 'running', 'exiting', 'draining'];

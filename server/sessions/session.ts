@@ -1,31 +1,29 @@
 /**
- * One reader's run: a state machine (phases and their legal steps in
+ * One reader's run: a state machine (the phases and their legal steps are in
  * `phase.ts`) around one container and at most one client socket at a time.
  *
  * - The container starts as soon as the session is created, so the client's
  *   WebSocket handshake overlaps the container start.
- * - Run timeout (non-interactive blocks), idle timeout, maximum lifetime and the
- *   output cap each end the session with their `reason`; OOM comes from
- *   `exited.oomKilled` (a child killed by OOM leaves exit code 0).
+ * - The time limits (`deadlines.ts`) and the output cap each end the session
+ *   with their `reason`; OOM comes from `exited.oomKilled` (`outcome.ts`).
  * - The `exit` message is sent once the container's output has drained to the
  *   socket, then the socket is closed with 1000.
  * - A socket that drops without a deliberate close (code 1000) leaves the
  *   session running for the reconnect grace; it may come back with the resume
- *   credential and get what it missed (`resume.ts`). After the grace the
- *   container is removed and a late resume is told `session-ended`
+ *   credential and get what it missed (`peer-link.ts`, `resume.ts`). After the
+ *   grace the container is removed and a late resume is told `session-ended`
  *   ("expired") with close 4004, for EXPIRED_KEEP_MS.
- * - A second socket takes the session over; the first is closed with 4001.
- * - Control messages: `control.ts`; terminal input: `input.ts`.
  */
 import {CLOSE_CODES, type ExitReason} from '../../protocol/index.js';
-import type {ContainerExit, ContainerSpec, SandboxContainer} from '../runtime/types.js';
+import type {ContainerExit, SandboxContainer} from '../runtime/types.js';
 import {OutputPump} from '../stream/pump.js';
 import type {LogLevel} from '../log.js';
 import {ContainerSlot} from './container-slot.js';
 import {ControlChannel} from './control.js';
+import {SessionDeadlines} from './deadlines.js';
 import {TerminalInput} from './input.js';
-import {assertTransition, isLive, publicStateOf, TIMER_OWNERS, type PhaseName, type SessionState, type TimerPurpose} from './phase.js';
-import {deliver, EXPIRED_WORDS, exitWords, failureWords, type FinalWords} from './outcome.js';
+import {assertTransition, isLive, publicStateOf, TIMER_OWNERS, type Phase, type PhaseName, type SessionState, type TimerPurpose} from './phase.js';
+import {deliver, EXPIRED_WORDS, exitWords, failureWords} from './outcome.js';
 import {PeerLink} from './peer-link.js';
 import type {AttachOptions, SessionOptions, SessionPeer} from './session-options.js';
 import {PhaseTimers} from './timers.js';
@@ -38,18 +36,6 @@ export type {AttachOptions, SessionOptions, SessionPeer, SessionTimeouts} from '
 const DRAIN_FALLBACK_MS = 2_000;
 /** How long an expired session still answers a late resume with "expired" (a few hundred bytes each). */
 export const EXPIRED_KEEP_MS = 5 * 60_000;
-
-/** The phase with what it alone holds. */
-type Phase =
-  /** `spec` (the seed files can be large) and `abort` are dropped once the start has settled. */
-  | {name: 'starting'; spec: ContainerSpec; abort: AbortController}
-  | {name: 'running'}
-  | {name: 'exiting'}
-  | {name: 'draining'; exit: ContainerExit}
-  | {name: 'ended'; final: FinalWords}
-  | {name: 'expired'}
-  | {name: 'stopping'}
-  | {name: 'gone'};
 
 export class Session {
   readonly id: string;
@@ -65,8 +51,7 @@ export class Session {
   private readonly input = new TerminalInput<SessionPeer>((peer) => peer === this.link.current);
   /** Why the session ends, when we (or the client) caused it; else the exit says. */
   private endReason: ExitReason | undefined;
-  private size: {cols: number; rows: number};
-  private lastActivity: number;
+  private readonly deadlines: SessionDeadlines;
   private startPromise: Promise<void> | undefined;
 
   constructor(init: SessionOptions) {
@@ -76,9 +61,8 @@ export class Session {
     this.id = options.id;
     this.envName = spec.envName;
     this.interactive = spec.interactive;
-    this.size = {cols: spec.cols, rows: spec.rows};
-    this.lastActivity = options.clock.now();
     this.timers = new PhaseTimers(options.clock, TIMER_OWNERS);
+    this.deadlines = new SessionDeadlines(options.clock, this.timers, options.timeouts, (reason) => this.terminate(reason));
     this.container = new ContainerSlot(options.runtime, (level, message, details) => this.log(level, message, details));
     this.pump = new OutputPump({
       highWaterMark: options.highWaterMark,
@@ -87,9 +71,7 @@ export class Session {
       rate: options.outputRate,
       clock: options.clock,
       onLimit: () => this.terminate('output-limit'),
-      onData: () => {
-        this.lastActivity = this.options.clock.now();
-      },
+      onData: () => this.deadlines.touch(),
     });
     this.link = new PeerLink({
       pump: this.pump,
@@ -98,13 +80,12 @@ export class Session {
         this.log('info', 'session resumed', {...details});
         this.options.onResumed?.(this, details);
       },
+      timers: this.timers,
+      onAbsent: () => this.abandon(),
     });
     this.control = new ControlChannel(options.messagesPerSecond, options.clock, {
       acknowledge: (bytes) => this.pump.acknowledge(bytes),
-      resize: (cols, rows) => {
-        this.size = {cols, rows};
-        this.container.resize(cols, rows);
-      },
+      resize: (cols, rows) => this.container.resize(cols, rows),
       interrupt: () => this.input.interrupt(),
       kill: (signal) => this.kill(signal),
       enableAcks: () => this.pump.enableAcks(),
@@ -148,9 +129,8 @@ export class Session {
   private async run(): Promise<void> {
     const phase = this.phaseValue;
     if (phase.name !== 'starting') return;
-    const {timeouts} = this.options;
-    this.timers.set('lifetime', timeouts.lifetime, () => this.terminate('timeout'));
-    if (!this.link.current) this.awaitSocket('first-connect', timeouts.firstConnect);
+    this.deadlines.startLifetime();
+    this.link.awaitFirst(this.options.timeouts.firstConnect);
     const {spec, abort} = phase;
     let container: SandboxContainer | undefined;
     try {
@@ -170,7 +150,6 @@ export class Session {
     this.pump.setSource(container.stream);
     const peer = this.link.current;
     if (peer) this.pump.attach(peer);
-    if (this.size.cols !== spec.cols || this.size.rows !== spec.rows) this.container.resize(this.size.cols, this.size.rows);
     this.input.connect(container.stream);
   }
 
@@ -197,10 +176,8 @@ export class Session {
     const forget = () => this.transition({name: 'gone'});
     switch (phase.name) {
       case 'running':
-        this.lastActivity = this.options.clock.now();
         this.link.send({type: 'status', state: 'running'});
-        if (!this.interactive) this.timers.set('run-timeout', timeouts.run, () => this.terminate('timeout'));
-        this.armIdle();
+        this.deadlines.startRunning(this.interactive);
         break;
       case 'draining':
         this.armDrainFallback(phase.exit);
@@ -235,16 +212,6 @@ export class Session {
     }
   }
 
-  private armIdle(): void {
-    const idle = this.options.timeouts.idle;
-    const check = () => {
-      const quiet = this.options.clock.now() - this.lastActivity;
-      if (quiet >= idle) this.terminate('idle');
-      else this.timers.set('idle', idle - quiet, check);
-    };
-    this.timers.set('idle', idle, check);
-  }
-
   /**
    * The attach stream normally ends with the container; if it does not,
    * finish anyway, unless output still waits for a client that has not
@@ -255,12 +222,6 @@ export class Session {
       if (!this.link.current || this.pump.paused) this.armDrainFallback(exit);
       else this.finish(exit);
     });
-  }
-
-  /** Waits for a socket (the first, or one coming back); none in time abandons the session. */
-  private awaitSocket(purpose: 'first-connect' | 'reconnect-grace', ms: number): void {
-    this.timers.clear(purpose === 'first-connect' ? 'reconnect-grace' : 'first-connect');
-    this.timers.set(purpose, ms, () => this.abandon());
   }
 
   private outputEnded(): void {
@@ -291,8 +252,6 @@ export class Session {
       peer.close(CLOSE_CODES.sessionEnded, 'session ended');
       return;
     }
-    this.timers.clear('first-connect');
-    this.timers.clear('reconnect-grace');
     this.link.connect(peer, publicStateOf(phase.name) === 'starting' ? 'starting' : 'running', options.offset);
   }
 
@@ -307,14 +266,14 @@ export class Session {
       this.terminate('killed');
       return;
     }
-    this.awaitSocket('reconnect-grace', this.options.timeouts.reconnectGrace);
+    this.link.awaitReturn(this.options.timeouts.reconnectGrace);
   }
 
   /** A frame from the client: binary is terminal input, text is a control message. */
   receive(data: Buffer, isBinary: boolean, peer: SessionPeer): void {
     if (peer !== this.link.current || !isLive(this.phaseValue.name)) return;
     if (isBinary) {
-      this.lastActivity = this.options.clock.now();
+      this.deadlines.touch();
       this.input.write(data, peer);
       return;
     }
@@ -322,14 +281,10 @@ export class Session {
   }
 
   private kill(signal: 'SIGTERM' | 'SIGKILL'): void {
-    const container = this.container.current;
-    if (!container) {
-      // Still starting: nothing to signal yet, so the request ends the session.
-      this.terminate('killed');
-      return;
-    }
+    // Still starting: nothing to signal yet, so the request ends the session.
+    if (!this.container.current) return this.terminate('killed');
     this.endReason ??= 'killed';
-    container.kill(signal).catch((error: unknown) => this.log('warn', 'kill failed', {error: String(error)}));
+    this.container.kill(signal, (error) => this.log('warn', 'kill failed', {error: String(error)}));
   }
 
   /** Ends the session for `reason`: kills the container; the exit flows through `exited`. */
@@ -343,22 +298,17 @@ export class Session {
       return;
     }
     this.discardOutput();
-    this.container.current?.kill('SIGKILL').catch(() => {
-      // The container is already gone: its exit (or the drain fallback) ends the session.
-    });
+    // A container already gone fails the kill: its exit (or the drain fallback) ends the session.
+    this.container.kill('SIGKILL');
     // An end we caused must not wait for output the client never reads.
     if (phase.name === 'draining') this.finish(phase.exit);
     else if (phase.name === 'running') this.transition({name: 'exiting'});
   }
 
-  /**
-   * Stops forwarding and lets the container's output flow into nothing. The
-   * engine reports a container as exited only once its attached output has been
-   * copied out, so a paused stream would keep a killed session from ending.
-   */
+  /** Stops forwarding; the container's output flows into nothing (see ContainerSlot.letOutputFlow). */
   private discardOutput(): void {
     this.pump.dispose();
-    this.container.current?.stream.resume();
+    this.container.letOutputFlow();
   }
 
   private finish(exit: ContainerExit): void {

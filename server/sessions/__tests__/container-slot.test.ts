@@ -89,4 +89,16 @@ describe('ContainerSlot', () => {
     await tick();
     assert.deepEqual(lost, ['sandbox-lost']);
   });
+
+  it('a resize asked for while starting is applied once the container runs', async () => {
+    const runtime = new FakeRuntime();
+    let open!: () => void;
+    runtime.gate = new Promise((resolve) => (open = resolve));
+    const slot = new ContainerSlot(runtime);
+    const started = slot.start(spec, new AbortController().signal);
+    slot.resize(120, 40);
+    open();
+    await started;
+    assert.deepEqual(runtime.containers[0]!.resizes, [[120, 40]]);
+  });
 });

@@ -3,13 +3,25 @@ import {describe, it} from 'node:test';
 import {ManualClock} from '../../../test/helpers/clock.js';
 import {OutputPump} from '../../stream/pump.js';
 import {PeerLink} from '../peer-link.js';
+import {TIMER_OWNERS} from '../phase.js';
 import type {ResumeDetails} from '../resume.js';
+import {PhaseTimers} from '../timers.js';
 import {FakePeer} from './fake-peer.js';
 
 function link() {
-  const pump = new OutputPump({highWaterMark: 1000, lowWaterMark: 100, limit: 1_000_000, clock: new ManualClock()});
+  const clock = new ManualClock();
+  const pump = new OutputPump({highWaterMark: 1000, lowWaterMark: 100, limit: 1_000_000, clock});
   const replays: ResumeDetails[] = [];
-  return {pump, replays, link: new PeerLink({pump, reconnectGrace: 3_000, onReplay: (details) => replays.push(details)})};
+  const timers = new PhaseTimers(clock, TIMER_OWNERS);
+  const absent: number[] = [];
+  const peers = new PeerLink({
+    pump,
+    reconnectGrace: 3_000,
+    onReplay: (details) => replays.push(details),
+    timers,
+    onAbsent: () => absent.push(clock.now()),
+  });
+  return {clock, pump, replays, timers, absent, link: peers};
 }
 
 describe('PeerLink', () => {
@@ -62,5 +74,37 @@ describe('PeerLink', () => {
     peer.open = false;
     peers.send({type: 'status', state: 'running'});
     assert.equal(peer.control.filter((message) => message.type === 'status').length, 2);
+  });
+
+  it('waits for a first socket only when none is there, and for a dropped one to come back', () => {
+    const {clock, timers, absent, link: peers} = link();
+    const start = clock.now();
+    peers.awaitFirst(8_000);
+    assert.deepEqual(timers.armed, ['first-connect']);
+    clock.advance(8_000);
+    assert.deepEqual(absent, [start + 8_000]);
+
+    const peer = new FakePeer();
+    peers.connect(peer, 'running', undefined);
+    peers.awaitFirst(8_000);
+    assert.deepEqual(timers.armed, [], 'a socket is there already');
+    peers.disconnect(peer);
+    peers.awaitReturn(3_000);
+    assert.deepEqual(timers.armed, ['reconnect-grace']);
+    peers.connect(new FakePeer(), 'running', undefined);
+    assert.deepEqual(timers.armed, [], 'the socket came back in time');
+    clock.advance(10_000);
+    assert.equal(absent.length, 1);
+  });
+
+  it('a socket that never came but dropped later waits for the reconnect grace instead of the first-connect', () => {
+    const {clock, timers, absent, link: peers} = link();
+    peers.awaitFirst(8_000);
+    peers.awaitReturn(3_000);
+    assert.deepEqual(timers.armed, ['reconnect-grace']);
+    clock.advance(3_000);
+    assert.equal(absent.length, 1);
+    clock.advance(10_000);
+    assert.equal(absent.length, 1);
   });
 });
