@@ -32,8 +32,6 @@ export type {SessionState} from './phase.js';
 export type {ResumeDetails} from './resume.js';
 export type {AttachOptions, SessionOptions, SessionPeer, SessionTimeouts} from './session-options.js';
 
-/** After the container exits, how long to wait for its stream to end when nothing holds it back. */
-const DRAIN_FALLBACK_MS = 2_000;
 /** How long an expired session still answers a late resume with "expired" (a few hundred bytes each). */
 export const EXPIRED_KEEP_MS = 5 * 60_000;
 
@@ -180,7 +178,10 @@ export class Session {
         this.deadlines.startRunning(this.interactive);
         break;
       case 'draining':
-        this.armDrainFallback(phase.exit);
+        this.deadlines.startDrainFallback(
+          () => !this.link.current || this.pump.paused,
+          () => this.finish(phase.exit),
+        );
         break;
       case 'ended': {
         this.log('info', 'session ended', {reason: phase.final.reason, env: this.envName, outputBytes: this.pump.bytes});
@@ -210,18 +211,6 @@ export class Session {
         this.options.onGone?.(this);
         break;
     }
-  }
-
-  /**
-   * The attach stream normally ends with the container; if it does not,
-   * finish anyway, unless output still waits for a client that has not
-   * connected yet (the socket timers bound that) or is still reading.
-   */
-  private armDrainFallback(exit: ContainerExit): void {
-    this.timers.set('drain-fallback', DRAIN_FALLBACK_MS, () => {
-      if (!this.link.current || this.pump.paused) this.armDrainFallback(exit);
-      else this.finish(exit);
-    });
   }
 
   private outputEnded(): void {

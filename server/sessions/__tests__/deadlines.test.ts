@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import {ManualClock} from '../../../test/helpers/clock.js';
-import {SessionDeadlines} from '../deadlines.js';
+import {DRAIN_FALLBACK_MS, SessionDeadlines} from '../deadlines.js';
 import {TIMER_OWNERS} from '../phase.js';
 import {PhaseTimers} from '../timers.js';
 
@@ -53,5 +53,19 @@ describe('SessionDeadlines', () => {
     timers.enter('ended');
     clock.advance(100_000);
     assert.deepEqual(due, []);
+  });
+
+  it('the drain fallback waits while output is held back, then ends', () => {
+    const {clock, timers, deadlines: limits} = deadlines();
+    let heldBack = true;
+    let drained = 0;
+    limits.startDrainFallback(() => heldBack, () => (drained += 1));
+    clock.advance(3 * DRAIN_FALLBACK_MS);
+    assert.equal(drained, 0);
+    assert.deepEqual(timers.armed, ['drain-fallback']);
+    heldBack = false;
+    clock.advance(DRAIN_FALLBACK_MS);
+    assert.equal(drained, 1);
+    assert.deepEqual(timers.armed, []);
   });
 });
