@@ -8,7 +8,7 @@
  */
 import type {Clock} from '../clock.js';
 import type {PhaseName, TimerPurpose} from './phase.js';
-import type {SessionTimeouts} from './session-options.js';
+import type {SessionTimeouts} from './session-types.js';
 import type {PhaseTimers} from './timers.js';
 
 /** After the container exits, how long to wait for its stream to end when nothing holds it back. */

@@ -8,7 +8,7 @@ import {CLOSE_CODES, encodeMessage, type ServerMessage} from '../../protocol/ind
 import type {OutputPump} from '../stream/pump.js';
 import type {PhaseName, TimerPurpose} from './phase.js';
 import {replayMissed, ResumeCredential, type ResumeDetails} from './resume.js';
-import type {SessionPeer} from './session-options.js';
+import type {SessionPeer} from './session-types.js';
 import type {PhaseTimers} from './timers.js';
 
 export interface PeerLinkOptions {

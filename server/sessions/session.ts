@@ -1,36 +1,33 @@
 /**
- * One reader's run: a state machine (the phases and their legal steps are in
- * `phase.ts`) around one container and at most one client socket at a time.
- *
- * - The container starts as soon as the session is created, so the client's
- *   WebSocket handshake overlaps the container start.
- * - The time limits (`deadlines.ts`) and the output cap each end the session
- *   with their `reason`; OOM comes from `exited.oomKilled` (`outcome.ts`).
- * - The `exit` message is sent once the container's output has drained to the
- *   socket, then the socket is closed with 1000.
- * - A socket that drops without a deliberate close (code 1000) leaves the
- *   session running for the reconnect grace; it may come back with the resume
- *   credential and get what it missed (`peer-link.ts`, `resume.ts`). After the
- *   grace the container is removed and a late resume is told `session-ended`
- *   ("expired") with close 4004, for EXPIRED_KEEP_MS.
+ * One reader's run: a state machine (its phases and their legal steps are in
+ * `phase.ts`) around one container (`container-slot.ts`) and at most one
+ * client socket at a time (`peer-link.ts`). The time limits (`deadlines.ts`)
+ * and the output cap end it with their `reason`; the `exit` message is sent
+ * once the container's output has drained to the socket. A socket that drops
+ * without a deliberate close (1000) may come back within the reconnect grace
+ * and resume (`resume.ts`); after it, a late resume is told "expired" (4004)
+ * for EXPIRED_KEEP_MS.
  */
 import {CLOSE_CODES, type ExitReason} from '../../protocol/index.js';
+import type {LogLevel} from '../log.js';
 import type {ContainerExit, SandboxContainer} from '../runtime/types.js';
 import {OutputPump} from '../stream/pump.js';
-import type {LogLevel} from '../log.js';
 import {ContainerSlot} from './container-slot.js';
 import {ControlChannel} from './control.js';
 import {SessionDeadlines} from './deadlines.js';
 import {TerminalInput} from './input.js';
-import {assertTransition, isLive, publicStateOf, TIMER_OWNERS, type Phase, type PhaseName, type SessionState, type TimerPurpose} from './phase.js';
 import {deliver, EXPIRED_WORDS, exitWords, failureWords} from './outcome.js';
 import {PeerLink} from './peer-link.js';
-import type {AttachOptions, SessionOptions, SessionPeer} from './session-options.js';
+import {assertTransition, isLive, publicStateOf, TIMER_OWNERS, type Phase, type PhaseName, type SessionState, type TimerPurpose} from './phase.js';
+import type {AttachOptions, SessionOptionsOf, SessionPeer} from './session-types.js';
 import {PhaseTimers} from './timers.js';
 
 export type {SessionState} from './phase.js';
 export type {ResumeDetails} from './resume.js';
-export type {AttachOptions, SessionOptions, SessionPeer, SessionTimeouts} from './session-options.js';
+export type {AttachOptions, SessionPeer, SessionTimeouts} from './session-types.js';
+
+/** What a session is made from (see SessionOptionsOf). */
+export type SessionOptions = SessionOptionsOf<Session>;
 
 /** How long an expired session still answers a late resume with "expired" (a few hundred bytes each). */
 export const EXPIRED_KEEP_MS = 5 * 60_000;
@@ -118,7 +115,10 @@ export class Session {
     return this.link.credential.accepts(token);
   }
 
-  /** Starts the container; resolves when it runs or the session has failed. Call once. */
+  /**
+   * Starts the container; resolves when it runs or the session has failed. Called
+   * at creation, so the client's WebSocket handshake overlaps the container start.
+   */
   start(): Promise<void> {
     this.startPromise ??= this.run();
     return this.startPromise;

@@ -1,14 +1,14 @@
 /**
- * What a session is made from and what it talks to: its options, its
- * timeouts and the client socket as it sees it. Kept apart from `session.ts`
- * so the class reads as its behaviour.
+ * What a session is made from and talks to: its options, its timeouts, the
+ * client socket as it sees it and how a socket attaches. The options name the
+ * session class only as a type parameter, so the session's parts (peer link,
+ * deadlines) share these types without an import back to `session.ts`.
  */
 import type {Clock} from '../clock.js';
 import type {LogFunction} from '../log.js';
 import type {ContainerRuntime, ContainerSpec} from '../runtime/types.js';
 import type {OutputRate} from '../stream/rate.js';
 import type {ResumeDetails} from './resume.js';
-import type {Session} from './session.js';
 
 /** The client socket as a session sees it; `server/http/upgrade.ts` adapts a `ws` WebSocket. */
 export interface SessionPeer {
@@ -31,7 +31,13 @@ export interface SessionTimeouts {
   firstConnect: number;
 }
 
-export interface SessionOptions {
+/** How a socket attaches: `offset` = output bytes the client already has (a resume). */
+export interface AttachOptions {
+  offset?: number | undefined;
+}
+
+/** The options of a session; `Owner` is the session class (callbacks get it). */
+export interface SessionOptionsOf<Owner> {
   id: string;
   spec: ContainerSpec;
   runtime: ContainerRuntime;
@@ -44,17 +50,12 @@ export interface SessionOptions {
   lowWaterMark: number;
   messagesPerSecond: number;
   /** Called once when the session has ended (its slot is free; the container is being removed). */
-  onEnded?: (session: Session) => void;
+  onEnded?: (session: Owner) => void;
   /** Called once when nothing more is kept for a late socket: drop the session from any map. */
-  onGone?: (session: Session) => void;
+  onGone?: (session: Owner) => void;
   /** A socket resumed the session (after a drop or as a takeover) and got a replay. */
-  onResumed?: (session: Session, replay: ResumeDetails) => void;
+  onResumed?: (session: Owner, replay: ResumeDetails) => void;
   /** The reconnect grace ran out; the container is being removed. */
-  onExpired?: (session: Session) => void;
+  onExpired?: (session: Owner) => void;
   log?: LogFunction;
-}
-
-/** How a socket attaches: `offset` = output bytes the client already has (a resume). */
-export interface AttachOptions {
-  offset?: number | undefined;
 }
