@@ -4,6 +4,7 @@
  * and a fresh resume credential, and replays what it missed before live
  * output flows to it.
  */
+import type {Readable} from 'node:stream';
 import {CLOSE_CODES, encodeMessage, type ServerMessage} from '../../protocol/index.js';
 import type {OutputPump} from '../stream/pump.js';
 import type {PhaseName, TimerPurpose} from './phase.js';
@@ -63,6 +64,12 @@ export class PeerLink {
   awaitReturn(ms: number): void {
     this.options.timers.clear('first-connect');
     this.options.timers.set('reconnect-grace', ms, this.options.onAbsent);
+  }
+
+  /** The container's output starts: it flows to the socket (if any) from now on. */
+  feedFrom(stream: Readable): void {
+    this.options.pump.setSource(stream);
+    if (this.#peer) this.options.pump.attach(this.#peer);
   }
 
   /** Sends the `replay` message to `peer`; returns the bytes to send before live output. */

@@ -145,9 +145,7 @@ export class Session {
       exited: (exit) => this.exited(exit),
       lost: (error) => this.fail(error),
     });
-    this.pump.setSource(container.stream);
-    const peer = this.link.current;
-    if (peer) this.pump.attach(peer);
+    this.link.feedFrom(container.stream);
     this.input.connect(container.stream);
   }
 
@@ -178,10 +176,7 @@ export class Session {
         this.deadlines.startRunning(this.interactive);
         break;
       case 'draining':
-        this.deadlines.startDrainFallback(
-          () => !this.link.current || this.pump.paused,
-          () => this.finish(phase.exit),
-        );
+        this.deadlines.startDrainFallback(() => !this.link.current || this.pump.paused, () => this.finish(phase.exit));
         break;
       case 'ended': {
         this.log('info', 'session ended', {reason: phase.final.reason, env: this.envName, outputBytes: this.pump.bytes});

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
+import {PassThrough} from 'node:stream';
 import {ManualClock} from '../../../test/helpers/clock.js';
 import {OutputPump} from '../../stream/pump.js';
 import {PeerLink} from '../peer-link.js';
@@ -106,5 +107,21 @@ describe('PeerLink', () => {
     assert.equal(absent.length, 1);
     clock.advance(10_000);
     assert.equal(absent.length, 1);
+  });
+
+  it('output flows to the socket once the container stream arrives, and to a socket connected later', async () => {
+    const {link: peers} = link();
+    const first = new FakePeer();
+    peers.connect(first, 'starting', undefined);
+    const stream = new PassThrough();
+    peers.feedFrom(stream);
+    stream.write('hi');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(first.output, 'hi');
+    const second = new FakePeer();
+    peers.connect(second, 'running', 2);
+    stream.write('!');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(second.output, '!');
   });
 });
