@@ -1,0 +1,61 @@
+/**
+ * What a session is made from and talks to: its options, its timeouts, the
+ * client socket as it sees it and how a socket attaches. The options name the
+ * session class only as a type parameter, so the session's parts (peer link,
+ * deadlines) share these types without an import back to `session.ts`.
+ */
+import type {Clock} from '../clock.js';
+import type {LogFunction} from '../log.js';
+import type {ContainerRuntime, ContainerSpec} from '../runtime/types.js';
+import type {OutputRate} from '../stream/rate.js';
+import type {ResumeDetails} from './resume.js';
+
+/** The client socket as a session sees it; `server/http/upgrade.ts` adapts a `ws` WebSocket. */
+export interface SessionPeer {
+  readonly bufferedAmount: number;
+  readonly open: boolean;
+  send(data: Buffer | string): void;
+  close(code: number, reason: string): void;
+  /** Stop/continue reading the client's frames (stdin backpressure). */
+  pause(): void;
+  resume(): void;
+}
+
+export interface SessionTimeouts {
+  /** Run time of a non-interactive command (ms). */
+  run: number;
+  idle: number;
+  lifetime: number;
+  reconnectGrace: number;
+  /** How long the first socket may take to arrive (the token's lifetime: later, no one can connect). */
+  firstConnect: number;
+}
+
+/** How a socket attaches: `offset` = output bytes the client already has (a resume). */
+export interface AttachOptions {
+  offset?: number | undefined;
+}
+
+/** The options of a session; `Owner` is the session class (callbacks get it). */
+export interface SessionOptionsOf<Owner> {
+  id: string;
+  spec: ContainerSpec;
+  runtime: ContainerRuntime;
+  clock: Clock;
+  timeouts: SessionTimeouts;
+  outputLimit: number;
+  /** Output rate, shared by the client's sessions; none for no limit. See OutputPump. */
+  outputRate?: OutputRate | undefined;
+  highWaterMark: number;
+  lowWaterMark: number;
+  messagesPerSecond: number;
+  /** Called once when the session has ended (its slot is free; the container is being removed). */
+  onEnded?: (session: Owner) => void;
+  /** Called once when nothing more is kept for a late socket: drop the session from any map. */
+  onGone?: (session: Owner) => void;
+  /** A socket resumed the session (after a drop or as a takeover) and got a replay. */
+  onResumed?: (session: Owner, replay: ResumeDetails) => void;
+  /** The reconnect grace ran out; the container is being removed. */
+  onExpired?: (session: Owner) => void;
+  log?: LogFunction;
+}
