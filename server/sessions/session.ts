@@ -18,7 +18,7 @@ import {SessionDeadlines} from './deadlines.js';
 import {TerminalInput} from './input.js';
 import {deliver, EXPIRED_WORDS, exitWords, failureWords} from './outcome.js';
 import {PeerLink} from './peer-link.js';
-import {assertTransition, isLive, publicStateOf, TIMER_OWNERS, type Phase, type PhaseName, type SessionState, type TimerPurpose} from './phase.js';
+import {IllegalTransitionError, isLegalTransition, isLive, publicStateOf, TIMER_OWNERS, type Phase, type PhaseName, type SessionState, type TimerPurpose} from './phase.js';
 import type {AttachOptions, SessionOptionsOf, SessionPeer} from './session-types.js';
 import {PhaseTimers} from './timers.js';
 
@@ -152,7 +152,13 @@ export class Session {
   /** The one place the phase changes: checks the step, clears the timers the new phase does not own, runs its actions. */
   private transition(next: Phase): void {
     const previous = this.phaseValue;
-    assertTransition(previous.name, next.name);
+    if (!isLegalTransition(previous.name, next.name)) {
+      // A bug in this class, never a client's doing. Steps run from timers and
+      // engine callbacks, where a throw would end the whole server and every
+      // other reader's session with it: refuse the step and say so instead.
+      this.log('error', 'illegal session transition', {session: this.id, error: new IllegalTransitionError(previous.name, next.name).message});
+      return;
+    }
     this.phaseValue = next;
     this.timers.enter(next.name);
     if (isLive(previous.name) && !isLive(next.name)) this.leaveLife(previous);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {DEFAULT_LIMITS, BUNDLED_ENVIRONMENTS} from '../../../config/index.js';
 import {OutputRate} from '../../stream/rate.js';
 import {ManualClock} from '../../../test/helpers/clock.js';
+import type {LogFunction} from '../../log.js';
 import {Session, type SessionTimeouts} from '../session.js';
 import {FakePeer} from './fake-peer.js';
 import {FakeRuntime, type FakeContainer} from './fake-runtime.js';
@@ -16,6 +17,7 @@ export interface SetupOptions {
   interactive?: boolean;
   messagesPerSecond?: number;
   runtime?: FakeRuntime;
+  log?: LogFunction;
 }
 
 export function setup(options: SetupOptions = {}) {
@@ -44,6 +46,7 @@ export function setup(options: SetupOptions = {}) {
     messagesPerSecond: options.messagesPerSecond ?? 100,
     onEnded: () => events.push('ended'),
     onGone: () => events.push('gone'),
+    ...(options.log ? {log: options.log} : {}),
   });
   return {clock, runtime, session, events, container: () => runtime.containers[0] as FakeContainer};
 }

@@ -222,6 +222,17 @@ describe('Session transitions', () => {
 
   for (const [step, test] of Object.entries(STEPS)) it(step, test);
 
+  it('refuses an illegal step with an error in the log instead of throwing (a throw in a timer would end the server)', async () => {
+    const logged: Array<[string, string]> = [];
+    const {session} = setup({log: (level, message) => logged.push([level, message])});
+    await session.start();
+    assert.equal(session.phase, 'running');
+    const step = (session as unknown as {transition(next: {name: 'gone'}): void}).transition.bind(session);
+    assert.doesNotThrow(() => step({name: 'gone'}));
+    assert.equal(session.phase, 'running');
+    assert.deepEqual(logged.filter(([level]) => level === 'error'), [['error', 'illegal session transition']]);
+  });
+
   it('a SIGKILL while starting ends it at once (starting→ended) with killed and no exit code', async () => {
     const context = gated();
     const peer = new FakePeer();
