@@ -1,0 +1,66 @@
+/**
+ * The dependency rules between the package's parts, read from the source, so
+ * an import that runs the wrong way fails a test instead of a review: no import
+ * circle anywhere; the wire protocol imports nothing; configuration only the
+ * protocol; the authoring core (a build needs no Docker) nothing of the server;
+ * the container runtime nothing above it (HTTP, sessions, the stream, admin,
+ * the CLI); the browser side (client/, theme/) nothing of the server (see also
+ * client/__tests__/boundaries.test.ts for the browser's own rules).
+ */
+import assert from 'node:assert/strict';
+import {describe, it} from 'node:test';
+import {findCircle, importGraph, importSpecifiers, relativeToRoot, resolveOwn, sourceFiles} from '../helpers/imports.js';
+
+const PARTS = ['config', 'protocol', 'plugin', 'server', 'client', 'theme'];
+const files = PARTS.flatMap(sourceFiles);
+
+/**
+ * What each part may import of ours (root-relative path prefixes). A part not
+ * listed has no rule beyond "no circle". Type-only imports count: a type from a
+ * part above is a design dependency even when it is erased.
+ */
+const MAY_IMPORT: Array<{part: string; may: string[]}> = [
+  {part: 'protocol/', may: ['protocol/']},
+  {part: 'config/', may: ['config/', 'protocol/']},
+  {part: 'plugin/remark/', may: ['plugin/remark/', 'config/', 'protocol/']},
+  {part: 'server/runtime/', may: ['server/runtime/', 'config/', 'protocol/', 'server/clock.ts', 'server/log.ts', 'server/errors.ts']},
+  {part: 'server/stream/', may: ['server/stream/', 'protocol/', 'server/clock.ts']},
+  {part: 'client/', may: ['client/', 'protocol/', 'config/block.ts']},
+  {part: 'theme/', may: ['theme/', 'client/', 'protocol/', 'config/block.ts']},
+];
+
+/** The import of a file's own `@theme/…` declarations for its Props is a type, not a file dependency. */
+const counted = (entry: {specifier: string; typeOnly: boolean}) => !(entry.typeOnly && entry.specifier.startsWith('@theme/'));
+
+describe('architecture', () => {
+  it('reads the graph it checks', () => {
+    assert.ok(files.length > 90, `${files.length} source files`);
+    assert.ok([...importGraph(files).values()].flat().length > 200);
+  });
+
+  it('has no import circle in the package', () => {
+    assert.equal(findCircle(importGraph(files, counted)), undefined);
+  });
+
+  for (const {part, may} of MAY_IMPORT) {
+    it(`${part} imports only ${may.join(', ')}`, () => {
+      const wrong: string[] = [];
+      for (const file of files.filter((item) => relativeToRoot(item).startsWith(part))) {
+        for (const entry of importSpecifiers(file).filter(counted)) {
+          const target = resolveOwn(file, entry.specifier);
+          if (target && !may.some((prefix) => relativeToRoot(target).startsWith(prefix))) {
+            wrong.push(`${relativeToRoot(file)} → ${relativeToRoot(target)}`);
+          }
+        }
+      }
+      assert.deepEqual(wrong, []);
+    });
+  }
+
+  it('detects a circle and a wrong-way import when there is one', () => {
+    const a = '/repo/a.ts';
+    const b = '/repo/b.ts';
+    assert.ok(findCircle(new Map([[a, [b]], [b, [a]]])));
+    assert.equal(findCircle(new Map([[a, [b]], [b, []]])), undefined);
+  });
+});
