@@ -69,7 +69,9 @@ export class SandboxSession {
         if (!this.#stopRequested) this.#setStatus({state: 'running'});
       },
       exit: (code, reason) => this.#exit(code, reason),
-      error: (code) => (this.#lastError = code),
+      error: (code) => {
+        this.#lastError = code;
+      },
       resumeToken: (token) => this.#resume.acceptToken(token),
       replay: (from, truncated) => {
         // What follows starts at `from`; when part was lost the screen restarts from the kept tail.
