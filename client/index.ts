@@ -30,15 +30,11 @@ export {
   type SessionTransport,
   type TerminalInput,
 } from './runner.js';
-export {
-  binaryStringToBytes,
-  MAX_HELD_INPUT,
-  SandboxSession,
-  type FetchLike,
-  type SessionOptions,
-  type SocketFactory,
-  type SocketLike,
-} from './session.js';
+export type {FetchLike} from './create-session.js';
+export {binaryStringToBytes, MAX_HELD_INPUT} from './input.js';
+export {SandboxSession} from './session.js';
+export type {SessionOptions} from './session-options.js';
+export type {SocketFactory, SocketLike} from './socket.js';
 export {
   describeError,
   describeStatus,

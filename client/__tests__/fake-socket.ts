@@ -1,4 +1,4 @@
-import type {SocketLike} from '../session.js';
+import type {SocketLike} from '../socket.js';
 
 /** A WebSocket double: records what is sent; `open`, `message` and `drop` play the server's part. */
 export class FakeSocket implements SocketLike {

@@ -3,7 +3,7 @@ import {describe, it} from 'node:test';
 import type {Transcript} from '../../config/block.js';
 import {LiveSandboxRegistry} from '../registry.js';
 import {SandboxRunner, STOP_OTHERS_WAIT_MS, type RunnerTerminal, type RunnerView, type TerminalInput} from '../runner.js';
-import type {FetchLike} from '../session.js';
+import type {FetchLike} from '../create-session.js';
 import {FakeSocket} from './fake-socket.js';
 import {FakeTimers} from './fake-timers.js';
 

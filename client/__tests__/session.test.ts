@@ -1,49 +1,11 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import {CLOSE_CODES, SUBPROTOCOL} from '../../protocol/index.js';
-import {MAX_HELD_INPUT, SandboxSession, type FetchLike} from '../session.js';
-import type {Timers} from '../timers.js';
+import {SandboxSession} from '../session.js';
 import type {SandboxStatus} from '../status.js';
 import {FakeSocket} from './fake-socket.js';
 import {FakeTimers} from './fake-timers.js';
-
-function harness(answer: {status: number; body: unknown} | 'offline' = {status: 201, body: {id: 's1', token: 'tok', ws: '/api/sessions/s1/ws'}}) {
-  const sockets: FakeSocket[] = [];
-  const statuses: SandboxStatus[] = [];
-  const output: string[] = [];
-  const processed: Array<() => void> = [];
-  let truncations = 0;
-  const requests: Array<{url: string; body: unknown}> = [];
-  const timers = new FakeTimers();
-  const fetch: FetchLike = async (url, init) => {
-    requests.push({url, body: JSON.parse(init.body)});
-    if (answer === 'offline') throw new TypeError('Failed to fetch');
-    return {ok: answer.status < 300, status: answer.status, json: async () => answer.body};
-  };
-  const session = new SandboxSession({
-    serverUrl: '',
-    pageOrigin: 'http://localhost:3000',
-    request: {block: 'b1', cols: 80, rows: 24, files: [{path: 'main.js', content: 'edited'}]},
-    onOutput: (bytes, done) => {
-      output.push(new TextDecoder().decode(bytes));
-      processed.push(done);
-    },
-    onReplayTruncated: () => (truncations += 1),
-    onStatus: (status) => statuses.push(status),
-    fetch,
-    createSocket: (url, protocols) => {
-      const socket = new FakeSocket(url, protocols);
-      sockets.push(socket);
-      return socket;
-    },
-    timers,
-    now: () => timers.now,
-    random: () => 0.5,
-  });
-  return {session, sockets, statuses, output, requests, timers, processed, truncations: () => truncations};
-}
-
-const states = (statuses: SandboxStatus[]) => statuses.map((status) => status.state);
+import {harness, states} from './session-harness.js';
 
 describe('SandboxSession', () => {
   it('creates the session, connects with the subprotocols and streams both ways', async () => {
@@ -216,97 +178,6 @@ describe('SandboxSession dispose', () => {
     ]);
   });
 });
-
-const bytes = (text: string) => new TextEncoder().encode(text).buffer;
-
-describe('SandboxSession resume (issue 7)', () => {
-  it('offers sandbox.resume/offset, follows the replay offset and holds keystrokes while away', async () => {
-    const {session, sockets, timers, output} = harness();
-    await session.start();
-    sockets[0]!.open();
-    sockets[0]!.message(JSON.stringify({type: 'resume-token', token: 'r1', graceMs: 60_000}));
-    sockets[0]!.message(bytes('hello'));
-    sockets[0]!.drop(1006);
-    session.write('ls\r');
-    timers.advance(1000);
-    const second = sockets[1]!;
-    assert.deepEqual(second.protocols, ['sandbox.v1', 'sandbox.resume.r1', 'sandbox.offset.5']);
-    assert.ok(!second.url.includes('r1') && !second.url.includes('tok'), 'no credential in the URL');
-    second.open();
-    assert.deepEqual(second.sent.at(-1), new TextEncoder().encode('ls\r'), 'held input sent after the resume');
-    second.message(JSON.stringify({type: 'replay', from: 5, truncated: false}));
-    second.message(bytes(' world'));
-    assert.deepEqual(output, ['hello', ' world']);
-    second.drop(1006);
-    timers.advance(1000);
-    assert.deepEqual(sockets[2]!.protocols, ['sandbox.v1', 'sandbox.resume.r1', 'sandbox.offset.11']);
-  });
-
-  it('clears the terminal when the replay is truncated and counts from its offset', async () => {
-    const {session, sockets, timers, truncations} = harness();
-    await session.start();
-    sockets[0]!.open();
-    sockets[0]!.message(JSON.stringify({type: 'resume-token', token: 'r1', graceMs: 60_000}));
-    sockets[0]!.message(bytes('abc'));
-    sockets[0]!.drop(1006);
-    timers.advance(1000);
-    sockets[1]!.open();
-    sockets[1]!.message(JSON.stringify({type: 'resume-token', token: 'r2', graceMs: 60_000}));
-    sockets[1]!.message(JSON.stringify({type: 'replay', from: 1000, truncated: true}));
-    sockets[1]!.message(bytes('xy'));
-    assert.equal(truncations(), 1);
-    sockets[1]!.drop(1006);
-    timers.advance(1000);
-    assert.deepEqual(sockets[2]!.protocols, ['sandbox.v1', 'sandbox.resume.r2', 'sandbox.offset.1002']);
-  });
-
-  it('refuses keystrokes beyond the held bound visibly', async () => {
-    const {session, sockets, statuses, timers} = harness();
-    await session.start();
-    sockets[0]!.open();
-    sockets[0]!.drop(1006);
-    session.write('a'.repeat(MAX_HELD_INPUT));
-    assert.notEqual((statuses.at(-1) as {inputRefused?: boolean}).inputRefused, true);
-    session.write('b');
-    assert.equal((statuses.at(-1) as {inputRefused?: boolean}).inputRefused, true);
-    timers.advance(1000);
-    sockets[1]!.open();
-    const sentInput = sockets[1]!.sent.filter((item) => typeof item !== 'string');
-    assert.equal(sentInput.length, 1);
-    assert.equal((sentInput[0] as Uint8Array).byteLength, MAX_HELD_INPUT);
-  });
-
-  it('shows "expired" when the server says the resumed session ended', async () => {
-    const {session, sockets, statuses, timers} = harness();
-    await session.start();
-    sockets[0]!.open();
-    sockets[0]!.message(JSON.stringify({type: 'resume-token', token: 'r1', graceMs: 60_000}));
-    sockets[0]!.drop(1006);
-    timers.advance(1000);
-    sockets[1]!.open();
-    sockets[1]!.message(JSON.stringify({type: 'error', code: 'session-ended', message: 'the session expired'}));
-    sockets[1]!.drop(CLOSE_CODES.sessionEnded);
-    assert.deepEqual(statuses.at(-1), {state: 'expired'});
-    timers.advance(120_000);
-    assert.equal(sockets.length, 2);
-  });
-
-  it('acks only bytes of the current socket once they are processed', async () => {
-    const {session, sockets, timers, processed} = harness();
-    await session.start();
-    sockets[0]!.open();
-    sockets[0]!.message(new Uint8Array(20 * 1024).buffer);
-    sockets[0]!.drop(1006);
-    timers.advance(1000);
-    sockets[1]!.open();
-    processed[0]!(); // parsed after the socket changed: not counted against the new window
-    sockets[1]!.message(new Uint8Array(32 * 1024).buffer);
-    assert.equal(sockets[1]!.controls().some((message) => (message as {type: string}).type === 'ack'), false);
-    processed[1]!();
-    assert.deepEqual(sockets[1]!.controls().at(-1), {type: 'ack', bytes: 32 * 1024});
-  });
-});
-
 describe('operator token (jwt auth mode)', () => {
   const created = {id: 's1', token: 'tok', ws: '/api/sessions/s1/ws'};
   const start = async (getAuthToken: () => Promise<string | undefined>) => {

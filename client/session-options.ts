@@ -1,0 +1,32 @@
+/** What a `SandboxSession` is given: where the server is, what to run, where output and status go, and its seams. */
+import type {CreateSessionRequest} from '../protocol/index.js';
+import type {BackoffOptions} from './backoff.js';
+import type {FetchLike} from './create-session.js';
+import type {SocketFactory} from './socket.js';
+import type {SandboxStatus} from './status.js';
+import type {Timers} from './timers.js';
+
+export interface SessionOptions {
+  /** The plugin's `serverUrl`; '' or undefined = the page's origin. */
+  serverUrl?: string;
+  pageOrigin: string;
+  request: CreateSessionRequest;
+  /** Program output; call `processed` once the terminal has parsed it (flow-control acks). */
+  onOutput(data: Uint8Array, processed: () => void): void;
+  onStatus(status: SandboxStatus): void;
+  /** A resume could not replay everything that was missed: clear the terminal, the kept tail follows. */
+  onReplayTruncated?(): void;
+  /** The operator's bearer token for the POST (jwt auth mode); undefined sends none. */
+  getAuthToken?: () => Promise<string | undefined>;
+  fetch?: FetchLike;
+  createSocket?: SocketFactory;
+  timers?: Timers;
+  now?: () => number;
+  random?: () => number;
+  backoff?: BackoffOptions;
+  maxReconnectAttempts?: number;
+  /** Time between SIGTERM and SIGKILL on Stop. */
+  stopGraceMs?: number;
+  /** Send a flow-control `ack` every this many processed output bytes (at most half the server's window). */
+  ackEveryBytes?: number;
+}
