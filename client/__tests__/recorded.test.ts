@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import {MAX_PLAYBACK_DELAY_MS, parseTranscripts, playTranscript, TranscriptStore, transcriptsUrl} from '../recorded.js';
-import type {Timers} from '../timers.js';
 import {FakeTimers} from './fake-timers.js';
 
 const FILE = {

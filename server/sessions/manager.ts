@@ -57,6 +57,8 @@ export type AdmissionCounters = Pick<Admission, 'snapshot' | 'dispose'>;
 
 export class SessionManager {
   private readonly sessions = new Map<string, Session>();
+  /** Each live session's client, oldest first: whose sessions may make room for a new one (`admit`). */
+  private readonly clientOf = new Map<Session, string>();
   private readonly observers = new Set<SessionObserver>();
   private readonly limiter: Admission;
   /** Sessions created and not yet ended. */
@@ -113,7 +115,26 @@ export class SessionManager {
    * release to `create`, or call it when no session is made.
    */
   admit(client: string, user?: AdmissionUser): Release {
-    return this.limiter.admit(client, user);
+    for (;;) {
+      try {
+        return this.limiter.admit(client, user);
+      } catch (error) {
+        // A reader at the per-client cap whose tabs were closed would wait out
+        // each one's reconnect grace: the oldest session whose page went away
+        // makes room instead (each turn ends one, so the loop is bounded).
+        if (!(error instanceof SandboxError && error.code === 'too-many-sessions') || !this.endOldestLeftPage(client)) throw error;
+      }
+    }
+  }
+
+  private endOldestLeftPage(client: string): boolean {
+    for (const [session, owner] of this.clientOf) {
+      if (owner === client && session.endLeftPage()) {
+        this.options.log?.('info', 'ended a session whose page went away, to make room', {session: session.id, client});
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -127,7 +148,7 @@ export class SessionManager {
     if (this.closing) {
       throw new SandboxError('at-capacity', 'the server is shutting down; try again shortly', {retryAfter: 5, expose: true});
     }
-    const releaseSlot = slot ?? this.limiter.admit(request.client);
+    const releaseSlot = slot ?? this.admit(request.client);
     const id = randomBytes(16).toString('base64url');
     const rate = this.shareRate(request.client, request.outputRate);
     let released = false;
@@ -149,6 +170,7 @@ export class SessionManager {
       throw error;
     }
     this.sessions.set(id, session);
+    this.clientOf.set(session, request.client);
     this.notify('created', session, request);
     this.options.log?.('info', 'session created', {session: id, env: request.spec.envName, client: request.client});
     void session.start();
@@ -178,6 +200,7 @@ export class SessionManager {
       messagesPerSecond: this.options.messagesPerSecond,
       log: this.options.log,
       onEnded: (ended) => {
+        this.clientOf.delete(ended);
         release();
         this.notify('ended', ended);
       },

@@ -27,6 +27,8 @@ export interface PeerLinkOptions {
 export class PeerLink {
   readonly credential = new ResumeCredential();
   #peer: SessionPeer | undefined;
+  /** The last socket closed with 1001: its page went away (a closed tab, a navigation), not the network. */
+  #pageLeft = false;
 
   constructor(private readonly options: PeerLinkOptions) {}
 
@@ -43,6 +45,7 @@ export class PeerLink {
       previous.close(CLOSE_CODES.replaced, 'replaced by a new connection');
     }
     this.#peer = peer;
+    this.#pageLeft = false;
     this.options.timers.clear('first-connect');
     this.options.timers.clear('reconnect-grace');
     peer.send(encodeMessage({type: 'status', state}));
@@ -79,10 +82,19 @@ export class PeerLink {
     return data;
   }
 
-  /** The socket closed; false when it was not (any more) the session's. */
-  disconnect(peer: SessionPeer): boolean {
+  /**
+   * No socket now, and the last one closed because its page went away: a
+   * browser closes a page's sockets with 1001 when the tab closes or navigates.
+   */
+  get pageLeft(): boolean {
+    return this.#pageLeft && !this.#peer;
+  }
+
+  /** The socket closed (with `code`, when known); false when it was not (any more) the session's. */
+  disconnect(peer: SessionPeer, code?: number): boolean {
     if (this.#peer !== peer) return false;
     this.#peer = undefined;
+    this.#pageLeft = code === CLOSE_CODES.goingAway;
     this.options.pump.detach(peer);
     return true;
   }

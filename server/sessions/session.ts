@@ -250,7 +250,7 @@ export class Session {
    * the session at once; any other drop leaves it `reconnectGrace` to come back.
    */
   detach(peer: SessionPeer, code?: number): void {
-    if (!this.link.disconnect(peer) || !isLive(this.phaseValue.name)) return;
+    if (!this.link.disconnect(peer, code) || !isLive(this.phaseValue.name)) return;
     if (code === CLOSE_CODES.normal) {
       this.log('info', 'client closed the session');
       this.terminate('killed');
@@ -320,6 +320,18 @@ export class Session {
    */
   private abandon(): void {
     this.transition({name: 'expired'});
+  }
+
+  /** Running with no socket because the reader's page went away (1001), not because the network dropped. */
+  get pageLeft(): boolean {
+    return isLive(this.phaseValue.name) && this.link.pageLeft;
+  }
+
+  /** Ends a session whose page went away, as if its reconnect grace had run out; false when it is not one. */
+  endLeftPage(): boolean {
+    if (!this.pageLeft) return false;
+    this.abandon();
+    return true;
   }
 
   /** Server shutdown: close the socket with 1001 and remove the container. Idempotent. */

@@ -160,3 +160,58 @@ describe('SessionManager admission (the one limiter)', () => {
     assert.equal(manager.admission.snapshot().active, 0);
   });
 });
+
+describe('SessionManager: sessions whose page went away make room', () => {
+  const CLOSED_TAB = 1001;
+  const DROPPED = 1006;
+
+  async function atCap(closeCodes: number[]) {
+    const context = setup({maxSessionsPerClient: closeCodes.length});
+    const sessions = [];
+    for (const code of closeCodes) {
+      const {session} = context.create();
+      const peer = new FakePeer();
+      session.attach(peer);
+      await tick();
+      session.detach(peer, code);
+      sessions.push(session);
+    }
+    return {...context, sessions};
+  }
+
+  it('four tabs closed with 1001: the next Run of the same client is admitted, ending the oldest closed one', async () => {
+    const {manager, create, sessions} = await atCap([CLOSED_TAB, CLOSED_TAB, CLOSED_TAB, CLOSED_TAB]);
+    assert.ok(sessions.every((session) => session.pageLeft));
+    const {session} = create();
+    assert.equal(session.state, 'starting');
+    assert.deepEqual(
+      sessions.map((item) => item.state),
+      ['ended', 'running', 'running', 'running'],
+    );
+    assert.equal(manager.activeCount, 4);
+    // The ended one answers a late resume with "expired", as after its grace.
+    const late = new FakePeer();
+    sessions[0]!.attach(late);
+    assert.match(JSON.stringify(late.control.at(-1)), /"code":"session-ended".*expired/);
+  });
+
+  it('dropped connections (1006) keep their sessions for the reconnect grace: the cap still holds', async () => {
+    const {create, sessions} = await atCap([DROPPED, DROPPED, DROPPED, DROPPED]);
+    assert.equal(rejection(() => create()).code, 'too-many-sessions');
+    assert.ok(sessions.every((session) => session.state === 'running'));
+  });
+
+  it('only a closed page makes room, and only for its own client; a tab that came back is no longer one', async () => {
+    const {create, sessions} = await atCap([DROPPED, CLOSED_TAB, DROPPED, CLOSED_TAB]);
+    sessions[1]!.attach(new FakePeer());
+    assert.equal(sessions[1]!.pageLeft, false);
+    create({client: '10.0.0.9'});
+    assert.ok(sessions.every((session) => session.state === 'running'), 'another client ends nothing of ours');
+    create();
+    assert.deepEqual(
+      sessions.map((item) => item.state),
+      ['running', 'running', 'running', 'ended'],
+    );
+    assert.equal(rejection(() => create()).code, 'too-many-sessions');
+  });
+});

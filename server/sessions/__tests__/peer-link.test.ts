@@ -66,6 +66,20 @@ describe('PeerLink', () => {
     assert.equal(peers.current, undefined);
   });
 
+  it('knows when the page went away: the last socket closed with 1001 and none came back', () => {
+    const {link: peers} = link();
+    const peer = new FakePeer();
+    peers.connect(peer, 'running', undefined);
+    assert.equal(peers.pageLeft, false);
+    peers.disconnect(peer, 1006);
+    assert.equal(peers.pageLeft, false, 'a dropped connection is not a closed page');
+    peers.connect(peer, 'running', 0);
+    peers.disconnect(peer, 1001);
+    assert.equal(peers.pageLeft, true);
+    peers.connect(new FakePeer(), 'running', 0);
+    assert.equal(peers.pageLeft, false, 'a socket came back (a reload resumed)');
+  });
+
   it('sends control messages only to an open socket', () => {
     const {link: peers} = link();
     peers.send({type: 'status', state: 'running'});
