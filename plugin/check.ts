@@ -1,7 +1,7 @@
 /**
  * The plugin's `check` option: after `docusaurus build` wrote the manifest, run
  * every block through an in-process server exactly as `docusaurus-sandbox check
- * <outDir>` does, and fail the build when one fails (issue 8).
+ * <outDir>` does, and fail the build when one fails.
  */
 import type {CheckCommand, CheckIo} from '../server/cli/check.js';
 

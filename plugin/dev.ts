@@ -12,7 +12,7 @@ import {fileURLToPath} from 'node:url';
 import type {SandboxManifest} from '../config/block.js';
 import type {SandboxConfig} from '../config/schema.js';
 
-/** The part of `docusaurus-sandbox/server` the dev backend uses (issue 3 contract). */
+/** The part of `docusaurus-sandbox/server` the dev backend uses (a contract of the server's public API). */
 export interface ServerModule {
   createSandboxServer(options: {config: SandboxConfig; manifest?: SandboxManifest}): {
     listen(): Promise<{url: string; port: number}>;

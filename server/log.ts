@@ -2,7 +2,7 @@
  * Structured JSON logs (pino) that never carry a credential: keys named like a
  * token or an authorization header are replaced, and so is a token inside any
  * logged text (`?token=…` in a URL, the `sandbox.token.…` and `sandbox.resume.…`
- * subprotocols, a Bearer header value). Issue 7 point 3; the ops test greps the
+ * subprotocols, a Bearer header value). The ops integration test greps the
  * captured log for the token.
  */
 import {pino, type DestinationStream, type Level, type Logger} from 'pino';

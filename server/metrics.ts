@@ -22,7 +22,7 @@ export interface SandboxMetrics {
    * Bytes relayed since the last scrape, as plain numbers: `sandbox_bytes_total`
    * takes them when collected. Every chunk of every session adds here, and a
    * labelled counter's `inc` hashes and validates its labels each time (a few
-   * percent of the server's CPU with 100 typing sessions, issue 6).
+   * percent of the server's CPU with 100 typing sessions in the server bench).
    */
   readonly relayed: {in: number; out: number};
   readonly backpressurePauses: Counter;

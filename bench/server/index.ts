@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- server [--quick]`: the server against raw Docker in the
- * same run (issue 6 point 4). The server runs in a child process (child.ts,
+ * same run. The server runs in a child process (child.ts,
  * compiled with tsc as it ships: build.ts) so its RSS and CPU are its own; the
  * clients and the raw-dockerode baselines run here. Prints one table and
  * writes JSON to bench/results/.

@@ -1,6 +1,6 @@
 /**
- * Pure helpers of the server benchmark: percentiles, summaries, the targets of
- * issue 6 judged against the figures of one run, and the printed table.
+ * Pure helpers of the server benchmark: percentiles, summaries, the speed
+ * targets judged against the figures of one run, and the printed table.
  */
 
 export interface Summary {
@@ -82,7 +82,7 @@ export interface Verdict {
 
 const ms = (value: number) => `${value.toFixed(value < 10 ? 2 : 1)} ms`;
 
-/** The targets of issue 6, each judged on figures of the same run. */
+/** The server's speed targets, each judged on figures of the same run. */
 export function judge(figures: Figures): Verdict[] {
   const {firstByte, echo, throughput, memory, concurrent} = figures;
   const floor = firstByte.floor.p50;

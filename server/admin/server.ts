@@ -2,7 +2,7 @@
  * The admin listener: `/metrics` (Prometheus text) and the admin API, on their
  * own address (loopback by default) so they are never reachable where the
  * public API is; a bearer token is required when one is set, and always when
- * the listener is bound beyond loopback (issue 7 point 3).
+ * the listener is bound beyond loopback.
  *
  * - `GET /metrics`
  * - `GET /admin/sessions` → `{sessions: SessionSummary[]}`

@@ -1,5 +1,5 @@
 /**
- * Authentication of `POST /api/sessions` (issue 5, point 1).
+ * Authentication of `POST /api/sessions`.
  *
  * - `anonymous`: everyone the Origin allowlist and the limits admit; the
  *   principal is the client address.

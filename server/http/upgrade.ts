@@ -109,7 +109,7 @@ export function authorizeUpgrade(request: IncomingMessage, context: UpgradeConte
     throw new SandboxError('bad-request', `offer the "${SUBPROTOCOL}" subprotocol`);
   }
   const sessionId = match[1]!;
-  // A reconnect offers the session's in-band resume credential instead (issue 7).
+  // A reconnect offers the session's in-band resume credential instead.
   const resumeToken = parseResumeOffer(protocols).token;
   if (resumeToken !== undefined) {
     const session = context.findSession(sessionId);
@@ -155,7 +155,7 @@ function destroyOnError(this: Duplex): void {
  * The session's view of one accepted socket. A class rather than an object
  * literal: the accessors and methods live once on the prototype instead of as
  * six closures per session (an object literal with getters also takes a
- * dictionary of its own; issue 6 measured ~0.8 KB per session for the two).
+ * dictionary of its own; the two measured ~0.8 KB per session with the server bench).
  */
 class WebSocketPeer implements SessionPeer {
   constructor(

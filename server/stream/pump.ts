@@ -2,12 +2,12 @@
  * Moves a container's terminal output to a client socket with bounded memory:
  * the source is paused while the socket's send buffer is above the high-water
  * mark and resumed once it drains below the low one (without the pause a client
- * that stops reading grew the server by ~64 MB/s; shared FACTS). It also counts
+ * that stops reading grew the server by ~64 MB/s, measured here). It also counts
  * bytes against the session's output cap.
  *
  * Every forwarded byte also goes into a bounded replay ring (`ring.ts`) so a
  * client that reconnects gets what it missed. A client that opted into acks
- * (`hello`) additionally limits the bytes in flight to a window (issue 6): the
+ * (`hello`) additionally limits the bytes in flight to a window: the
  * source pauses while `sent - acked >= window`, whatever the socket buffer says,
  * so the browser never holds more than the window unparsed and Ctrl-C during a
  * flood takes effect quickly.
@@ -16,7 +16,7 @@
  * burst, shared by a client's sessions) holds a flooding program to it,
  * whatever the client reads. A flood costs CPU all along the pipe (the
  * runtime's terminal, the shim, the engine, this process); on a small host
- * that starved other readers' echo (issue 5: under gVisor, p99 up to ~100 ms
+ * that starved other readers' echo (under gVisor, p99 up to ~100 ms
  * at ~15 MB/s). A terminal shows far less than that anyway.
  */
 import type {Readable} from 'node:stream';

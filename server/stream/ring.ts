@@ -2,12 +2,12 @@
  * The last output bytes of a session, addressed by absolute byte offsets
  * (offset 0 = the first byte the program printed), so a client that reconnects
  * can say "I have everything before N" and get exactly the rest: no gap, no
- * duplicate (issue 7). Bounded: older bytes fall off the front.
+ * duplicate. Bounded: older bytes fall off the front.
  *
  * Small chunks are copied into pages. An interactive session's output is
  * mostly one- to few-byte chunks (each echoed key); kept as their own Buffers
  * they cost ~100–200 bytes of object overhead each, several times the payload
- * (issue 6 measured ~25 KB of heap per typing session, mostly this). Pages
+ * (the server bench measured ~25 KB of heap per typing session, mostly this). Pages
  * grow with what is kept (MIN_PAGE_BYTES doubling up to MAX_PAGE_BYTES), so a
  * quiet session holds a few hundred bytes and a busy one a few dozen pages.
  * Chunks of half a page or more are kept as they are (no copy on the

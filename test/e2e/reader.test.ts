@@ -1,5 +1,5 @@
 /**
- * Issue 4 acceptance in a real browser: the demo site served by
+ * The reader's experience in a real browser: the demo site served by
  * `docusaurus-sandbox serve`, real containers, Debian's Chromium.
  */
 import assert from 'node:assert/strict';
@@ -29,7 +29,7 @@ async function waitForOutput(sandbox: Locator, text: string | RegExp, timeout = 
 
 const chunkRequests = (urls: string[], name: string) => urls.filter((url) => new RegExp(`/${name}\\.[0-9a-f]+\\.js$`).test(url));
 
-describe('reader experience (issue 4)', {skip}, () => {
+describe('reader experience', {skip}, () => {
   let serve: ServeProcess;
   let browser: Browser;
   let base: string;
@@ -226,7 +226,7 @@ describe('reader experience (issue 4)', {skip}, () => {
   });
 });
 
-describe('reader experience with the backend stopped (issue 4)', {skip}, () => {
+describe('reader experience with the backend stopped', {skip}, () => {
   it('a live sandbox reconnects with backoff; Run shows a clear error and the code stays readable', async () => {
     const build = ensureSiteBuild();
     await using serve = await startServe(build);
@@ -253,7 +253,7 @@ describe('reader experience with the backend stopped (issue 4)', {skip}, () => {
   });
 });
 
-describe('reader experience at the per-client limit (issue 4)', {skip}, () => {
+describe('reader experience at the per-client limit', {skip}, () => {
   it('says so and offers to stop the reader\'s other sandboxes', async () => {
     const build = ensureSiteBuild();
     const dir = mkdtempSync(join(tmpdir(), 'sandbox-e2e-config-'));
@@ -287,7 +287,7 @@ describe('reader experience at the per-client limit (issue 4)', {skip}, () => {
   });
 });
 
-describe('reader experience on a touch screen (issue 4)', {skip}, () => {
+describe('reader experience on a touch screen', {skip}, () => {
   it('shows the key bar, whose Ctrl-C interrupts the program', async () => {
     const build = ensureSiteBuild();
     await using serve = await startServe(build);

@@ -1,5 +1,5 @@
 /**
- * Issue 8 acceptance (theme part) in a real browser: the built site with a
+ * In a real browser: the built site with a
  * `sandbox-transcripts.json` beside its manifest, served by a static server
  * whose backend is down (its /api answers 502 like a reverse proxy with a dead
  * upstream). Run on a recorded block plays the recording, labelled as one;
@@ -46,7 +46,7 @@ async function staticSiteWithoutBackend(root: string): Promise<{url: string; req
 
 const block = (page: Page, title: string): Locator => page.getByRole('group', {name: title, exact: true});
 
-describe('recorded playback with the backend stopped (issue 8, Chromium)', {skip: needChromium()}, () => {
+describe('recorded playback with the backend stopped (Chromium)', {skip: needChromium()}, () => {
   it('plays a recorded block with a visible "recorded" label; a block without a recording shows the clear error', async () => {
     const source = ensureSiteBuild();
     const root = mkdtempSync(join(tmpdir(), 'sandbox-e2e-recorded-'));

@@ -1,5 +1,5 @@
 /**
- * Issue 7 acceptance in a real browser: a TCP proxy the test controls sits
+ * Resume in a real browser: a TCP proxy the test controls sits
  * between Chromium and the server. Cutting it (every piped socket destroyed,
  * new ones refused) for 5 s during a running program and restoring it leaves
  * the terminal complete (every line once, in order) and interactive, and the
@@ -74,7 +74,7 @@ async function visibleCounts(sandbox: Locator): Promise<number[]> {
   return rows.flatMap((row) => [...row.matchAll(/still here \((\d+)\)/g)].map((match) => Number(match[1])));
 }
 
-describe('resume through a dropped network (issue 7, Chromium)', {skip}, () => {
+describe('resume through a dropped network (Chromium)', {skip}, () => {
   it('a 5 s cut during a running program: the terminal is complete and interactive; the server resumed from a non-zero offset', async () => {
     const build = ensureSiteBuild();
     const instanceId = testInstanceId('e2e-resume');

@@ -1,5 +1,5 @@
 /**
- * `docusaurus build` of the demo site with the plugin (issue 2 acceptance):
+ * `docusaurus build` of the demo site with the plugin:
  * the build succeeds, every manifest block's code is on the page built from
  * its source, the manifest lists every block of the sources, a warm rebuild
  * writes the same bytes, and a site with one bad fence stops with its place.

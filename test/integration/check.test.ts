@@ -1,6 +1,5 @@
 /**
- * `docusaurus-sandbox check` (issue 8 point 1 and the `--record` file of point
- * 3) on the real engine: the fixture site's failures are each reported with the
+ * `docusaurus-sandbox check` (and its `--record` file) on the real engine: the fixture site's failures are each reported with the
  * right reason, `--json` and `--junit` are validated, `--jobs 2` never has more
  * than 2 sessions running on the server, and every block of the demo site passes.
  */

@@ -1,5 +1,5 @@
 /**
- * Flow control to the client (issue 6 point 3, real engine): a client that
+ * Flow control to the client (real engine): a client that
  * said `hello` never has more than FLOW_WINDOW_BYTES unacknowledged, a client
  * that never acks still gets everything, and Ctrl-C stops a flood within a second.
  */

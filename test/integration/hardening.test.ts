@@ -1,5 +1,5 @@
 /**
- * The hardening of point 6 (issue 3) and issue 5 point 4 on the real engine:
+ * The containers' hardening and the hostile programs' bounds on the real engine:
  * `docker inspect` shows every setting, the inside of a sandbox shows their
  * effect, and hostile programs have the outcomes site/docs/reference/security.md
  * states. Containers carry an instance id unique to this run.

@@ -1,5 +1,5 @@
 /**
- * Faults (issue 7 point 2) on real engines:
+ * Faults on real engines:
  * - the Docker daemon goes away mid-session and comes back: the reader gets
  *   `sandbox-lost`, /api/ready answers 503 while it is away and /api/health
  *   stays 200, and a new session runs once it answers, with no server restart.

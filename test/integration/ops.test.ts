@@ -1,5 +1,5 @@
 /**
- * Operations (issue 7 point 3) on the real engine: the Prometheus series move
+ * Operations on the real engine: the Prometheus series move
  * as sessions run; /metrics and the admin API live on the admin listener only,
  * behind a token when one is set; `sessions list|kill` use it; the JSON logs
  * of a session opened with `?token=` never contain the token.

@@ -1,5 +1,5 @@
 /**
- * The warm pool on the real engine (issue 6 point 1), through the server built
+ * The warm pool on the real engine, through the server built
  * from config (`environments.<name>.poolSize`): sessions get their files,
  * output and terminal size from a warm container, each warm container serves
  * one session only, the pool refills, the hardening equals a cold container's,

@@ -1,5 +1,5 @@
 /**
- * Resume after a dropped connection (issue 7 acceptance, real engine): the
+ * Resume after a dropped connection (real engine): the
  * client's TCP connection is destroyed mid-output, it reconnects with the
  * in-band resume credential and the offset it received, and the bytes it ends
  * up with are exactly the program's output, each once, in order.

@@ -1,6 +1,6 @@
 /**
  * Many sessions: 500 opened and closed in sequence and 20 at once leave zero
- * containers with this server's label (issue 3 acceptance).
+ * containers with this server's label.
  */
 import assert from 'node:assert/strict';
 import {after, before, describe, it} from 'node:test';

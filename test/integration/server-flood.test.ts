@@ -1,7 +1,7 @@
 /**
  * Backpressure: a client that stops reading while its program prints without
  * end must not grow the server's memory, and output must resume when it reads
- * again (issue 3 acceptance).
+ * again.
  */
 import assert from 'node:assert/strict';
 import type {Socket} from 'node:net';

@@ -1,5 +1,5 @@
 /**
- * Issue 5 acceptance, authentication and origin: refused upgrades (no token,
+ * Authentication and origin: refused upgrades (no token,
  * expired, `alg: none`, another key's, another session's) answer 401 and start
  * no container; a wrong or missing Origin answers 403; jwt mode refuses POSTs
  * without a valid operator token; tokens never reach the logs; no response

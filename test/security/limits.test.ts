@@ -1,5 +1,5 @@
 /**
- * Issue 5 acceptance, limits: a burst of 1,000 session requests from one
+ * Limits: a burst of 1,000 session requests from one
  * client gets exactly the configured number of sessions and 429 for the rest
  * before any container exists; the global cap answers 503 with Retry-After;
  * X-Forwarded-For counts only with trustProxy; oversized bodies and headers

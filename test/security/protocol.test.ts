@@ -1,5 +1,5 @@
 /**
- * Issue 5 acceptance, hostile clients on an open socket and hostile reader
+ * Hostile clients on an open socket and hostile reader
  * files: an oversized frame closes that socket with 1009 and no other; a
  * control-message flood is throttled; malformed JSON, unknown types, absurd
  * resizes and `__proto__` keys get an `error` message and never a crash;

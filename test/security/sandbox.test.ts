@@ -1,5 +1,5 @@
 /**
- * Issue 5 acceptance, the sandbox seen through the server: a reader's code
+ * The sandbox seen through the server: a reader's code
  * cannot write outside /workspace and /tmp, gain a capability, see host
  * processes, reach the network, find a Docker socket, mount or write
  * /proc/sys; fork bomb, memory bomb, disk fill, CPU spin and endless output

@@ -1,5 +1,5 @@
 /**
- * Soak test (issue 7 point 4): `npm run soak -- --duration 10m [--rate 2]`.
+ * Soak test: `npm run soak -- --duration 10m [--rate 2]`.
  *
  * An in-process server on the real engine gets N new sessions per second, each
  * a random scenario a reader produces: a program that exits (with its code),

@@ -1,5 +1,5 @@
 /**
- * The benchmark's pure helpers: percentiles and the judging of issue 6's
+ * The benchmark's pure helpers: percentiles and the judging of the server's speed
  * targets against figures of one run. (Run with
  * `node --import tsx --test bench/server/__tests__/stats.test.ts`.)
  */

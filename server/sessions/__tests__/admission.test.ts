@@ -67,7 +67,7 @@ describe('Admission', () => {
   });
 });
 
-describe('Admission per user and snapshot (issue 5)', () => {
+describe('Admission per user and snapshot', () => {
   it('counts users by id apart from addresses, honours claimed limits, and every counter returns to zero', () => {
     const clock = new ManualClock();
     const admission = new Admission({maxSessions: 10, maxSessionsPerClient: 10, sessionsPerMinute: 100, maxSessionsPerUser: 2}, clock);

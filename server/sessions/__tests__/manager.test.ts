@@ -46,7 +46,7 @@ function rejection(action: () => unknown): SandboxError {
   assert.fail('expected a rejection');
 }
 
-describe('SessionManager observers (issue 7 hooks for metrics)', () => {
+describe('SessionManager observers (the hooks for metrics)', () => {
   it('reports created, resumed, expired and ended; a throwing observer breaks nothing', async () => {
     const {clock, runtime, manager, create} = setup();
     const events: string[] = [];
