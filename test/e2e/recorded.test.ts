@@ -1,5 +1,5 @@
 /**
- * In a real browser: the built site with a
+ * Recorded playback in a real browser: the built site with a
  * `sandbox-transcripts.json` beside its manifest, served by a static server
  * whose backend is down (its /api answers 502 like a reverse proxy with a dead
  * upstream). Run on a recorded block plays the recording, labelled as one;
