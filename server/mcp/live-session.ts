@@ -15,6 +15,8 @@ export const MAX_UNREAD_CHARS = 256 * 1024;
 /** After output starts, a read waits this long for more before it answers: a prompt rarely arrives in one frame. */
 export const QUIET_MS = 150;
 const CONNECT_DEADLINE_MS = 15_000;
+/** Typed-ahead input kept until the program runs. */
+export const MAX_PENDING_CHARS = 64 * 1024;
 
 export type LiveState = 'starting' | 'running' | 'ended';
 
@@ -36,6 +38,8 @@ export class LiveSession implements AsyncDisposable {
   private readonly decoder = new StringDecoder('utf8');
   private readonly waiters = new Set<() => void>();
   private readonly closed: Promise<void>;
+  /** Keystrokes sent before the program runs wait here (bounded by the caller's input cap and MAX_PENDING_CHARS). */
+  private pending = '';
 
   private constructor(
     readonly id: string,
@@ -78,9 +82,18 @@ export class LiveSession implements AsyncDisposable {
     return this.currentState;
   }
 
-  /** Keystrokes as bytes (binary frames carry terminal input). False when the session is over. */
+  /**
+   * Keystrokes as bytes (binary frames carry terminal input); typed ahead
+   * while the sandbox starts, they go once it runs. False when the session is
+   * over or the typed-ahead input is full.
+   */
   send(text: string): boolean {
-    if (this.currentState === 'ended' || this.socket.readyState !== WebSocket.OPEN) return false;
+    if (this.currentState === 'ended') return false;
+    if (this.currentState === 'starting' || this.socket.readyState !== WebSocket.OPEN) {
+      if (this.pending.length + text.length > MAX_PENDING_CHARS) return false;
+      this.pending += text;
+      return true;
+    }
     this.socket.send(Buffer.from(text, 'utf8'));
     return true;
   }
@@ -121,7 +134,11 @@ export class LiveSession implements AsyncDisposable {
     const message = parseServerMessage(text);
     if (!message) return;
     if (message.type === 'status') {
-      if (message.state === 'running' && this.currentState === 'starting') this.currentState = 'running';
+      if (message.state === 'running' && this.currentState === 'starting') {
+        this.currentState = 'running';
+        if (this.pending.length > 0) this.socket.send(Buffer.from(this.pending, 'utf8'));
+        this.pending = '';
+      }
     } else if (message.type === 'exit') {
       this.exit = {code: message.code, reason: message.reason};
     } else if (message.type === 'error') {
