@@ -4,13 +4,8 @@
  * `sandbox.v1` subprotocol and the session token. Used by `check` and tests.
  */
 import WebSocket from 'ws';
-import {
-  clientSubprotocols,
-  parseServerMessage,
-  type CreateSessionRequest,
-  type CreateSessionResponse,
-  type ErrorBody,
-} from '../../protocol/index.js';
+import {clientSubprotocols, parseServerMessage, type CreateSessionRequest} from '../../protocol/index.js';
+import {createSession, sessionSocketUrl} from './create-session.js';
 import type {RunResult} from './evaluate.js';
 
 export interface TranscriptChunk {
@@ -32,6 +27,11 @@ export interface SessionRunOptions {
   record?: boolean;
   /** Extra request headers (e.g. Authorization for the jwt auth mode). */
   headers?: Record<string, string>;
+  /**
+   * At the deadline, end the session (close 1000) instead of dropping the
+   * socket: a dropped socket keeps the container for the reconnect grace.
+   */
+  endAtDeadline?: boolean;
 }
 
 export interface SessionRun extends RunResult {
@@ -40,22 +40,6 @@ export interface SessionRun extends RunResult {
 }
 
 const DEFAULT_MAX_OUTPUT = 1024 * 1024;
-
-async function createSession(serverUrl: string, body: CreateSessionRequest, options: SessionRunOptions) {
-  const origin = options.origin ?? new URL(serverUrl).origin;
-  const response = await fetch(new URL('/api/sessions', serverUrl), {
-    method: 'POST',
-    headers: {'content-type': 'application/json', origin, ...options.headers},
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(options.deadlineMs),
-  });
-  const payload = (await response.json().catch(() => undefined)) as CreateSessionResponse | ErrorBody | undefined;
-  if (!response.ok || !payload || 'error' in payload) {
-    const error = payload && 'error' in payload ? payload.error : {code: 'internal', message: `HTTP ${response.status}`};
-    return {error};
-  }
-  return {session: payload};
-}
 
 export async function runSession(serverUrl: string, body: CreateSessionRequest, options: SessionRunOptions): Promise<SessionRun> {
   const started = performance.now();
@@ -66,8 +50,7 @@ export async function runSession(serverUrl: string, body: CreateSessionRequest, 
   if ('error' in created) return {output: '', error: created.error, durationMs: elapsed(), truncated: false};
 
   const {session} = created;
-  const socketUrl = new URL(session.ws, serverUrl);
-  socketUrl.protocol = socketUrl.protocol === 'https:' ? 'wss:' : 'ws:';
+  const socketUrl = sessionSocketUrl(serverUrl, session);
   const maxOutput = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
   const chunks: Buffer[] = [];
   let kept = 0;
@@ -83,7 +66,8 @@ export async function runSession(serverUrl: string, body: CreateSessionRequest, 
     });
     const deadline = setTimeout(() => {
       result.error ??= {code: 'deadline', message: `no exit within ${options.deadlineMs} ms`};
-      socket.terminate();
+      if (options.endAtDeadline && socket.readyState === WebSocket.OPEN) socket.close(1000, 'deadline');
+      else socket.terminate();
     }, options.deadlineMs);
     let inputSent = false;
     socket.on('error', (error) => {

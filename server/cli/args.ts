@@ -35,6 +35,15 @@ export type Command =
       junit: string | undefined;
       record: boolean;
     }
+  | {
+      command: 'mcp';
+      siteDir: string;
+      configFile: string | undefined;
+      serverUrl: string | undefined;
+      allowInline: boolean;
+      jobs: number | undefined;
+      logLevel: LogLevel | undefined;
+    }
   | {command: 'sessions-list'; adminUrl: string | undefined; adminToken: string | undefined; json: boolean}
   | {command: 'sessions-kill'; id: string; adminUrl: string | undefined; adminToken: string | undefined}
   | {command: 'images-build'; envs: string[]; force: boolean; configFile: string | undefined}
@@ -65,6 +74,12 @@ Commands:
       --junit FILE           Also write a JUnit XML report to FILE
       --record               Write sandbox-transcripts.json next to the manifest
       --config FILE          Config file for the in-process server
+  mcp [SITE_BUILD_DIR]       Serve the site's blocks to coding agents over MCP on stdin/stdout (default ./build)
+      --server URL           Run against this server instead of one started in-process
+      --allow-inline         Also offer run_code and shells of an environment (the server must allow inline runs)
+      --jobs N               Blocks check_blocks runs at once (default 2)
+      --config FILE          Config file for the in-process server
+      --log-level LEVEL      Log level on stderr (default warn)
   sessions list [--json]     List the running sessions of a server (through its admin listener)
   sessions kill ID           End one session (reason "killed")
       --admin URL            Admin listener (default SANDBOX_ADMIN_URL, else http://127.0.0.1:3001)
@@ -175,6 +190,26 @@ export function parseCommandLine(argv: readonly string[]): Command {
         json: values.json === true,
         junit: values.junit as string | undefined,
         record: values.record === true,
+      };
+    }
+    case 'mcp': {
+      const {values, positionals} = parse(rest, {
+        server: {type: 'string'},
+        'allow-inline': {type: 'boolean'},
+        jobs: {type: 'string'},
+        config: {type: 'string'},
+        'log-level': {type: 'string'},
+      });
+      if (values.help) return {command: 'help'};
+      if (positionals.length > 1) throw new UsageError(`mcp takes one SITE_BUILD_DIR (got ${positionals.length} arguments)`);
+      return {
+        command: 'mcp',
+        siteDir: positionals[0] ?? 'build',
+        configFile: values.config as string | undefined,
+        serverUrl: parseUrl(values.server as string | undefined, '--server'),
+        allowInline: values['allow-inline'] === true,
+        jobs: parseJobs(values.jobs as string | undefined),
+        logLevel: parseLogLevel(values['log-level'] as string | undefined),
       };
     }
     case 'sessions': {

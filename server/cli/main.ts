@@ -94,6 +94,11 @@ async function run(argv: string[]): Promise<number> {
       const {runCheck} = await import('./check.js');
       return runCheck(command, {stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env});
     }
+    case 'mcp': {
+      // Stdout is the MCP channel from here on: logs and messages go to stderr only.
+      const {runMcp} = await import('./mcp.js');
+      return runMcp(command, {stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env, version: version()});
+    }
     case 'sessions-list':
     case 'sessions-kill': {
       const {runSessions} = await import('./sessions.js');

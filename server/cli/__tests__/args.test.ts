@@ -54,6 +54,33 @@ describe('parseCommandLine', () => {
     assert.throws(() => parseCommandLine(['serve', '--log-level', 'loud']), /--log-level must be one of/);
   });
 
+  it('reads mcp with its flags and defaults', () => {
+    assert.deepEqual(parseCommandLine(['mcp']), {
+      command: 'mcp',
+      siteDir: 'build',
+      configFile: undefined,
+      serverUrl: undefined,
+      allowInline: false,
+      jobs: undefined,
+      logLevel: undefined,
+    });
+    assert.deepEqual(
+      parseCommandLine(['mcp', 'site/build', '--server', 'http://127.0.0.1:3000/', '--allow-inline', '--jobs', '3', '--config', 'c.json', '--log-level', 'debug']),
+      {
+        command: 'mcp',
+        siteDir: 'site/build',
+        configFile: 'c.json',
+        serverUrl: 'http://127.0.0.1:3000',
+        allowInline: true,
+        jobs: 3,
+        logLevel: 'debug',
+      },
+    );
+    assert.throws(() => parseCommandLine(['mcp', 'a', 'b']), /mcp takes one SITE_BUILD_DIR/);
+    assert.throws(() => parseCommandLine(['mcp', '--jobs', '0']), /--jobs must be a whole number/);
+    usage(['mcp', '--port', '1']);
+  });
+
   it('reads check with its flags and defaults', () => {
     assert.deepEqual(parseCommandLine(['check']), {
       command: 'check',

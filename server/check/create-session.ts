@@ -1,0 +1,40 @@
+/**
+ * POST /api/sessions as a reader's browser sends it (the server's own origin
+ * unless told otherwise). Shared by the one-shot runner (`runSession`) and by
+ * clients that keep a session open (the MCP server's interactive sessions).
+ */
+import type {CreateSessionRequest, CreateSessionResponse, ErrorBody} from '../../protocol/index.js';
+
+export interface CreateSessionOptions {
+  /** Give up after this long. */
+  deadlineMs: number;
+  /** Origin header: the server allows its own origin by default, as for a page it serves. */
+  origin?: string;
+  /** Extra request headers (e.g. Authorization for the jwt auth mode). */
+  headers?: Record<string, string>;
+}
+
+export type CreatedSession = {session: CreateSessionResponse} | {error: {code: string; message: string}};
+
+export async function createSession(serverUrl: string, body: CreateSessionRequest, options: CreateSessionOptions): Promise<CreatedSession> {
+  const origin = options.origin ?? new URL(serverUrl).origin;
+  const response = await fetch(new URL('/api/sessions', serverUrl), {
+    method: 'POST',
+    headers: {'content-type': 'application/json', origin, ...options.headers},
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(options.deadlineMs),
+  });
+  const payload = (await response.json().catch(() => undefined)) as CreateSessionResponse | ErrorBody | undefined;
+  if (!response.ok || !payload || 'error' in payload) {
+    const error = payload && 'error' in payload ? payload.error : {code: 'internal', message: `HTTP ${response.status}`};
+    return {error};
+  }
+  return {session: payload};
+}
+
+/** The WebSocket URL of a created session (`ws:` or `wss:` after the server's scheme). */
+export function sessionSocketUrl(serverUrl: string, session: CreateSessionResponse): URL {
+  const url = new URL(session.ws, serverUrl);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  return url;
+}
