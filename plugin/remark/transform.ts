@@ -15,6 +15,7 @@ import type {SandboxConfig} from '../../config/schema.js';
 import {BlockError, blockId, buildBlockBody, type BlockDraft, type FileDraft} from './block.js';
 import {MetaSyntaxError, parseMeta, type MetaEntry} from './meta.js';
 import {OptionError, readOptions} from './options.js';
+import {failOnProblems, type AuthoringProblem, type Place} from './problems.js';
 
 export const SANDBOX = 'sandbox';
 export const COMPONENT = 'Sandbox';
@@ -25,7 +26,6 @@ export interface TransformContext {
   source: string;
 }
 
-type Place = {line: number; column: number};
 type SandboxNode = Code | ContainerDirective | LeafDirective;
 
 const isSandboxNode = (node: unknown): node is SandboxNode => {
@@ -38,20 +38,14 @@ const isSandboxNode = (node: unknown): node is SandboxNode => {
 
 /**
  * Replaces the sandbox blocks of `tree` in place and returns them in document
- * order. Errors stop with `file.fail`, which carries the node's position and a
- * message that starts with `source:line:column` (Docusaurus prints only the
- * message of a failed MDX compilation).
+ * order. A bad block does not stop the walk: every problem of the file is
+ * collected, then the file fails once (`failOnProblems`) with each problem's
+ * `source:line:column` and reason (Docusaurus prints only the message of a
+ * failed MDX compilation).
  */
 export function transformSandboxBlocks(tree: Root, file: VFile, context: TransformContext): SandboxBlock[] {
   const blocks: SandboxBlock[] = [];
-  const fail = (reason: string, place: Place | undefined): never => {
-    const where = place ? `${context.source}:${place.line}:${place.column}` : context.source;
-    return file.fail(`${where}: ${reason}`, {
-      ...(place ? {place} : {}),
-      ruleId: 'invalid-block',
-      source: 'docusaurus-sandbox',
-    });
-  };
+  const problems: AuthoringProblem[] = [];
 
   visit(tree, (node, index, parent: Parent | undefined) => {
     if (!isSandboxNode(node) || parent === undefined || index === undefined) return undefined;
@@ -87,12 +81,16 @@ export function transformSandboxBlocks(tree: Root, file: VFile, context: Transfo
       parent.children[index] = sandboxElement(block, node);
       return [SKIP, index];
     } catch (error) {
-      if (error instanceof PlacedError) return fail(error.message, error.place ?? start);
-      if (error instanceof BlockError) return fail(error.message, (error.fileIndex !== undefined ? fenceStarts[error.fileIndex] : undefined) ?? start);
-      if (error instanceof OptionError || error instanceof MetaSyntaxError) return fail(error.message, start);
-      throw error;
+      const problem = (reason: string, place: Place | undefined) => problems.push({reason, place});
+      if (error instanceof PlacedError) problem(error.message, error.place ?? start);
+      else if (error instanceof BlockError) problem(error.message, (error.fileIndex !== undefined ? fenceStarts[error.fileIndex] : undefined) ?? start);
+      else if (error instanceof OptionError || error instanceof MetaSyntaxError) problem(error.message, start);
+      else throw error;
+      // A refused directive's fences are its files, not blocks of their own.
+      return SKIP;
     }
   });
+  failOnProblems(file, context.source, problems);
   return blocks;
 }
 

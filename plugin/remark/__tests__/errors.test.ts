@@ -191,3 +191,50 @@ describe('validation errors stop the build with a place', () => {
     });
   }
 });
+
+describe('every bad block of a file is reported at once', () => {
+  const markdown = [
+    '# Guide', '', '```sandbox env=ruby', 'echo 1', '```', '',
+    '```sandbox env=shell', 'echo fine', '```', '',
+    ':::sandbox{env=shell}', '```sh', 'echo no path', '```', ':::', '',
+    '```sandbox timeout=soon', 'echo 3', '```', '',
+  ].join('\n');
+
+  it('fails once, at the first place, listing each problem with its place in document order', async () => {
+    const error = await failure(markdown);
+    assert.equal(
+      error.message,
+      [
+        'docs/guide.md:3:1: unknown env "ruby"; use one of shell, node, python or add it to sandbox.config.json',
+        'docs/guide.md:12:1: a fenced code block inside :::sandbox needs file=path in its meta, e.g. ```python file=main.py',
+        'docs/guide.md:17:1: timeout=soon is not a duration; write e.g. timeout=30s or timeout=2m',
+      ].join('\n'),
+    );
+    assert.equal(error.line, 3);
+    assert.equal(error.column, 1);
+    assert.equal(error.fatal, true);
+  });
+
+  it('records each problem as its own message with its place, then the failure', async () => {
+    const file = new VFile({path: '/site/docs/guide.md', value: markdown});
+    const processor = unified().use(remarkParse).use(remarkMdx).use(remarkDirective).use(remarkSandbox, {siteDir: '/site', config: {}});
+    await assert.rejects(processor.run(processor.parse(file), file));
+    assert.deepEqual(
+      file.messages.map((message) => [message.line, message.column, message.fatal, message.source]),
+      [
+        [3, 1, false, 'docusaurus-sandbox'],
+        [12, 1, false, 'docusaurus-sandbox'],
+        [17, 1, false, 'docusaurus-sandbox'],
+        [3, 1, true, 'docusaurus-sandbox'],
+      ],
+    );
+  });
+
+  it('reports a single problem exactly as before: one message, no list', async () => {
+    const file = new VFile({path: '/site/docs/guide.md', value: fence('env=ruby')});
+    const processor = unified().use(remarkParse).use(remarkMdx).use(remarkDirective).use(remarkSandbox, {siteDir: '/site', config: {}});
+    await assert.rejects(processor.run(processor.parse(file), file));
+    assert.equal(file.messages.length, 1);
+    assert.doesNotMatch(file.messages[0]!.message, /\n/);
+  });
+});
