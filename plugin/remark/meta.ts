@@ -15,6 +15,8 @@ export interface MetaEntry {
   value: string | true;
   /** 0-based offset of the key in the meta text, for error messages. */
   offset: number;
+  /** The value was written in double quotes (so it may hold spaces). */
+  quoted: boolean;
 }
 
 /** A meta string that does not follow the grammar; `message` names the fix. */
@@ -58,7 +60,7 @@ export function parseMeta(meta: string | null | undefined): MetaEntry[] {
     }
     seen.add(key);
     if (position >= text.length || WHITESPACE.test(text[position]!)) {
-      entries.push({key, value: true, offset});
+      entries.push({key, value: true, offset, quoted: false});
       continue;
     }
     if (text[position] !== '=') {
@@ -70,7 +72,7 @@ export function parseMeta(meta: string | null | undefined): MetaEntry[] {
     position += 1;
     if (text[position] === '"') {
       const {value, end} = readQuoted(text, position, key, offset);
-      entries.push({key, value, offset});
+      entries.push({key, value, offset, quoted: true});
       position = end;
       if (position < text.length && !WHITESPACE.test(text[position]!)) {
         throw new MetaSyntaxError(`put a space after the closing quote of "${key}"`, offset);
@@ -89,7 +91,7 @@ export function parseMeta(meta: string | null | undefined): MetaEntry[] {
     if (value.includes('"')) {
       throw new MetaSyntaxError(`the value of "${key}" has a stray quote; quote the whole value: ${key}="..."`, offset);
     }
-    entries.push({key, value, offset});
+    entries.push({key, value, offset, quoted: false});
     position = end;
   }
   return entries;

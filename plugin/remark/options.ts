@@ -56,8 +56,10 @@ const isOptionName = (key: string): key is OptionName => Object.hasOwn(OPTION_TA
  */
 export function readOptions(entries: MetaEntry[], where: 'fence' | 'directive' | 'directive-file'): Map<OptionName, OptionValue> {
   const values = new Map<OptionName, OptionValue>();
-  for (const {key, value} of entries) {
+  for (const [position, {key, value}] of entries.entries()) {
     if (!isOptionName(key)) {
+      const quoted = quotingHint(entries, position);
+      if (quoted) throw new OptionError(`unknown option "${key}"; a value with spaces needs double quotes: write ${quoted}`);
       throw new OptionError(`unknown option "${key}"; the options are ${Object.keys(OPTION_TABLE).join(', ')}`);
     }
     const spec: OptionSpec = OPTION_TABLE[key];
@@ -70,6 +72,28 @@ export function readOptions(entries: MetaEntry[], where: 'fence' | 'directive' |
     values.set(key, convert(key, spec.type, value));
   }
   return values;
+}
+
+/**
+ * `title=Hello world` reads as `title=Hello` and a flag `world`. When the
+ * unknown key at `position` is such a stray word after an unquoted text value,
+ * this returns that value quoted together with the stray words around it
+ * (`title="Hello world"`), else undefined.
+ */
+function quotingHint(entries: readonly MetaEntry[], position: number): string | undefined {
+  // A bare word that is not a flag of the table cannot stand alone: it is part of the value before it.
+  const stray = (entry: MetaEntry | undefined) =>
+    entry !== undefined && entry.value === true && !(isOptionName(entry.key) && OPTION_TABLE[entry.key].type === 'boolean');
+  if (!stray(entries[position])) return undefined;
+  let start = position;
+  while (stray(entries[start - 1])) start -= 1;
+  const owner = entries[start - 1];
+  if (owner === undefined || owner.quoted || typeof owner.value !== 'string' || !isOptionName(owner.key)) return undefined;
+  const type: OptionType = OPTION_TABLE[owner.key].type;
+  if (type !== 'string' && type !== 'path') return undefined;
+  const words = [owner.value];
+  for (let next = start; stray(entries[next]); next += 1) words.push(entries[next]!.key);
+  return `${owner.key}="${words.join(' ').replace(/[\\"]/g, '\\$&')}"`;
 }
 
 function convert(key: string, type: OptionType, value: string | true): OptionValue {

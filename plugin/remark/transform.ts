@@ -170,7 +170,7 @@ function directiveMeta(node: ContainerDirective, file: VFile): MetaEntry[] {
   const line = openingLine(node, file);
   const attributes = line === undefined ? undefined : attributeText(line);
   if (attributes !== undefined) return parseMeta(attributes);
-  return Object.entries(node.attributes ?? {}).map(([key, value]) => ({key, value: value === '' ? true : (value ?? true), offset: 0}));
+  return Object.entries(node.attributes ?? {}).map(([key, value]) => ({key, value: value === '' ? true : (value ?? true), offset: 0, quoted: false}));
 }
 
 /** The text between the braces of `:::sandbox[label]{...}`, or undefined when the line is not that shape. */

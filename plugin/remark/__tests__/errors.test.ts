@@ -48,6 +48,21 @@ const cases: Case[] = [
       'docs/guide.md:5:1: unknown option "colour"; the options are env, file, cmd, title, lang, editable, interactive, timeout, expect, exit, input, skip-check, hidden, readonly',
   },
   {
+    name: 'unquoted value with a space',
+    markdown: fence('title=Hello world'),
+    message: 'docs/guide.md:5:1: unknown option "world"; a value with spaces needs double quotes: write title="Hello world"',
+  },
+  {
+    name: 'unquoted value with several words before another option',
+    markdown: fence('env=shell title=Read a file interactive'),
+    message: 'docs/guide.md:5:1: unknown option "a"; a value with spaces needs double quotes: write title="Read a file"',
+  },
+  {
+    name: 'unquoted value with several words inside a directive',
+    markdown: ':::sandbox{env=shell title=Two files}\n```sh file=a.sh\necho\n```\n:::\n',
+    message: 'docs/guide.md:1:1: unknown option "files"; a value with spaces needs double quotes: write title="Two files"',
+  },
+  {
     name: 'absolute path',
     markdown: fence('file=/etc/passwd'),
     message: 'docs/guide.md:5:1: the file path "/etc/passwd" is absolute; write it relative to /workspace, e.g. "etc/passwd"',
