@@ -24,14 +24,21 @@ export function formatProblem(source: string, {reason, place}: AuthoringProblem)
   return `${where}: ${reason}`;
 }
 
+/** Document order; problems without a place last. */
+function byPlace(a: AuthoringProblem, b: AuthoringProblem): number {
+  if (!a.place || !b.place) return (a.place ? 0 : 1) - (b.place ? 0 : 1);
+  return a.place.line - b.place.line || a.place.column - b.place.column;
+}
+
 /**
  * Throws once when there are problems. One problem fails exactly as a single
  * `file.fail` would. With several, each is also recorded as its own message
  * with its place (for tools that read `file.messages`), and the thrown one
- * carries the first problem's place and lists all of them, the first line
- * being the first problem's message.
+ * carries the first problem's place and lists all of them in document order,
+ * the first line being the first problem's message.
  */
-export function failOnProblems(file: VFile, source: string, problems: readonly AuthoringProblem[]): void {
+export function failOnProblems(file: VFile, source: string, found: readonly AuthoringProblem[]): void {
+  const problems = [...found].sort(byPlace);
   const [first] = problems;
   if (first === undefined) return;
   if (problems.length > 1) {

@@ -13,6 +13,7 @@ import type {VFile} from 'vfile';
 import type {SandboxBlock} from '../../config/block.js';
 import type {SandboxConfig} from '../../config/schema.js';
 import {BlockError, blockId, buildBlockBody, type BlockDraft, type FileDraft} from './block.js';
+import {ensureSandboxImport} from './esm.js';
 import {MetaSyntaxError, parseMeta, type MetaEntry} from './meta.js';
 import {OptionError, readOptions} from './options.js';
 import {failOnProblems, type AuthoringProblem, type Place} from './problems.js';
@@ -90,6 +91,10 @@ export function transformSandboxBlocks(tree: Root, file: VFile, context: Transfo
       return SKIP;
     }
   });
+  if (blocks.length > 0) {
+    const clash = ensureSandboxImport(tree, COMPONENT);
+    if (clash) problems.push(clash);
+  }
   failOnProblems(file, context.source, problems);
   return blocks;
 }
