@@ -4,6 +4,7 @@
  *   key=value            a value without spaces or quotes
  *   key="with spaces"    double quotes; `\"` is a quote and `\\` a backslash
  *   flag                 a bare key means true (`flag=false` turns it off)
+ *   {1,3-5}              lines to highlight, as in Docusaurus code blocks
  *
  * Pairs are separated by whitespace. Parsing knows nothing about which keys
  * exist: that is the option table's job (`options.ts`).
@@ -31,6 +32,12 @@ export class MetaSyntaxError extends Error {
   }
 }
 
+/**
+ * The key a `{...}` line range is listed under: no written key can look like
+ * it, since keys start with a letter. Its value is the text between the braces.
+ */
+export const LINE_RANGE_KEY = '{}';
+
 const KEY = /[A-Za-z][A-Za-z0-9_-]*/y;
 const WHITESPACE = /\s/;
 
@@ -45,6 +52,19 @@ export function parseMeta(meta: string | null | undefined): MetaEntry[] {
       continue;
     }
     const offset = position;
+    if (text[position] === '{') {
+      let end = position;
+      while (end < text.length && !WHITESPACE.test(text[end]!)) end += 1;
+      const token = text.slice(position, end);
+      if (!token.endsWith('}')) {
+        throw new MetaSyntaxError(`the line range "${token}" is not closed; write it without spaces, e.g. {1,3-5}`, offset);
+      }
+      if (seen.has(LINE_RANGE_KEY)) throw new MetaSyntaxError('the fence has two line ranges; merge them into one, e.g. {1,3-5}', offset);
+      seen.add(LINE_RANGE_KEY);
+      entries.push({key: LINE_RANGE_KEY, value: token.slice(1, -1), offset, quoted: false});
+      position = end;
+      continue;
+    }
     KEY.lastIndex = position;
     const key = KEY.exec(text)?.[0];
     if (!key) {

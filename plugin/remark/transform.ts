@@ -10,9 +10,10 @@ import type {ContainerDirective, LeafDirective} from 'mdast-util-directive';
 import type {MdxJsxFlowElement} from 'mdast-util-mdx-jsx';
 import {SKIP, visit} from 'unist-util-visit';
 import type {VFile} from 'vfile';
-import type {SandboxBlock} from '../../config/block.js';
+import type {SandboxBlock, SandboxDisplay} from '../../config/block.js';
 import type {SandboxConfig} from '../../config/schema.js';
 import {BlockError, blockId, buildBlockBody, type BlockDraft, type FileDraft} from './block.js';
+import {blockDisplay} from './display.js';
 import {ensureSandboxImport} from './esm.js';
 import {MetaSyntaxError, parseMeta, type MetaEntry} from './meta.js';
 import {OptionError, readOptions} from './options.js';
@@ -78,8 +79,9 @@ export function transformSandboxBlocks(tree: Root, file: VFile, context: Transfo
         source: context.source,
         line: start?.line ?? 0,
       };
+      const display = blockDisplay(draft, body);
       blocks.push(block);
-      parent.children[index] = sandboxElement(block, node);
+      parent.children[index] = sandboxElement(block, display, node);
       return [SKIP, index];
     } catch (error) {
       const problem = (reason: string, place: Place | undefined) => problems.push({reason, place});
@@ -193,12 +195,15 @@ export function attributeText(line: string): string | undefined {
   return close > position ? line.slice(position + 1, close) : undefined;
 }
 
-function sandboxElement(block: SandboxBlock, node: SandboxNode): MdxJsxFlowElement {
+function sandboxElement(block: SandboxBlock, display: SandboxDisplay | undefined, node: SandboxNode): MdxJsxFlowElement {
   return {
     type: 'mdxJsxFlowElement',
     name: COMPONENT,
-    // One string attribute: an object value would need an estree (shared FACTS).
-    attributes: [{type: 'mdxJsxAttribute', name: 'block', value: JSON.stringify(block)}],
+    // JSON strings: an attribute whose value is an object needs an estree, or the MDX build fails to parse the module.
+    attributes: [
+      {type: 'mdxJsxAttribute', name: 'block', value: JSON.stringify(block)},
+      ...(display ? [{type: 'mdxJsxAttribute' as const, name: 'display', value: JSON.stringify(display)}] : []),
+    ],
     children: [],
     ...(node.position ? {position: node.position} : {}),
   };

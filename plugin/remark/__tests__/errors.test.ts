@@ -45,7 +45,7 @@ const cases: Case[] = [
     name: 'unknown option',
     markdown: fence('env=shell colour=red'),
     message:
-      'docs/guide.md:5:1: unknown option "colour"; the options are env, file, cmd, title, lang, editable, interactive, timeout, expect, exit, input, skip-check, hidden, readonly',
+      'docs/guide.md:5:1: unknown option "colour"; the options are env, file, cmd, title, lang, editable, interactive, timeout, expect, exit, input, skip-check, hidden, readonly, showLineNumbers',
   },
   {
     name: 'unquoted value with a space',
@@ -185,6 +185,46 @@ const cases: Case[] = [
     name: 'text that is not an option',
     markdown: fence('env=shell =oops'),
     message: 'docs/guide.md:5:1: cannot read "=oops" in the fence options; write options as key=value, key="value with spaces" or a bare flag',
+  },
+  {
+    name: 'line range past the end of the file (place of its fence)',
+    markdown: ':::sandbox{env=shell}\n```sh file=a.sh\necho 1\n```\n\n```sh file=b.sh {2-4}\necho 1\necho 2\n```\n:::\n',
+    message: 'docs/guide.md:6:1: the line range {2-4} goes past the end of "b.sh", which has 2 lines; fix the range',
+  },
+  {
+    name: 'line range that is not a list of lines',
+    markdown: fence('{1,three}'),
+    message: 'docs/guide.md:5:1: cannot read the line range {1,three}; write line numbers and ranges separated by commas, e.g. {1,3-5}',
+  },
+  {
+    name: 'line range with a space in it',
+    markdown: fence('{1, 3}'),
+    message: 'docs/guide.md:5:1: the line range "{1," is not closed; write it without spaces, e.g. {1,3-5}',
+  },
+  {
+    name: 'two line ranges',
+    markdown: fence('{1} {2}'),
+    message: 'docs/guide.md:5:1: the fence has two line ranges; merge them into one, e.g. {1,3-5}',
+  },
+  {
+    name: 'showLineNumbers on the directive',
+    markdown: ':::sandbox{env=shell showLineNumbers}\n```sh file=a.sh\necho\n```\n:::\n',
+    message: 'docs/guide.md:1:1: "showLineNumbers" belongs on the fenced code blocks inside :::sandbox, not on the directive',
+  },
+  {
+    name: 'showLineNumbers that is not a number',
+    markdown: fence('showLineNumbers=ten'),
+    message: 'docs/guide.md:5:1: showLineNumbers=ten is not a line number; write showLineNumbers, or showLineNumbers=10 to start at line 10',
+  },
+  {
+    name: 'showLineNumbers on a terminal-only block',
+    markdown: fence('env=shell showLineNumbers', ''),
+    message: 'docs/guide.md:5:1: a terminal-only block shows no code, so showLineNumbers does nothing; remove it',
+  },
+  {
+    name: 'line range on a hidden file',
+    markdown: ':::sandbox{env=shell}\n```sh file=a.sh\necho\n```\n```sh file=b.sh hidden {1}\necho\n```\n:::\n',
+    message: 'docs/guide.md:5:1: "b.sh" is hidden, so its showLineNumbers or line range does nothing; remove them or show the file',
   },
   {
     name: 'indented fence in a list keeps its column',
