@@ -2,7 +2,7 @@
  * The tree transform shared by the remark plugin (at MDX compile time) and the
  * manifest scanner (after the build): every ```sandbox fence and
  * `:::sandbox{...}` directive becomes a `<Sandbox block="{json}"/>` element and
- * a `SandboxBlock`. Keeping one walk for both guarantees the same blocks, in
+ * a `SandboxBlock`, and a page with blocks imports `@theme/Sandbox`. Keeping one walk for both guarantees the same blocks, in
  * the same order, with the same ids.
  */
 import type {Code, Parent, Root, RootContent} from 'mdast';
