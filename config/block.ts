@@ -47,6 +47,27 @@ export interface SandboxBlock {
   line: number;
 }
 
+/**
+ * How the page shows one file's code before Run: Docusaurus's own code-block
+ * options, for the theme's CodeBlock. Display only: it is not part of the
+ * block, its id or the manifest, so renumbering or re-highlighting lines keeps
+ * the id (and readers' saved edits and a running server's blocks) as it was.
+ */
+export interface FileDisplay {
+  /** Number the lines, the first one with this number (`showLineNumbers` is 1, `showLineNumbers=N` is N). */
+  showLineNumbers?: number;
+  /** Lines to highlight as written between the braces of `{1,3-5}`: "1,3-5". */
+  highlightLines?: string;
+}
+
+/**
+ * The `display` prop of the `<Sandbox>` element, as a JSON string: display
+ * options by file path. The element has no such prop when no file has any.
+ */
+export interface SandboxDisplay {
+  files: Record<string, FileDisplay>;
+}
+
 export const MANIFEST_FILE = 'sandbox-manifest.json';
 export const MANIFEST_VERSION = 1;
 

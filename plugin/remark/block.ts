@@ -7,7 +7,7 @@ import {createHash} from 'node:crypto';
 import {checkFilePath, type BlockFile, type BlockOptions, type SandboxBlock} from '../../config/block.js';
 import type {SandboxConfig} from '../../config/schema.js';
 import {formatDuration, formatSize} from '../../config/units.js';
-import type {OptionName, OptionValue} from './options.js';
+import type {OptionKey, OptionValue} from './options.js';
 
 /** A block that cannot run as written; `message` says why and how to fix it. */
 export class BlockError extends Error {
@@ -23,14 +23,14 @@ export class BlockError extends Error {
 
 export interface FileDraft {
   /** Options of the fence that holds the file (file, lang, hidden, readonly). */
-  options: Map<OptionName, OptionValue>;
+  options: Map<OptionKey, OptionValue>;
   /** The fence's own language (` ```python file=x `), if any. */
   fenceLang: string | undefined;
   content: string;
 }
 
 export interface BlockDraft {
-  options: Map<OptionName, OptionValue>;
+  options: Map<OptionKey, OptionValue>;
   files: FileDraft[];
   /** A fence with an empty body and no `file=`: a shell with no files. */
   terminalOnly: boolean;

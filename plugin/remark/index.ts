@@ -1,7 +1,10 @@
 /**
  * `docusaurus-sandbox/remark`: turns ```sandbox fences and `:::sandbox{...}`
- * directives into `<Sandbox block="{json}"/>` MDX elements. Usable in any
- * unified pipeline that has remark-directive (Docusaurus already includes it).
+ * directives into `<Sandbox block="{json}" display="{json}"/>` MDX elements
+ * (`display` only when a file has line numbers or highlighted lines) and
+ * imports `Sandbox` from `@theme/Sandbox` into each page that has one. Usable
+ * in any unified pipeline that has remark-directive (Docusaurus already
+ * includes it).
  */
 import type {Root} from 'mdast';
 import type {VFile} from 'vfile';

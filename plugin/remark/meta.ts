@@ -4,6 +4,7 @@
  *   key=value            a value without spaces or quotes
  *   key="with spaces"    double quotes; `\"` is a quote and `\\` a backslash
  *   flag                 a bare key means true (`flag=false` turns it off)
+ *   {1,3-5}              lines to highlight, as in Docusaurus code blocks
  *
  * Pairs are separated by whitespace. Parsing knows nothing about which keys
  * exist: that is the option table's job (`options.ts`).
@@ -15,6 +16,8 @@ export interface MetaEntry {
   value: string | true;
   /** 0-based offset of the key in the meta text, for error messages. */
   offset: number;
+  /** The value was written in double quotes (so it may hold spaces). */
+  quoted: boolean;
 }
 
 /** A meta string that does not follow the grammar; `message` names the fix. */
@@ -28,6 +31,12 @@ export class MetaSyntaxError extends Error {
     super(message);
   }
 }
+
+/**
+ * The key a `{...}` line range is listed under: no written key can look like
+ * it, since keys start with a letter. Its value is the text between the braces.
+ */
+export const LINE_RANGE_KEY = '{}';
 
 const KEY = /[A-Za-z][A-Za-z0-9_-]*/y;
 const WHITESPACE = /\s/;
@@ -43,6 +52,19 @@ export function parseMeta(meta: string | null | undefined): MetaEntry[] {
       continue;
     }
     const offset = position;
+    if (text[position] === '{') {
+      let end = position;
+      while (end < text.length && !WHITESPACE.test(text[end]!)) end += 1;
+      const token = text.slice(position, end);
+      if (!token.endsWith('}')) {
+        throw new MetaSyntaxError(`the line range "${token}" is not closed; write it without spaces, e.g. {1,3-5}`, offset);
+      }
+      if (seen.has(LINE_RANGE_KEY)) throw new MetaSyntaxError('the fence has two line ranges; merge them into one, e.g. {1,3-5}', offset);
+      seen.add(LINE_RANGE_KEY);
+      entries.push({key: LINE_RANGE_KEY, value: token.slice(1, -1), offset, quoted: false});
+      position = end;
+      continue;
+    }
     KEY.lastIndex = position;
     const key = KEY.exec(text)?.[0];
     if (!key) {
@@ -58,7 +80,7 @@ export function parseMeta(meta: string | null | undefined): MetaEntry[] {
     }
     seen.add(key);
     if (position >= text.length || WHITESPACE.test(text[position]!)) {
-      entries.push({key, value: true, offset});
+      entries.push({key, value: true, offset, quoted: false});
       continue;
     }
     if (text[position] !== '=') {
@@ -70,7 +92,7 @@ export function parseMeta(meta: string | null | undefined): MetaEntry[] {
     position += 1;
     if (text[position] === '"') {
       const {value, end} = readQuoted(text, position, key, offset);
-      entries.push({key, value, offset});
+      entries.push({key, value, offset, quoted: true});
       position = end;
       if (position < text.length && !WHITESPACE.test(text[position]!)) {
         throw new MetaSyntaxError(`put a space after the closing quote of "${key}"`, offset);
@@ -89,7 +111,7 @@ export function parseMeta(meta: string | null | undefined): MetaEntry[] {
     if (value.includes('"')) {
       throw new MetaSyntaxError(`the value of "${key}" has a stray quote; quote the whole value: ${key}="..."`, offset);
     }
-    entries.push({key, value, offset});
+    entries.push({key, value, offset, quoted: false});
     position = end;
   }
   return entries;

@@ -2,7 +2,7 @@
  * The tree transform shared by the remark plugin (at MDX compile time) and the
  * manifest scanner (after the build): every ```sandbox fence and
  * `:::sandbox{...}` directive becomes a `<Sandbox block="{json}"/>` element and
- * a `SandboxBlock`. Keeping one walk for both guarantees the same blocks, in
+ * a `SandboxBlock`, and a page with blocks imports `@theme/Sandbox`. Keeping one walk for both guarantees the same blocks, in
  * the same order, with the same ids.
  */
 import type {Code, Parent, Root, RootContent} from 'mdast';
@@ -10,11 +10,14 @@ import type {ContainerDirective, LeafDirective} from 'mdast-util-directive';
 import type {MdxJsxFlowElement} from 'mdast-util-mdx-jsx';
 import {SKIP, visit} from 'unist-util-visit';
 import type {VFile} from 'vfile';
-import type {SandboxBlock} from '../../config/block.js';
+import type {SandboxBlock, SandboxDisplay} from '../../config/block.js';
 import type {SandboxConfig} from '../../config/schema.js';
 import {BlockError, blockId, buildBlockBody, type BlockDraft, type FileDraft} from './block.js';
+import {blockDisplay} from './display.js';
+import {ensureSandboxImport} from './esm.js';
 import {MetaSyntaxError, parseMeta, type MetaEntry} from './meta.js';
 import {OptionError, readOptions} from './options.js';
+import {failOnProblems, type AuthoringProblem, type Place} from './problems.js';
 
 export const SANDBOX = 'sandbox';
 export const COMPONENT = 'Sandbox';
@@ -25,7 +28,6 @@ export interface TransformContext {
   source: string;
 }
 
-type Place = {line: number; column: number};
 type SandboxNode = Code | ContainerDirective | LeafDirective;
 
 const isSandboxNode = (node: unknown): node is SandboxNode => {
@@ -38,20 +40,14 @@ const isSandboxNode = (node: unknown): node is SandboxNode => {
 
 /**
  * Replaces the sandbox blocks of `tree` in place and returns them in document
- * order. Errors stop with `file.fail`, which carries the node's position and a
- * message that starts with `source:line:column` (Docusaurus prints only the
- * message of a failed MDX compilation).
+ * order. A bad block does not stop the walk: every problem of the file is
+ * collected, then the file fails once (`failOnProblems`) with each problem's
+ * `source:line:column` and reason (Docusaurus prints only the message of a
+ * failed MDX compilation).
  */
 export function transformSandboxBlocks(tree: Root, file: VFile, context: TransformContext): SandboxBlock[] {
   const blocks: SandboxBlock[] = [];
-  const fail = (reason: string, place: Place | undefined): never => {
-    const where = place ? `${context.source}:${place.line}:${place.column}` : context.source;
-    return file.fail(`${where}: ${reason}`, {
-      ...(place ? {place} : {}),
-      ruleId: 'invalid-block',
-      source: 'docusaurus-sandbox',
-    });
-  };
+  const problems: AuthoringProblem[] = [];
 
   visit(tree, (node, index, parent: Parent | undefined) => {
     if (!isSandboxNode(node) || parent === undefined || index === undefined) return undefined;
@@ -83,16 +79,25 @@ export function transformSandboxBlocks(tree: Root, file: VFile, context: Transfo
         source: context.source,
         line: start?.line ?? 0,
       };
+      const display = blockDisplay(draft, body);
       blocks.push(block);
-      parent.children[index] = sandboxElement(block, node);
+      parent.children[index] = sandboxElement(block, display, node);
       return [SKIP, index];
     } catch (error) {
-      if (error instanceof PlacedError) return fail(error.message, error.place ?? start);
-      if (error instanceof BlockError) return fail(error.message, (error.fileIndex !== undefined ? fenceStarts[error.fileIndex] : undefined) ?? start);
-      if (error instanceof OptionError || error instanceof MetaSyntaxError) return fail(error.message, start);
-      throw error;
+      const problem = (reason: string, place: Place | undefined) => problems.push({reason, place});
+      if (error instanceof PlacedError) problem(error.message, error.place ?? start);
+      else if (error instanceof BlockError) problem(error.message, (error.fileIndex !== undefined ? fenceStarts[error.fileIndex] : undefined) ?? start);
+      else if (error instanceof OptionError || error instanceof MetaSyntaxError) problem(error.message, start);
+      else throw error;
+      // A refused directive's fences are its files, not blocks of their own.
+      return SKIP;
     }
   });
+  if (blocks.length > 0) {
+    const clash = ensureSandboxImport(tree, COMPONENT);
+    if (clash) problems.push(clash);
+  }
+  failOnProblems(file, context.source, problems);
   return blocks;
 }
 
@@ -172,7 +177,7 @@ function directiveMeta(node: ContainerDirective, file: VFile): MetaEntry[] {
   const line = openingLine(node, file);
   const attributes = line === undefined ? undefined : attributeText(line);
   if (attributes !== undefined) return parseMeta(attributes);
-  return Object.entries(node.attributes ?? {}).map(([key, value]) => ({key, value: value === '' ? true : (value ?? true), offset: 0}));
+  return Object.entries(node.attributes ?? {}).map(([key, value]) => ({key, value: value === '' ? true : (value ?? true), offset: 0, quoted: false}));
 }
 
 /** The text between the braces of `:::sandbox[label]{...}`, or undefined when the line is not that shape. */
@@ -190,12 +195,15 @@ export function attributeText(line: string): string | undefined {
   return close > position ? line.slice(position + 1, close) : undefined;
 }
 
-function sandboxElement(block: SandboxBlock, node: SandboxNode): MdxJsxFlowElement {
+function sandboxElement(block: SandboxBlock, display: SandboxDisplay | undefined, node: SandboxNode): MdxJsxFlowElement {
   return {
     type: 'mdxJsxFlowElement',
     name: COMPONENT,
-    // One string attribute: an object value would need an estree (shared FACTS).
-    attributes: [{type: 'mdxJsxAttribute', name: 'block', value: JSON.stringify(block)}],
+    // JSON strings: an attribute whose value is an object needs an estree, or the MDX build fails to parse the module.
+    attributes: [
+      {type: 'mdxJsxAttribute', name: 'block', value: JSON.stringify(block)},
+      ...(display ? [{type: 'mdxJsxAttribute' as const, name: 'display', value: JSON.stringify(display)}] : []),
+    ],
     children: [],
     ...(node.position ? {position: node.position} : {}),
   };

@@ -45,7 +45,22 @@ const cases: Case[] = [
     name: 'unknown option',
     markdown: fence('env=shell colour=red'),
     message:
-      'docs/guide.md:5:1: unknown option "colour"; the options are env, file, cmd, title, lang, editable, interactive, timeout, expect, exit, input, skip-check, hidden, readonly',
+      'docs/guide.md:5:1: unknown option "colour"; the options are env, file, cmd, title, lang, editable, interactive, timeout, expect, exit, input, skip-check, hidden, readonly, showLineNumbers',
+  },
+  {
+    name: 'unquoted value with a space',
+    markdown: fence('title=Hello world'),
+    message: 'docs/guide.md:5:1: unknown option "world"; a value with spaces needs double quotes: write title="Hello world"',
+  },
+  {
+    name: 'unquoted value with several words before another option',
+    markdown: fence('env=shell title=Read a file interactive'),
+    message: 'docs/guide.md:5:1: unknown option "a"; a value with spaces needs double quotes: write title="Read a file"',
+  },
+  {
+    name: 'unquoted value with several words inside a directive',
+    markdown: ':::sandbox{env=shell title=Two files}\n```sh file=a.sh\necho\n```\n:::\n',
+    message: 'docs/guide.md:1:1: unknown option "files"; a value with spaces needs double quotes: write title="Two files"',
   },
   {
     name: 'absolute path',
@@ -172,6 +187,46 @@ const cases: Case[] = [
     message: 'docs/guide.md:5:1: cannot read "=oops" in the fence options; write options as key=value, key="value with spaces" or a bare flag',
   },
   {
+    name: 'line range past the end of the file (place of its fence)',
+    markdown: ':::sandbox{env=shell}\n```sh file=a.sh\necho 1\n```\n\n```sh file=b.sh {2-4}\necho 1\necho 2\n```\n:::\n',
+    message: 'docs/guide.md:6:1: the line range {2-4} goes past the end of "b.sh", which has 2 lines; fix the range',
+  },
+  {
+    name: 'line range that is not a list of lines',
+    markdown: fence('{1,three}'),
+    message: 'docs/guide.md:5:1: cannot read the line range {1,three}; write line numbers and ranges separated by commas, e.g. {1,3-5}',
+  },
+  {
+    name: 'line range with a space in it',
+    markdown: fence('{1, 3}'),
+    message: 'docs/guide.md:5:1: the line range "{1," is not closed; write it without spaces, e.g. {1,3-5}',
+  },
+  {
+    name: 'two line ranges',
+    markdown: fence('{1} {2}'),
+    message: 'docs/guide.md:5:1: the fence has two line ranges; merge them into one, e.g. {1,3-5}',
+  },
+  {
+    name: 'showLineNumbers on the directive',
+    markdown: ':::sandbox{env=shell showLineNumbers}\n```sh file=a.sh\necho\n```\n:::\n',
+    message: 'docs/guide.md:1:1: "showLineNumbers" belongs on the fenced code blocks inside :::sandbox, not on the directive',
+  },
+  {
+    name: 'showLineNumbers that is not a number',
+    markdown: fence('showLineNumbers=ten'),
+    message: 'docs/guide.md:5:1: showLineNumbers=ten is not a line number; write showLineNumbers, or showLineNumbers=10 to start at line 10',
+  },
+  {
+    name: 'showLineNumbers on a terminal-only block',
+    markdown: fence('env=shell showLineNumbers', ''),
+    message: 'docs/guide.md:5:1: a terminal-only block shows no code, so showLineNumbers does nothing; remove it',
+  },
+  {
+    name: 'line range on a hidden file',
+    markdown: ':::sandbox{env=shell}\n```sh file=a.sh\necho\n```\n```sh file=b.sh hidden {1}\necho\n```\n:::\n',
+    message: 'docs/guide.md:5:1: "b.sh" is hidden, so its showLineNumbers or line range does nothing; remove them or show the file',
+  },
+  {
     name: 'indented fence in a list keeps its column',
     markdown: '1. Step\n\n   ```sandbox env=nope\n   echo\n   ```\n',
     message: 'docs/guide.md:3:4: unknown env "nope"; use one of shell, node, python or add it to sandbox.config.json',
@@ -190,4 +245,51 @@ describe('validation errors stop the build with a place', () => {
       assert.equal(error.source, 'docusaurus-sandbox');
     });
   }
+});
+
+describe('every bad block of a file is reported at once', () => {
+  const markdown = [
+    '# Guide', '', '```sandbox env=ruby', 'echo 1', '```', '',
+    '```sandbox env=shell', 'echo fine', '```', '',
+    ':::sandbox{env=shell}', '```sh', 'echo no path', '```', ':::', '',
+    '```sandbox timeout=soon', 'echo 3', '```', '',
+  ].join('\n');
+
+  it('fails once, at the first place, listing each problem with its place in document order', async () => {
+    const error = await failure(markdown);
+    assert.equal(
+      error.message,
+      [
+        'docs/guide.md:3:1: unknown env "ruby"; use one of shell, node, python or add it to sandbox.config.json',
+        'docs/guide.md:12:1: a fenced code block inside :::sandbox needs file=path in its meta, e.g. ```python file=main.py',
+        'docs/guide.md:17:1: timeout=soon is not a duration; write e.g. timeout=30s or timeout=2m',
+      ].join('\n'),
+    );
+    assert.equal(error.line, 3);
+    assert.equal(error.column, 1);
+    assert.equal(error.fatal, true);
+  });
+
+  it('records each problem as its own message with its place, then the failure', async () => {
+    const file = new VFile({path: '/site/docs/guide.md', value: markdown});
+    const processor = unified().use(remarkParse).use(remarkMdx).use(remarkDirective).use(remarkSandbox, {siteDir: '/site', config: {}});
+    await assert.rejects(processor.run(processor.parse(file), file));
+    assert.deepEqual(
+      file.messages.map((message) => [message.line, message.column, message.fatal, message.source]),
+      [
+        [3, 1, false, 'docusaurus-sandbox'],
+        [12, 1, false, 'docusaurus-sandbox'],
+        [17, 1, false, 'docusaurus-sandbox'],
+        [3, 1, true, 'docusaurus-sandbox'],
+      ],
+    );
+  });
+
+  it('reports a single problem exactly as before: one message, no list', async () => {
+    const file = new VFile({path: '/site/docs/guide.md', value: fence('env=ruby')});
+    const processor = unified().use(remarkParse).use(remarkMdx).use(remarkDirective).use(remarkSandbox, {siteDir: '/site', config: {}});
+    await assert.rejects(processor.run(processor.parse(file), file));
+    assert.equal(file.messages.length, 1);
+    assert.doesNotMatch(file.messages[0]!.message, /\n/);
+  });
 });

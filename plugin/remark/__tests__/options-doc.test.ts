@@ -22,6 +22,7 @@ const PAGE_KINDS: Record<string, OptionType> = {
   flag: 'boolean',
   duration: 'duration',
   '0–255': 'integer',
+  'flag or number': 'line-numbers',
 };
 const PAGE_PLACES: Record<string, OptionScope> = {block: 'block', file: 'file', 'block or file': 'both'};
 
