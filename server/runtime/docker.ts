@@ -10,6 +10,7 @@
 import {Socket} from 'node:net';
 import type {Duplex, Readable} from 'node:stream';
 import Dockerode from 'dockerode';
+import {systemClock, type Clock} from '../clock.js';
 import {SandboxError} from '../errors.js';
 import {engineStatus, isAlreadyDone, isUnreachable, toSandboxError} from './docker-errors.js';
 import {
@@ -47,8 +48,8 @@ export interface DockerRuntimeOptions {
   createTimeout?: number;
   /** Attach + start (ms). */
   startTimeout?: number;
-  /** Clock for archive mtimes and reap cut-offs. */
-  now?: () => number;
+  /** For archive mtimes, a warm container's age and reap cut-offs. Default: systemClock. */
+  clock?: Pick<Clock, 'now'>;
   /**
    * Asks whether the engine still accepts new connections, to tell a container
    * stopped by the engine's shutdown from a program's own exit. Default: a
@@ -242,7 +243,7 @@ export class DockerRuntime implements ContainerRuntime {
   readonly docker: Dockerode;
   readonly #createTimeout: number;
   readonly #startTimeout: number;
-  readonly #now: () => number;
+  readonly #clock: Pick<Clock, 'now'>;
   readonly #probeEngine: EngineProbe;
   readonly #exits: ExitEvents;
 
@@ -251,7 +252,7 @@ export class DockerRuntime implements ContainerRuntime {
     this.docker = options.docker ?? new Dockerode();
     this.#createTimeout = options.createTimeout ?? DEFAULT_CREATE_TIMEOUT;
     this.#startTimeout = options.startTimeout ?? DEFAULT_START_TIMEOUT;
-    this.#now = options.now ?? Date.now;
+    this.#clock = options.clock ?? systemClock;
     this.#probeEngine = options.probeEngine ?? freshConnectionProbe(this.docker);
     this.#exits = new ExitEvents({source: engineExitSource(this.docker, this.instanceId)});
   }
@@ -271,7 +272,7 @@ export class DockerRuntime implements ContainerRuntime {
     signal?.throwIfAborted();
     // Caps and paths are checked before anything exists on the engine.
     checkCommand(spec.cmd);
-    const seed = buildSeed(spec.files, spec.env.limits, this.#now());
+    const seed = buildSeed(spec.files, spec.env.limits, this.#clock.now());
     return this.#launch(hardenedCreateOptions(spec, this.instanceId, seed.env), spec.env.image, signal);
   }
 
@@ -283,12 +284,12 @@ export class DockerRuntime implements ContainerRuntime {
   async startWarm(request: WarmContainerRequest, options: {signal?: AbortSignal | undefined} = {}): Promise<WarmSandbox> {
     options.signal?.throwIfAborted();
     const container = await this.#launch(warmCreateOptions(request, this.instanceId), request.env.image, options.signal);
-    return WarmSandbox.prepare(container, {timeoutMs: this.#startTimeout, signal: options.signal, now: this.#now});
+    return WarmSandbox.prepare(container, {timeoutMs: this.#startTimeout, signal: options.signal, clock: this.#clock});
   }
 
   /** Seeds a warm container for `spec` over its stdin (see WarmSandbox.take). */
   takeWarm(warm: WarmSandbox, spec: ContainerSpec, options: {signal?: AbortSignal | undefined} = {}): Promise<SandboxContainer> {
-    return warm.take(spec, {timeoutMs: this.#startTimeout, signal: options.signal, limits: spec.env.limits, mtime: this.#now()});
+    return warm.take(spec, {timeoutMs: this.#startTimeout, signal: options.signal, limits: spec.env.limits, mtime: this.#clock.now()});
   }
 
   /** create → attach → start with timeouts; removes what it made on failure. */
@@ -391,7 +392,7 @@ export class DockerRuntime implements ContainerRuntime {
     } catch (error) {
       throw toSandboxError(error, {operation: 'list containers'});
     }
-    const now = this.#now();
+    const now = this.#clock.now();
     const doomed = listed.filter((info) => {
       const labels = info.Labels ?? {};
       if (filter.spare?.({id: info.Id, labels}) === true) return false;

@@ -37,6 +37,7 @@ import {
   type ReapFilter,
   type SandboxContainer,
 } from './types.js';
+import {systemClock, type Clock, type TimerHandle} from '../clock.js';
 import type {LogFunction} from '../log.js';
 import type {WarmContainerRequest} from './warm-seed.js';
 
@@ -77,7 +78,8 @@ export interface PooledRuntimeOptions<Warm extends WarmHandle = WarmHandle> {
   fillConcurrency?: number;
   /** Back-off after a failed creation: first delay and cap (ms). Default 1 s, 60 s. */
   backoff?: {initialMs: number; maxMs: number};
-  now?: () => number;
+  /** Ages, back-offs and the one refill timer. Default: systemClock. */
+  clock?: Clock;
   log?: LogFunction;
   onStart?: (observation: StartObservation) => void;
   /** Called when an environment's number of ready warm containers changes (a gauge). */
@@ -121,7 +123,7 @@ export class PooledRuntime<Warm extends WarmHandle = WarmHandle> implements Cont
   readonly #maxContainers: number;
   readonly #fillConcurrency: number;
   readonly #backoff: {initialMs: number; maxMs: number};
-  readonly #now: () => number;
+  readonly #clock: Clock;
   readonly #log: LogFunction;
   readonly #onStart: ((observation: StartObservation) => void) | undefined;
   readonly #onWarmChange: ((envName: string, ready: number) => void) | undefined;
@@ -131,7 +133,7 @@ export class PooledRuntime<Warm extends WarmHandle = WarmHandle> implements Cont
   #starting = 0;
   readonly #creations = new Set<Promise<void>>();
   readonly #aborts = new Set<AbortController>();
-  #timer: NodeJS.Timeout | undefined;
+  #timer: TimerHandle | undefined;
   #closed: Promise<void> | undefined;
   #filling = false;
   /** The inner runtime's instance lease, when it has one. */
@@ -142,7 +144,7 @@ export class PooledRuntime<Warm extends WarmHandle = WarmHandle> implements Cont
     this.#maxContainers = options.maxContainers;
     this.#fillConcurrency = Math.max(1, options.fillConcurrency ?? 2);
     this.#backoff = options.backoff ?? DEFAULT_BACKOFF;
-    this.#now = options.now ?? Date.now;
+    this.#clock = options.clock ?? systemClock;
     this.#log = options.log ?? (() => undefined);
     this.#onStart = options.onStart;
     this.#onWarmChange = options.onWarmChange;
@@ -196,7 +198,7 @@ export class PooledRuntime<Warm extends WarmHandle = WarmHandle> implements Cont
     // A refused request must not cost a warm container: caps first.
     checkCommand(spec.cmd);
     checkSeedFiles(spec.files, spec.env.limits);
-    const began = this.#now();
+    const began = this.#clock.now();
     this.#starting += 1;
     try {
       const warm = this.#takeReady(spec);
@@ -204,7 +206,7 @@ export class PooledRuntime<Warm extends WarmHandle = WarmHandle> implements Cont
         this.#fill();
         try {
           const container = await this.#runtime.takeWarm(warm, spec, options);
-          this.#onStart?.({envName: spec.envName, source: 'warm', ms: this.#now() - began});
+          this.#onStart?.({envName: spec.envName, source: 'warm', ms: this.#clock.now() - began});
           return this.#track(container, true);
         } catch (error) {
           if (options.signal?.aborted) throw error;
@@ -213,7 +215,7 @@ export class PooledRuntime<Warm extends WarmHandle = WarmHandle> implements Cont
       }
       this.#makeRoom();
       const container = await this.#runtime.start(spec, options);
-      this.#onStart?.({envName: spec.envName, source: 'cold', ms: this.#now() - began});
+      this.#onStart?.({envName: spec.envName, source: 'cold', ms: this.#clock.now() - began});
       return this.#track(container, false);
     } finally {
       this.#starting -= 1;
@@ -247,7 +249,7 @@ export class PooledRuntime<Warm extends WarmHandle = WarmHandle> implements Cont
   /** Stops filling and removes every warm container; resolves when they are gone. Idempotent. */
   close(): Promise<void> {
     this.#closed ??= (async () => {
-      clearTimeout(this.#timer);
+      this.#clock.clearTimeout(this.#timer);
       for (const controller of this.#aborts) controller.abort(new Error('the warm pool is closing'));
       // Creations in flight remove what they made when aborted (or on landing).
       await Promise.allSettled([...this.#creations]);
@@ -306,7 +308,7 @@ export class PooledRuntime<Warm extends WarmHandle = WarmHandle> implements Cont
   /** Starts creations where pools are short, within the cap and the concurrency. */
   #fill(): void {
     if (this.#closed || !this.#filling) return;
-    const now = this.#now();
+    const now = this.#clock.now();
     this.#recycle(now);
     let spawned = true;
     // Round robin: one container per environment per pass, so one pool cannot starve another.
@@ -364,7 +366,7 @@ export class PooledRuntime<Warm extends WarmHandle = WarmHandle> implements Cont
         if (this.#closed) return;
         pool.failures += 1;
         const delay = backoffDelay(pool.failures, this.#backoff);
-        pool.retryAt = this.#now() + delay;
+        pool.retryAt = this.#clock.now() + delay;
         this.#log('warn', 'creating a warm container failed', {env: pool.name, error: String(error), retryInMs: delay});
       },
     );
@@ -382,7 +384,7 @@ export class PooledRuntime<Warm extends WarmHandle = WarmHandle> implements Cont
     if (index === -1 || !warm.available) return;
     pool.ready.splice(index, 1);
     pool.failures += 1;
-    pool.retryAt = this.#now() + backoffDelay(pool.failures, this.#backoff);
+    pool.retryAt = this.#clock.now() + backoffDelay(pool.failures, this.#backoff);
     this.#discard(warm, 'it ended while warm');
     this.#fill();
   }
@@ -399,7 +401,7 @@ export class PooledRuntime<Warm extends WarmHandle = WarmHandle> implements Cont
 
   /** One timer for the next thing that needs time: a back-off ending or a container to recycle. */
   #schedule(now: number): void {
-    clearTimeout(this.#timer);
+    this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     let next = Infinity;
     for (const pool of this.#pools.values()) {
@@ -408,8 +410,7 @@ export class PooledRuntime<Warm extends WarmHandle = WarmHandle> implements Cont
       if (oldest !== undefined) next = Math.min(next, oldest.readyAt + pool.env.limits.maxLifetime);
     }
     if (next === Infinity) return;
-    this.#timer = setTimeout(() => this.#fill(), Math.max(10, next - now));
-    this.#timer.unref();
+    this.#timer = this.#clock.setTimeout(() => this.#fill(), Math.max(10, next - now));
   }
 }
 
