@@ -25,7 +25,7 @@ import {createApp} from './http/app.js';
 import {handleUpgrade, selectProtocol, type UpgradeContext} from './http/upgrade.js';
 import type {LogFunction, SandboxLogger} from './log.js';
 import {createMetrics, type SandboxMetrics} from './metrics.js';
-import {createRuntime} from './runtime/pool.js';
+import {createRuntime} from './runtime/create.js';
 import type {ContainerRuntime} from './runtime/types.js';
 import type {AdmissionSnapshot} from './sessions/admission.js';
 import {systemClock, type Clock} from './clock.js';

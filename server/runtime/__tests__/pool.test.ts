@@ -9,7 +9,9 @@ import {PassThrough} from 'node:stream';
 import {describe, it} from 'node:test';
 import {systemClock} from '../../clock.js';
 import {normalizeConfig, type EnvironmentConfig, type SandboxConfigInput} from '../../../config/index.js';
-import {backoffDelay, hardeningKey, PooledRuntime, type StartObservation, type WarmCapableRuntime, type WarmHandle} from '../pool.js';
+import {hardeningKey} from '../compatibility.js';
+import {backoffDelay} from '../environment-pool.js';
+import {PooledRuntime, type StartObservation, type WarmCapableRuntime, type WarmHandle} from '../pool.js';
 import {type ContainerExit, type ContainerSpec, type EngineInfo, LABELS, type ReapFilter, type SandboxContainer} from '../types.js';
 import type {WarmContainerRequest} from '../warm-seed.js';
 
