@@ -1,7 +1,8 @@
 /**
  * `createSandboxServer`: the HTTP API, the WebSocket and (optionally) the
  * built static site on one port. This file only wires parts together; the
- * logic lives in `http/`, `sessions/` and `stream/`.
+ * logic lives in `http/`, `sessions/`, `stream/`, `runtime/` and `lifecycle/`
+ * (start-up, heartbeat, sweep, shutdown).
  */
 import type {Server} from 'node:http';
 import type {AddressInfo} from 'node:net';
