@@ -1,23 +1,14 @@
 /**
  * `createSandboxServer`: the HTTP API, the WebSocket and (optionally) the
  * built static site on one port. This file only wires parts together; the
- * logic lives in `http/`, `sessions/` and `stream/`.
+ * logic lives in `http/`, `sessions/`, `stream/`, `runtime/` and `lifecycle/`
+ * (start-up, heartbeat, sweep, shutdown).
  */
-import {readFileSync} from 'node:fs';
-import {createServer, type Server} from 'node:http';
-import {hostname} from 'node:os';
-import {join} from 'node:path';
+import type {Server} from 'node:http';
 import type {AddressInfo} from 'node:net';
 import type {Express} from 'express';
 import {WebSocketServer, type WebSocket} from 'ws';
-import {
-  MANIFEST_FILE,
-  MANIFEST_VERSION,
-  type SandboxBlock,
-  type SandboxConfig,
-  type SandboxManifest,
-} from '../config/index.js';
-import {CLOSE_CODES} from '../protocol/index.js';
+import type {SandboxBlock, SandboxConfig, SandboxManifest} from '../config/index.js';
 import {createAdminServer, type AdminOptions, type AdminServer} from './admin/server.js';
 import {meteredRuntime, SessionTracker} from './admin/metering.js';
 import {createAuthVerifier} from './auth/jwt.js';
@@ -25,22 +16,28 @@ import {createApp} from './http/app.js';
 import {handleUpgrade, selectProtocol, type UpgradeContext} from './http/upgrade.js';
 import type {LogFunction, SandboxLogger} from './log.js';
 import {createMetrics, type SandboxMetrics} from './metrics.js';
-import {createRuntime} from './runtime/pool.js';
+import {createRuntime} from './runtime/create.js';
 import type {ContainerRuntime} from './runtime/types.js';
 import type {AdmissionSnapshot} from './sessions/admission.js';
 import {systemClock, type Clock} from './clock.js';
 import {SessionManager} from './sessions/manager.js';
 import {SessionTokens} from './sessions/tokens.js';
 import {Heartbeat} from './lifecycle/heartbeat.js';
+import {createHttpServer} from './lifecycle/http-server.js';
+import {deriveInstanceId} from './lifecycle/instance-id.js';
+import {readManifest} from './lifecycle/manifest.js';
+import {Shutdown} from './lifecycle/shutdown.js';
 import {InstanceOwnership, listenOn, StartGate, StartupError} from './lifecycle/startup.js';
+import {longestLifetime, Sweep} from './lifecycle/sweep.js';
 
 export {SandboxError, toClientError} from './errors.js';
 export {InstanceInUseError, StartupError} from './lifecycle/startup.js';
+export {deriveInstanceId} from './lifecycle/instance-id.js';
+export {readManifest} from './lifecycle/manifest.js';
 export type {ContainerRuntime} from './runtime/types.js';
 export type {AdminOptions} from './admin/server.js';
 export type {SandboxMetrics} from './metrics.js';
 export type {LogFunction, LogLevel, SandboxLogger} from './log.js';
-
 
 export interface SandboxServerOptions {
   config: SandboxConfig;
@@ -82,36 +79,6 @@ export interface SandboxServer extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-/** Removes the project's containers older than the longest lifetime plus this margin. */
-const SWEEP_MARGIN_MS = 60_000;
-const SHUTDOWN_BUDGET_MS = 8_000;
-
-/**
- * The instance id labels this server's containers. Configured, or derived from
- * host name and port so a restarted server finds its predecessor's orphans. An
- * ephemeral port (0) has no stable identity: it gets a unique id per process.
- */
-export function deriveInstanceId(config: SandboxConfig, host = hostname(), pid = process.pid): string {
-  if (config.server.instanceId) return config.server.instanceId;
-  const port = config.server.port;
-  const base = `${host}-${port === 0 ? `p${pid}-${Date.now().toString(36)}` : port}`;
-  return base.replace(/[^A-Za-z0-9._:-]/g, '-').slice(0, 128);
-}
-
-export function readManifest(siteDir: string): SandboxManifest | undefined {
-  let text: string;
-  try {
-    text = readFileSync(join(siteDir, MANIFEST_FILE), 'utf8');
-  } catch {
-    return undefined;
-  }
-  const manifest = JSON.parse(text) as SandboxManifest;
-  if (manifest.version !== MANIFEST_VERSION || !Array.isArray(manifest.blocks)) {
-    throw new Error(`${MANIFEST_FILE} in ${siteDir} is not a version ${MANIFEST_VERSION} manifest; rebuild the site`);
-  }
-  return manifest;
-}
-
 const silentLogger: SandboxLogger = {info: () => {}, warn: () => {}, error: () => {}};
 
 export function createSandboxServer(options: SandboxServerOptions): SandboxServer {
@@ -142,7 +109,7 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
   const reportWarmPool = (env: string, size: number) => metrics.warmPool.set({env}, size);
   // Our own runtime (with the warm pools of environments that set poolSize) is drained in close().
   // Nothing in it touches the engine until listen() has proven this instance is ours.
-  const baseRuntime = options.runtime ?? createRuntime({config, instanceId, log, onWarmChange: reportWarmPool});
+  const baseRuntime = options.runtime ?? createRuntime({config, instanceId, clock, log, onWarmChange: reportWarmPool});
   const runtime = meteredRuntime(baseRuntime, metrics);
   const ownership = new InstanceOwnership({
     runtime: baseRuntime,
@@ -189,25 +156,13 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
     log,
   });
 
-  const httpServer = createServer(
-    {
-      // Header timeouts are only checked every connectionsCheckingInterval
-      // (default 30 s), so check every second (shared FACTS).
-      connectionsCheckingInterval: 1000,
-      headersTimeout: config.server.headersTimeout,
-      requestTimeout: config.server.headersTimeout * 3,
-    },
-    (request, response) => {
-      if (request.method === 'POST' && request.url?.startsWith('/api/sessions')) tracker.response(response);
-      gate.through(
-        () => app(request, response),
-        () => response.destroy(),
-      );
-    },
-  );
-
-  // Node parses at most this many headers and drops the rest (default 2000).
-  httpServer.maxHeadersCount = config.server.maxHeadersCount;
+  const httpServer = createHttpServer(config.server, (request, response) => {
+    if (request.method === 'POST' && request.url?.startsWith('/api/sessions')) tracker.response(response);
+    gate.through(
+      () => app(request, response),
+      () => response.destroy(),
+    );
+  });
 
   const wss = new WebSocketServer({
     noServer: true,
@@ -242,64 +197,32 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
       () => socket.destroy(),
     ),
   );
-  httpServer.on('clientError', (error: NodeJS.ErrnoException, socket) => {
-    if (!socket.writable) {
-      socket.destroy();
-      return;
-    }
-    const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
-    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+
+  const sweep = new Sweep({
+    clock,
+    maxLifetimeMs: longestLifetime(config),
+    prune: () => sessions.prune(),
+    ensureOwnership: () => ownership.ensure(),
+    reap: (filter) => runtime.reap(filter),
+    log,
   });
-
-  const maxLifetime = Math.max(...Object.values(config.environments).map((env) => env.limits.maxLifetime), config.limits.maxLifetime);
-  let sweep: NodeJS.Timeout | undefined;
-  const runSweep = () => {
-    sessions.prune();
-    // A lease lost while the engine restarted (or never taken) is taken again here.
-    void ownership.ensure();
-    runtime
-      .reap({olderThanMs: maxLifetime + SWEEP_MARGIN_MS})
-      .then((count) => {
-        if (count > 0) log('info', 'swept expired containers', {count});
-      })
-      .catch((error: unknown) => log('warn', 'sweep failed', {error: String(error)}));
-  };
-
-  let closed: Promise<void> | undefined;
-  const close = (): Promise<void> => {
-    closed ??= (async () => {
+  const shutdown = new Shutdown({
+    clock,
+    stopAccepting: () => {
       closing = true;
-      heartbeat.dispose();
-      tracker.dispose();
-      if (sweep) clearInterval(sweep);
-      const stopped = new Promise<void>((resolve) => {
-        if (!httpServer.listening) resolve();
-        else httpServer.close(() => resolve());
-      });
-      httpServer.closeIdleConnections();
-      const budget = new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_BUDGET_MS).unref());
-      await Promise.race([Promise.all([sessions.closeAll(), options.runtime ? undefined : baseRuntime.close?.()]), budget]);
-      // Whatever this instance still owns goes too: e.g. a container whose removal
-      // failed while the engine was away (daemon restart) and is back now. Only
-      // while the lease is ours: a start refused because another live server
-      // holds this id must not touch that server's containers.
-      if (ownership.owned) await Promise.race([runtime.reap({instanceId}).catch(() => 0), budget]);
-      gate.fail();
-      for (const socket of wss.clients) socket.close(CLOSE_CODES.goingAway, 'server shutting down');
-      wss.close();
-      // Sockets that did not finish their closing handshake are cut.
-      setTimeout(() => {
-        for (const socket of wss.clients) socket.terminate();
-        httpServer.closeAllConnections();
-      }, 500).unref();
-      await Promise.race([stopped, new Promise<void>((resolve) => setTimeout(resolve, 1_000).unref())]);
-      httpServer.closeAllConnections();
-      admission.dispose();
-      await admin?.close();
-      await ownership.release();
-    })();
-    return closed;
-  };
+    },
+    background: [heartbeat, tracker, sweep],
+    http: httpServer,
+    // The runtime made here (with its warm pools) is drained here; one passed in is its owner's.
+    drain: () => Promise.all([sessions.closeAll(), options.runtime ? undefined : baseRuntime.close?.()]),
+    instance: ownership,
+    reapInstance: () => runtime.reap({instanceId}),
+    gate,
+    sockets: wss,
+    admission,
+    admin,
+  });
+  const close = () => shutdown.run();
 
   return {
     app,
@@ -325,8 +248,7 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
       }
       baseRuntime.startBackground?.();
       gate.open();
-      sweep = setInterval(runSweep, Math.min(60_000, maxLifetime));
-      sweep.unref();
+      sweep.start();
       const address = httpServer.address() as AddressInfo;
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       const url = `http://${host}:${address.port}`;

@@ -13,7 +13,8 @@
 import {getHeapSpaceStatistics} from 'node:v8';
 import {normalizeConfig, type SandboxConfigInput} from '../../config/index.js';
 import {createSandboxServer} from '../../server/index.js';
-import {createRuntime, PooledRuntime, type StartObservation} from '../../server/runtime/pool.js';
+import {createRuntime} from '../../server/runtime/create.js';
+import {PooledRuntime, type StartObservation} from '../../server/runtime/pool.js';
 
 export type ChildRequest = {id: number; type: 'sample'; gc: boolean} | {id: number; type: 'pool'} | {id: number; type: 'starts'} | {type: 'close'};
 

@@ -108,21 +108,31 @@ export function outcomeOf(reason: unknown): SessionOutcome {
  */
 const monotonicClock: Pick<Clock, 'now'> = {now: () => performance.now()};
 
-/** Wraps a runtime so every successful start is timed into `containerStart`. */
+/**
+ * Wraps a runtime so every successful start is timed into `containerStart`.
+ * Every other member is the wrapped runtime's own, looked up when read: the
+ * optional methods (`close`, `startBackground`, `acquireLease`, and any the
+ * seam gains later) pass through with no list here to keep in step, and one
+ * the runtime lacks stays absent, as callers test with `?.`.
+ */
 export function meteredRuntime(runtime: ContainerRuntime, metrics: SandboxMetrics, clock: Pick<Clock, 'now'> = monotonicClock): ContainerRuntime {
-  return {
-    async start(spec, options) {
-      const started = clock.now();
-      const container = await runtime.start(spec, options);
-      // A container taken from a warm pool was started earlier, by the pool: its
-      // take is in the time to first byte (pool="warm"), not a container start.
-      if (container.fromPool !== true) metrics.containerStart.observe({env: spec.envName}, (clock.now() - started) / 1000);
-      return container;
-    },
-    engine: () => runtime.engine(),
-    hasImage: (image) => runtime.hasImage(image),
-    reap: (filter) => runtime.reap(filter),
+  const start: ContainerRuntime['start'] = async (spec, options) => {
+    const started = clock.now();
+    const container = await runtime.start(spec, options);
+    // A container taken from a warm pool was started earlier, by the pool: its
+    // take is in the time to first byte (pool="warm"), not a container start.
+    if (container.fromPool !== true) metrics.containerStart.observe({env: spec.envName}, (clock.now() - started) / 1000);
+    return container;
   };
+  return new Proxy(runtime, {
+    get(target, property) {
+      if (property === 'start') return start;
+      const value: unknown = Reflect.get(target, property, target);
+      // Bound to the runtime itself: a class's methods read private fields,
+      // which the proxy (as `this`) does not have.
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 /** `{"error":{"code":"…"}}` in a small response body, or undefined. */

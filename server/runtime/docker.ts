@@ -10,23 +10,17 @@
 import {Socket} from 'node:net';
 import type {Duplex, Readable} from 'node:stream';
 import Dockerode from 'dockerode';
+import {systemClock, type Clock} from '../clock.js';
 import {SandboxError} from '../errors.js';
-import {engineStatus, isAlreadyDone, isUnreachable, toSandboxError} from './docker-errors.js';
-import {
-  ENGINE_PROBE_TIMEOUT_MS,
-  type EngineProbe,
-  type EngineReachability,
-  freshConnectionDocker,
-  freshConnectionProbe,
-  isEngineGone,
-  mayBeEngineStop,
-} from './engine-shutdown.js';
+import {deadline, raceSignal} from './abortable.js';
+import {DockerSandboxContainer, removeContainer} from './docker-container.js';
+import {engineStatus, toSandboxError} from './docker-errors.js';
+import {type EngineProbe, freshConnectionDocker, freshConnectionProbe} from './engine-shutdown.js';
 import {type ExitEventSource, ExitEvents} from './exit-events.js';
 import {hardenedCreateOptions} from './hardening.js';
 import {acquireInstanceLease, dockerLeaseEngine} from './lease.js';
 import {buildSeed, checkCommand} from './seed.js';
 import {
-  type ContainerExit,
   type ContainerRuntime,
   type ContainerSpec,
   type EngineInfo,
@@ -47,8 +41,8 @@ export interface DockerRuntimeOptions {
   createTimeout?: number;
   /** Attach + start (ms). */
   startTimeout?: number;
-  /** Clock for archive mtimes and reap cut-offs. */
-  now?: () => number;
+  /** For archive mtimes, a warm container's age and reap cut-offs. Default: systemClock. */
+  clock?: Pick<Clock, 'now'>;
   /**
    * Asks whether the engine still accepts new connections, to tell a container
    * stopped by the engine's shutdown from a program's own exit. Default: a
@@ -59,190 +53,13 @@ export interface DockerRuntimeOptions {
 
 const DEFAULT_CREATE_TIMEOUT = 10_000;
 const DEFAULT_START_TIMEOUT = 20_000;
-/** Signals a sandbox may receive, as the engine's kill endpoint names them. */
-type Signal = 'SIGINT' | 'SIGTERM' | 'SIGKILL';
-
-/**
- * Aborts on the caller's signal or after `ms`, whichever comes first. Its own
- * timer (not AbortSignal.timeout, whose timer is unref'd) so a hung engine
- * call still ends; `clear()` once the guarded step is over.
- */
-function deadline(ms: number, signal: AbortSignal | undefined): {signal: AbortSignal; clear: () => void} {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new DOMException(`timed out after ${ms} ms`, 'TimeoutError')), ms);
-  const onAbort = () => controller.abort(signal?.reason);
-  if (signal?.aborted) onAbort();
-  else signal?.addEventListener('abort', onAbort, {once: true});
-  return {
-    signal: controller.signal,
-    clear: () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-    },
-  };
-}
-
-/**
- * Settles with `promise` unless `signal` aborts first; then rejects with the
- * signal's reason and hands a late result to `discard` so nothing leaks.
- */
-function raceSignal<T>(promise: Promise<T>, signal: AbortSignal, discard: (late: T) => void): Promise<T> {
-  if (signal.aborted) {
-    promise.then(discard, () => undefined);
-    return Promise.reject(signal.reason);
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => {
-      promise.then(discard, () => undefined);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, {once: true});
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        // After an abort, onAbort has already handed this value to discard.
-        if (!signal.aborted) resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}
-
-/** Removes a container, tolerating "already gone" and "removal in progress". */
-async function removeContainer(container: Dockerode.Container): Promise<void> {
-  try {
-    await container.remove({force: true, v: true});
-  } catch (error) {
-    if (!isAlreadyDone(error)) throw toSandboxError(error, {operation: 'remove container'});
-  }
-}
-
-class DockerSandboxContainer implements SandboxContainer {
-  readonly id: string;
-  readonly stream: Duplex;
-  readonly exited: Promise<ContainerExit>;
-  #removal: Promise<void> | undefined;
-  /** This server asked for the end (kill or remove): a stop-signal exit is then ours, not the engine's. */
-  #stopRequested = false;
-
-  constructor(
-    private readonly container: Dockerode.Container,
-    stream: Duplex,
-    private readonly probeEngine: EngineProbe,
-    /** The container's exit code, from the runtime's event stream (watched since its create). */
-    private readonly died: Promise<number>,
-    private readonly exits: ExitEvents,
-  ) {
-    this.id = container.id;
-    this.stream = stream;
-    // A reset engine socket emits 'error'; unheard, that would crash the whole
-    // process. The end of the session is reported through `exited` instead.
-    stream.on('error', () => undefined);
-    this.exited = this.#watchExit();
-    // A caller that never awaits `exited` (e.g. after remove()) must not crash
-    // the process with an unhandled rejection; awaiting it still sees the error.
-    this.exited.catch(() => undefined);
-  }
-
-  /**
-   * The `die` event gives the code; an inspect then gives the state (the OOM
-   * flag), and a stop-signal exit nobody asked for is checked against an
-   * engine shutdown. `died` rejects with sandbox-lost when the engine went away.
-   */
-  async #watchExit(): Promise<ContainerExit> {
-    const code = await this.died;
-    // Asked at once, beside the probe: a probe that finds the engine gone must
-    // not wait for an inspect that may hang on a connection nobody accepts.
-    const inspected = this.container.inspect();
-    // Heard at once so a failure during the probe is not an unhandled
-    // rejection; awaiting `inspected` below still sees it.
-    inspected.catch(() => undefined);
-    if (mayBeEngineStop(code, this.#stopRequested)) {
-      // A daemon going down closes its API before stopping containers, yet keeps
-      // serving connections already open: the inspect below would still answer
-      // over a kept-alive socket. Only a new connection tells (engine-shutdown.ts).
-      // An inspect that reports an OOM kill settles it first: an engine's own
-      // stop is never one (under gVisor a memory bomb ends the sandbox with 137).
-      const oomKilled = inspected.then(
-        (info) => info.State.OOMKilled === true,
-        () => false,
-      );
-      const reachability = await Promise.race([
-        this.#probeTwiceIfSilent(),
-        oomKilled.then((oom) => (oom ? ('answering' as const) : new Promise<never>(() => undefined))),
-      ]);
-      if (isEngineGone(reachability)) {
-        const how = reachability === 'silent' ? `not answered within ${ENGINE_PROBE_TIMEOUT_MS} ms` : 'refused';
-        throw new SandboxError('sandbox-lost', `the engine stopped the container on its way down (exit ${code}; a new connection was ${how})`);
-      }
-    }
-    // A child killed by the OOM killer leaves exit code 0; only the state tells.
-    try {
-      const info = await inspected;
-      return {code: info.State.ExitCode ?? code, oomKilled: info.State.OOMKilled === true};
-    } catch (error) {
-      // An engine already gone when the exit is inspected (whatever the code,
-      // e.g. a program that ended 0 as the daemon went down) lost the sandbox.
-      if (isUnreachable(error)) {
-        throw new SandboxError('sandbox-lost', `the engine went away as the container ended (${String(error)})`, {cause: error});
-      }
-      return {code, oomKilled: false};
-    }
-  }
-
-  /**
-   * A loaded engine may leave one /_ping unanswered for a second; one that is
-   * going down (socket-activated) leaves every new connection unanswered.
-   */
-  async #probeTwiceIfSilent(): Promise<EngineReachability> {
-    const probe = () => this.probeEngine(ENGINE_PROBE_TIMEOUT_MS).catch(() => 'unknown' as const);
-    const first = await probe();
-    return first === 'silent' ? probe() : first;
-  }
-
-  async resize(cols: number, rows: number): Promise<void> {
-    try {
-      await this.container.resize({w: cols, h: rows});
-    } catch (error) {
-      if (!isAlreadyDone(error)) throw toSandboxError(error, {operation: 'resize'});
-    }
-  }
-
-  async kill(signal: Signal): Promise<void> {
-    this.#stopRequested = true;
-    try {
-      await this.container.kill({signal});
-    } catch (error) {
-      if (!isAlreadyDone(error)) throw toSandboxError(error, {operation: 'kill'});
-    }
-  }
-
-  remove(): Promise<void> {
-    this.#removal ??= (async () => {
-      this.#stopRequested = true;
-      this.stream.destroy();
-      await removeContainer(this.container);
-      // Gone without a `die` heard (e.g. a removal that raced its start):
-      // the force-removal killed it.
-      this.exits.settle(this.id, 128 + 9);
-    })();
-    return this.#removal;
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.remove();
-  }
-}
 
 export class DockerRuntime implements ContainerRuntime {
   readonly instanceId: string;
   readonly docker: Dockerode;
   readonly #createTimeout: number;
   readonly #startTimeout: number;
-  readonly #now: () => number;
+  readonly #clock: Pick<Clock, 'now'>;
   readonly #probeEngine: EngineProbe;
   readonly #exits: ExitEvents;
 
@@ -251,7 +68,7 @@ export class DockerRuntime implements ContainerRuntime {
     this.docker = options.docker ?? new Dockerode();
     this.#createTimeout = options.createTimeout ?? DEFAULT_CREATE_TIMEOUT;
     this.#startTimeout = options.startTimeout ?? DEFAULT_START_TIMEOUT;
-    this.#now = options.now ?? Date.now;
+    this.#clock = options.clock ?? systemClock;
     this.#probeEngine = options.probeEngine ?? freshConnectionProbe(this.docker);
     this.#exits = new ExitEvents({source: engineExitSource(this.docker, this.instanceId)});
   }
@@ -271,7 +88,7 @@ export class DockerRuntime implements ContainerRuntime {
     signal?.throwIfAborted();
     // Caps and paths are checked before anything exists on the engine.
     checkCommand(spec.cmd);
-    const seed = buildSeed(spec.files, spec.env.limits, this.#now());
+    const seed = buildSeed(spec.files, spec.env.limits, this.#clock.now());
     return this.#launch(hardenedCreateOptions(spec, this.instanceId, seed.env), spec.env.image, signal);
   }
 
@@ -283,12 +100,12 @@ export class DockerRuntime implements ContainerRuntime {
   async startWarm(request: WarmContainerRequest, options: {signal?: AbortSignal | undefined} = {}): Promise<WarmSandbox> {
     options.signal?.throwIfAborted();
     const container = await this.#launch(warmCreateOptions(request, this.instanceId), request.env.image, options.signal);
-    return WarmSandbox.prepare(container, {timeoutMs: this.#startTimeout, signal: options.signal, now: this.#now});
+    return WarmSandbox.prepare(container, {timeoutMs: this.#startTimeout, signal: options.signal, clock: this.#clock});
   }
 
   /** Seeds a warm container for `spec` over its stdin (see WarmSandbox.take). */
   takeWarm(warm: WarmSandbox, spec: ContainerSpec, options: {signal?: AbortSignal | undefined} = {}): Promise<SandboxContainer> {
-    return warm.take(spec, {timeoutMs: this.#startTimeout, signal: options.signal, limits: spec.env.limits, mtime: this.#now()});
+    return warm.take(spec, {timeoutMs: this.#startTimeout, signal: options.signal, limits: spec.env.limits, mtime: this.#clock.now()});
   }
 
   /** create → attach → start with timeouts; removes what it made on failure. */
@@ -391,7 +208,7 @@ export class DockerRuntime implements ContainerRuntime {
     } catch (error) {
       throw toSandboxError(error, {operation: 'list containers'});
     }
-    const now = this.#now();
+    const now = this.#clock.now();
     const doomed = listed.filter((info) => {
       const labels = info.Labels ?? {};
       if (filter.spare?.({id: info.Id, labels}) === true) return false;

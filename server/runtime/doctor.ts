@@ -8,6 +8,7 @@
 import {hostname} from 'node:os';
 import type Dockerode from 'dockerode';
 import type {EnvironmentConfig, SandboxConfig} from '../../config/index.js';
+import {systemClock, type Clock} from '../clock.js';
 import {DockerRuntime} from './docker.js';
 import type {EngineInfo} from './types.js';
 
@@ -56,12 +57,12 @@ const DEFAULT_RUNTIMES = new Set(['runc', 'io.containerd.runc.v2', 'io.container
 const PROBE_COMMAND = `for tool in ${REQUIRED_TOOLS.join(' ')}; do command -v "$tool" >/dev/null 2>&1 || echo "missing:$tool"; done; test -f .doctor && echo ${DONE_MARKER}`;
 
 /** Runs the probe in a hardened container; never throws. */
-export async function probeEnvironment(runtime: DockerRuntime, name: string, env: EnvironmentConfig): Promise<ProbeResult> {
+export async function probeEnvironment(runtime: DockerRuntime, name: string, env: EnvironmentConfig, clock: Pick<Clock, 'now'> = systemClock): Promise<ProbeResult> {
   let output = '';
   try {
     const container = await runtime.start(
       {
-        sessionId: `doctor-${process.pid}-${Date.now().toString(36)}`,
+        sessionId: `doctor-${process.pid}-${clock.now().toString(36)}`,
         envName: name,
         env,
         files: [{path: '.doctor', content: 'probe\n'}],

@@ -23,10 +23,9 @@
  * - `close()` stops filling and removes every warm container (drained).
  */
 import {randomBytes} from 'node:crypto';
-import type {EnvironmentConfig, SandboxConfig} from '../../config/index.js';
-import {DockerRuntime} from './docker.js';
-import {hardeningKey} from './compatibility.js';
+import {DEFAULT_BACKOFF, EnvironmentPool, type Backoff} from './environment-pool.js';
 import {HandedOutContainer} from './handed-out.js';
+import type {PooledRuntimeOptions, StartObservation, WarmCapableRuntime, WarmHandle} from './pool-types.js';
 import {checkCommand, checkSeedFiles} from './seed.js';
 import {
   type ContainerRuntime,
@@ -37,81 +36,11 @@ import {
   type ReapFilter,
   type SandboxContainer,
 } from './types.js';
+import {systemClock, type Clock, type TimerHandle} from '../clock.js';
 import type {LogFunction} from '../log.js';
 import type {WarmContainerRequest} from './warm-seed.js';
 
-/** A warm container as the pool sees it (WarmSandbox is the real one). */
-export interface WarmHandle {
-  readonly id: string;
-  /** When it became warm (ms, the pool's clock). */
-  readonly readyAt: number;
-  /** Settles if the container ends while warm. */
-  readonly exited: Promise<unknown>;
-  /** Not yet taken or removed. */
-  readonly available: boolean;
-  remove(): Promise<void>;
-}
-
-/** A runtime that can also make and seed warm containers (DockerRuntime). */
-export interface WarmCapableRuntime<Warm extends WarmHandle = WarmHandle> extends ContainerRuntime {
-  startWarm(request: WarmContainerRequest, options?: {signal?: AbortSignal | undefined}): Promise<Warm>;
-  takeWarm(warm: Warm, spec: ContainerSpec, options?: {signal?: AbortSignal | undefined}): Promise<SandboxContainer>;
-}
-
-/** One container start as the pool saw it, for metrics and the benchmark. */
-export interface StartObservation {
-  envName: string;
-  /** 'warm': taken from the pool; 'cold': created for this session. */
-  source: 'warm' | 'cold';
-  /** From `start()` to the command running (ms). */
-  ms: number;
-}
-
-export interface PooledRuntimeOptions<Warm extends WarmHandle = WarmHandle> {
-  runtime: WarmCapableRuntime<Warm>;
-  /** Every environment; those with `poolSize > 0` get a pool. */
-  environments: Readonly<Record<string, EnvironmentConfig>>;
-  /** The global container cap (server.maxSessions). */
-  maxContainers: number;
-  /** Warm containers being created at once, all environments together. Default 2. */
-  fillConcurrency?: number;
-  /** Back-off after a failed creation: first delay and cap (ms). Default 1 s, 60 s. */
-  backoff?: {initialMs: number; maxMs: number};
-  now?: () => number;
-  log?: LogFunction;
-  onStart?: (observation: StartObservation) => void;
-  /** Called when an environment's number of ready warm containers changes (a gauge). */
-  onWarmChange?: (envName: string, ready: number) => void;
-  /**
-   * Begin filling at construction (default). A server passes false and calls
-   * startBackground() once it owns its instance id: a pool filled earlier
-   * would make containers a failed start-up must then clean away.
-   */
-  fillOnCreate?: boolean;
-}
-
-interface EnvironmentPool<Warm> {
-  name: string;
-  env: EnvironmentConfig;
-  size: number;
-  key: string;
-  /** Oldest first. */
-  ready: Warm[];
-  creating: number;
-  failures: number;
-  retryAt: number;
-  /** Last value given to onWarmChange. */
-  reported: number;
-}
-
-const DEFAULT_BACKOFF = {initialMs: 1_000, maxMs: 60_000};
-
-export {hardeningKey};
-
-/** Backoff delay after `failures` consecutive failures (1, 2, 4, … × initial, capped). */
-export function backoffDelay(failures: number, backoff: {initialMs: number; maxMs: number}): number {
-  return Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.max(0, Math.min(failures - 1, 30)));
-}
+export type {PooledRuntimeOptions, StartObservation, WarmCapableRuntime, WarmHandle} from './pool-types.js';
 
 export class PooledRuntime<Warm extends WarmHandle = WarmHandle> implements ContainerRuntime {
   /** Value of LABELS.pool on this pool's containers. */
@@ -120,8 +49,8 @@ export class PooledRuntime<Warm extends WarmHandle = WarmHandle> implements Cont
   readonly #pools = new Map<string, EnvironmentPool<Warm>>();
   readonly #maxContainers: number;
   readonly #fillConcurrency: number;
-  readonly #backoff: {initialMs: number; maxMs: number};
-  readonly #now: () => number;
+  readonly #backoff: Backoff;
+  readonly #clock: Clock;
   readonly #log: LogFunction;
   readonly #onStart: ((observation: StartObservation) => void) | undefined;
   readonly #onWarmChange: ((envName: string, ready: number) => void) | undefined;
@@ -131,7 +60,7 @@ export class PooledRuntime<Warm extends WarmHandle = WarmHandle> implements Cont
   #starting = 0;
   readonly #creations = new Set<Promise<void>>();
   readonly #aborts = new Set<AbortController>();
-  #timer: NodeJS.Timeout | undefined;
+  #timer: TimerHandle | undefined;
   #closed: Promise<void> | undefined;
   #filling = false;
   /** The inner runtime's instance lease, when it has one. */
@@ -142,7 +71,7 @@ export class PooledRuntime<Warm extends WarmHandle = WarmHandle> implements Cont
     this.#maxContainers = options.maxContainers;
     this.#fillConcurrency = Math.max(1, options.fillConcurrency ?? 2);
     this.#backoff = options.backoff ?? DEFAULT_BACKOFF;
-    this.#now = options.now ?? Date.now;
+    this.#clock = options.clock ?? systemClock;
     this.#log = options.log ?? (() => undefined);
     this.#onStart = options.onStart;
     this.#onWarmChange = options.onWarmChange;
@@ -150,7 +79,7 @@ export class PooledRuntime<Warm extends WarmHandle = WarmHandle> implements Cont
     if (inner.acquireLease) this.acquireLease = (images) => inner.acquireLease!(images);
     for (const [name, env] of Object.entries(options.environments)) {
       if (env.poolSize <= 0) continue;
-      this.#pools.set(name, {name, env, size: env.poolSize, key: hardeningKey(env), ready: [], creating: 0, failures: 0, retryAt: 0, reported: -1});
+      this.#pools.set(name, new EnvironmentPool(name, env));
     }
     if (options.fillOnCreate !== false) this.startBackground();
   }
@@ -196,7 +125,7 @@ export class PooledRuntime<Warm extends WarmHandle = WarmHandle> implements Cont
     // A refused request must not cost a warm container: caps first.
     checkCommand(spec.cmd);
     checkSeedFiles(spec.files, spec.env.limits);
-    const began = this.#now();
+    const began = this.#clock.now();
     this.#starting += 1;
     try {
       const warm = this.#takeReady(spec);
@@ -204,7 +133,7 @@ export class PooledRuntime<Warm extends WarmHandle = WarmHandle> implements Cont
         this.#fill();
         try {
           const container = await this.#runtime.takeWarm(warm, spec, options);
-          this.#onStart?.({envName: spec.envName, source: 'warm', ms: this.#now() - began});
+          this.#onStart?.({envName: spec.envName, source: 'warm', ms: this.#clock.now() - began});
           return this.#track(container, true);
         } catch (error) {
           if (options.signal?.aborted) throw error;
@@ -213,7 +142,7 @@ export class PooledRuntime<Warm extends WarmHandle = WarmHandle> implements Cont
       }
       this.#makeRoom();
       const container = await this.#runtime.start(spec, options);
-      this.#onStart?.({envName: spec.envName, source: 'cold', ms: this.#now() - began});
+      this.#onStart?.({envName: spec.envName, source: 'cold', ms: this.#clock.now() - began});
       return this.#track(container, false);
     } finally {
       this.#starting -= 1;
@@ -247,7 +176,7 @@ export class PooledRuntime<Warm extends WarmHandle = WarmHandle> implements Cont
   /** Stops filling and removes every warm container; resolves when they are gone. Idempotent. */
   close(): Promise<void> {
     this.#closed ??= (async () => {
-      clearTimeout(this.#timer);
+      this.#clock.clearTimeout(this.#timer);
       for (const controller of this.#aborts) controller.abort(new Error('the warm pool is closing'));
       // Creations in flight remove what they made when aborted (or on landing).
       await Promise.allSettled([...this.#creations]);
@@ -265,14 +194,8 @@ export class PooledRuntime<Warm extends WarmHandle = WarmHandle> implements Cont
 
   #takeReady(spec: ContainerSpec): Warm | undefined {
     const pool = this.#pools.get(spec.envName);
-    if (pool === undefined || this.#closed) return undefined;
-    // A request whose limits differ from the pool's needs other create options.
-    if (spec.env !== pool.env && hardeningKey(spec.env) !== pool.key) return undefined;
-    while (pool.ready.length > 0) {
-      const warm = pool.ready.shift()!;
-      if (warm.available) return warm;
-    }
-    return undefined;
+    if (pool === undefined || this.#closed || !pool.serves(spec.env)) return undefined;
+    return pool.takeAvailable();
   }
 
   /** Wraps a handed-out container so its removal frees its place under the cap. */
@@ -306,7 +229,7 @@ export class PooledRuntime<Warm extends WarmHandle = WarmHandle> implements Cont
   /** Starts creations where pools are short, within the cap and the concurrency. */
   #fill(): void {
     if (this.#closed || !this.#filling) return;
-    const now = this.#now();
+    const now = this.#clock.now();
     this.#recycle(now);
     let spawned = true;
     // Round robin: one container per environment per pass, so one pool cannot starve another.
@@ -314,7 +237,7 @@ export class PooledRuntime<Warm extends WarmHandle = WarmHandle> implements Cont
       spawned = false;
       for (const pool of this.#pools.values()) {
         if (this.creatingCount >= this.#fillConcurrency || this.containerCount >= this.#maxContainers) break;
-        if (pool.ready.length + pool.creating >= pool.size || now < pool.retryAt) continue;
+        if (!pool.wantsMore(now)) continue;
         this.#create(pool);
         spawned = true;
       }
@@ -326,9 +249,8 @@ export class PooledRuntime<Warm extends WarmHandle = WarmHandle> implements Cont
   #report(): void {
     if (!this.#onWarmChange) return;
     for (const pool of this.#pools.values()) {
-      if (pool.ready.length === pool.reported) continue;
-      pool.reported = pool.ready.length;
-      this.#onWarmChange(pool.name, pool.ready.length);
+      const ready = pool.readyChange();
+      if (ready !== undefined) this.#onWarmChange(pool.name, ready);
     }
   }
 
@@ -346,8 +268,7 @@ export class PooledRuntime<Warm extends WarmHandle = WarmHandle> implements Cont
     const creation = this.#runtime.startWarm(request, {signal: controller.signal}).then(
       (warm) => {
         pool.creating -= 1;
-        pool.failures = 0;
-        pool.retryAt = 0;
+        pool.succeeded();
         // Closed, or sessions took the room meanwhile: not needed.
         if (this.#closed || this.containerCount >= this.#maxContainers) {
           this.#discard(warm, this.#closed ? 'the pool is closing' : 'no room under the container cap');
@@ -362,9 +283,7 @@ export class PooledRuntime<Warm extends WarmHandle = WarmHandle> implements Cont
       (error: unknown) => {
         pool.creating -= 1;
         if (this.#closed) return;
-        pool.failures += 1;
-        const delay = backoffDelay(pool.failures, this.#backoff);
-        pool.retryAt = this.#now() + delay;
+        const delay = pool.failed(this.#clock.now(), this.#backoff);
         this.#log('warn', 'creating a warm container failed', {env: pool.name, error: String(error), retryInMs: delay});
       },
     );
@@ -381,8 +300,7 @@ export class PooledRuntime<Warm extends WarmHandle = WarmHandle> implements Cont
     const index = pool.ready.indexOf(warm);
     if (index === -1 || !warm.available) return;
     pool.ready.splice(index, 1);
-    pool.failures += 1;
-    pool.retryAt = this.#now() + backoffDelay(pool.failures, this.#backoff);
+    pool.failed(this.#clock.now(), this.#backoff);
     this.#discard(warm, 'it ended while warm');
     this.#fill();
   }
@@ -390,50 +308,17 @@ export class PooledRuntime<Warm extends WarmHandle = WarmHandle> implements Cont
   /** Removes warm containers older than their environment's maxLifetime. */
   #recycle(now: number): void {
     for (const pool of this.#pools.values()) {
-      const maxAge = pool.env.limits.maxLifetime;
-      while (pool.ready.length > 0 && now - pool.ready[0]!.readyAt >= maxAge) {
-        this.#discard(pool.ready.shift()!, 'recycled at its maximum age');
-      }
+      for (const warm of pool.expired(now)) this.#discard(warm, 'recycled at its maximum age');
     }
   }
 
   /** One timer for the next thing that needs time: a back-off ending or a container to recycle. */
   #schedule(now: number): void {
-    clearTimeout(this.#timer);
+    this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     let next = Infinity;
-    for (const pool of this.#pools.values()) {
-      if (pool.retryAt > now && pool.ready.length + pool.creating < pool.size) next = Math.min(next, pool.retryAt);
-      const oldest = pool.ready[0];
-      if (oldest !== undefined) next = Math.min(next, oldest.readyAt + pool.env.limits.maxLifetime);
-    }
+    for (const pool of this.#pools.values()) next = Math.min(next, pool.nextDue(now));
     if (next === Infinity) return;
-    this.#timer = setTimeout(() => this.#fill(), Math.max(10, next - now));
-    this.#timer.unref();
+    this.#timer = this.#clock.setTimeout(() => this.#fill(), Math.max(10, next - now));
   }
-}
-
-/**
- * The server's runtime from its config: DockerRuntime, wrapped in a
- * PooledRuntime when any environment has `poolSize > 0`.
- */
-export function createRuntime(options: {
-  config: SandboxConfig;
-  instanceId: string;
-  log?: LogFunction | undefined;
-  onStart?: ((observation: StartObservation) => void) | undefined;
-  onWarmChange?: ((envName: string, ready: number) => void) | undefined;
-}): ContainerRuntime {
-  const docker = new DockerRuntime({instanceId: options.instanceId});
-  const pooled = Object.values(options.config.environments).some((env) => env.poolSize > 0);
-  if (!pooled) return docker;
-  return new PooledRuntime({
-    runtime: docker,
-    environments: options.config.environments,
-    maxContainers: options.config.server.maxSessions,
-    fillOnCreate: false,
-    ...(options.log ? {log: options.log} : {}),
-    ...(options.onStart ? {onStart: options.onStart} : {}),
-    ...(options.onWarmChange ? {onWarmChange: options.onWarmChange} : {}),
-  });
 }

@@ -10,6 +10,7 @@
  * once; any failure removes it (the pool then starts a cold one).
  */
 import type {Duplex} from 'node:stream';
+import type {Clock} from '../clock.js';
 import {SandboxError} from '../errors.js';
 import type {SeedLimits} from './seed.js';
 import type {ContainerSpec, SandboxContainer} from './types.js';
@@ -123,7 +124,7 @@ export class WarmSandbox {
    * Waits until the launcher of a just-started container waits for its seed.
    * On any failure the container is removed and the error rethrown.
    */
-  static async prepare(container: SandboxContainer, options: WarmOptions & {now: () => number}): Promise<WarmSandbox> {
+  static async prepare(container: SandboxContainer, options: WarmOptions & {clock: Pick<Clock, 'now'>}): Promise<WarmSandbox> {
     try {
       // Nothing but the marker is expected; anything before it is dropped.
       const {after} = await readUntilMarker(container.stream, WARM_MARKER, options);
@@ -132,7 +133,7 @@ export class WarmSandbox {
       await container.remove().catch(() => undefined);
       throw error;
     }
-    return new WarmSandbox(container, options.now());
+    return new WarmSandbox(container, options.clock.now());
   }
 
   /**

@@ -303,7 +303,7 @@ describe('DockerRuntime on the real engine', {skip: needDocker()}, () => {
       assert.equal((await docker.getContainer(theirs.id).inspect()).State.Running, true, "another instance's container is untouched");
       assert.equal(await other.reap({instanceId: otherInstance, olderThanMs: 3_600_000}), 0, 'too young to reap');
       // Two hours later by the runtime's clock, it is past an hour's cut-off.
-      const later = new DockerRuntime({instanceId: otherInstance, now: () => Date.now() + 2 * 3_600_000});
+      const later = new DockerRuntime({instanceId: otherInstance, clock: {now: () => Date.now() + 2 * 3_600_000}});
       assert.equal(await later.reap({instanceId: otherInstance, olderThanMs: 3_600_000}), 1);
       await assert.rejects(docker.getContainer(theirs.id).inspect(), {statusCode: 404});
       await assert.rejects(runtime.reap({}), TypeError);

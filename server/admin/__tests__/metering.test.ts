@@ -125,3 +125,66 @@ describe('metering', () => {
     assert.match(text, /sandbox_container_start_seconds_count\{env="shell"\} 1/);
   });
 });
+
+describe('metered runtime', () => {
+  /** A runtime with every optional method, each reading a private field (as DockerRuntime's do). */
+  class FullRuntime implements ContainerRuntime {
+    readonly #calls: string[] = [];
+    get calls(): readonly string[] {
+      return this.#calls;
+    }
+    async start(): Promise<SandboxContainer> {
+      this.#calls.push('start');
+      return {id: 'c'} as unknown as SandboxContainer;
+    }
+    async engine() {
+      this.#calls.push('engine');
+      return {reachable: true, runtimes: []};
+    }
+    async hasImage(image: string) {
+      this.#calls.push(`hasImage ${image}`);
+      return true;
+    }
+    async reap(filter: {instanceId?: string}) {
+      this.#calls.push(`reap ${filter.instanceId}`);
+      return 3;
+    }
+    async close() {
+      this.#calls.push('close');
+    }
+    startBackground() {
+      this.#calls.push('startBackground');
+    }
+    async acquireLease(images: readonly string[]) {
+      this.#calls.push(`acquireLease ${images.join(',')}`);
+      return {instanceId: 'i', name: 'lease', held: true, lost: new Promise<void>(() => {}), release: async () => {}, [Symbol.asyncDispose]: async () => {}};
+    }
+  }
+
+  it('passes every method of the runtime through, the optional ones included, bound to the runtime', async () => {
+    const runtime = new FullRuntime();
+    const metered = meteredRuntime(runtime, createMetrics({defaultMetrics: false}), new ManualClock(0));
+    await metered.start({envName: 'shell'} as Parameters<ContainerRuntime['start']>[0]);
+    await metered.engine();
+    assert.equal(await metered.hasImage('img'), true);
+    assert.equal(await metered.reap({instanceId: 'x'}), 3);
+    await metered.close?.();
+    metered.startBackground?.();
+    const lease = await metered.acquireLease?.(['a', 'b']);
+    assert.equal(lease?.name, 'lease');
+    assert.deepEqual(runtime.calls, ['start', 'engine', 'hasImage img', 'reap x', 'close', 'startBackground', 'acquireLease a,b']);
+  });
+
+  it('leaves an optional method absent when the runtime has none', () => {
+    const runtime: ContainerRuntime = {
+      start: async () => ({id: 'c'}) as unknown as SandboxContainer,
+      engine: async () => ({reachable: true, runtimes: []}),
+      hasImage: async () => true,
+      reap: async () => 0,
+    };
+    const metered = meteredRuntime(runtime, createMetrics({defaultMetrics: false}));
+    assert.equal(metered.close, undefined);
+    assert.equal(metered.startBackground, undefined);
+    assert.equal(metered.acquireLease, undefined);
+  });
+});

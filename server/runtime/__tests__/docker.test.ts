@@ -115,7 +115,7 @@ function fakeEngine(script: Script = {}) {
 describe('DockerRuntime (scripted engine)', () => {
   it('creates hardened, labelled containers and attaches before starting', async () => {
     const {docker, calls, created} = fakeEngine();
-    const runtime = new DockerRuntime({instanceId: 'inst', docker, now: () => 0});
+    const runtime = new DockerRuntime({instanceId: 'inst', docker, clock: {now: () => 0}});
     const container = await runtime.start(spec());
     assert.deepEqual(calls.slice(0, 3), ['create', 'attach c1', 'start c1']);
     const options = created[0]!.options;
@@ -313,7 +313,7 @@ describe('DockerRuntime (scripted engine)', () => {
       {Id: 'young', Created: now / 1000 - 60, Labels: {}},
     ];
     const {docker, calls} = fakeEngine({list});
-    const runtime = new DockerRuntime({instanceId: 'inst', docker, now: () => now});
+    const runtime = new DockerRuntime({instanceId: 'inst', docker, clock: {now: () => now}});
     assert.equal(await runtime.reap({instanceId: 'inst', olderThanMs: 3_600_000}), 1);
     assert.deepEqual(calls, [`list ${LABELS.project}=true,${LABELS.instance}=inst`, 'remove old']);
     calls.length = 0;

@@ -7,8 +7,11 @@
 import assert from 'node:assert/strict';
 import {PassThrough} from 'node:stream';
 import {describe, it} from 'node:test';
+import {systemClock} from '../../clock.js';
 import {normalizeConfig, type EnvironmentConfig, type SandboxConfigInput} from '../../../config/index.js';
-import {backoffDelay, hardeningKey, PooledRuntime, type StartObservation, type WarmCapableRuntime, type WarmHandle} from '../pool.js';
+import {hardeningKey} from '../compatibility.js';
+import {backoffDelay} from '../environment-pool.js';
+import {PooledRuntime, type StartObservation, type WarmCapableRuntime, type WarmHandle} from '../pool.js';
 import {type ContainerExit, type ContainerSpec, type EngineInfo, LABELS, type ReapFilter, type SandboxContainer} from '../types.js';
 import type {WarmContainerRequest} from '../warm-seed.js';
 
@@ -123,7 +126,8 @@ function setup(input: SandboxConfigInput, options: {maxContainers?: number; fill
     maxContainers: options.maxContainers ?? 20,
     fillConcurrency: options.fillConcurrency ?? 2,
     backoff: {initialMs: 30, maxMs: 120},
-    now: () => runtime.now,
+    // Real timers, the scripted runtime's time.
+    clock: {...systemClock, now: () => runtime.now},
     onStart: (observation) => observed.push(observation),
     onWarmChange: (env, ready) => (gauge[env] = ready),
   });

@@ -11,6 +11,7 @@ import {Duplex, PassThrough} from 'node:stream';
 import {describe, it} from 'node:test';
 import type Dockerode from 'dockerode';
 import {normalizeConfig} from '../../../config/index.js';
+import {systemClock} from '../../clock.js';
 import {SandboxError} from '../../errors.js';
 import {DockerRuntime} from '../docker.js';
 import {hardenedCreateOptions} from '../hardening.js';
@@ -220,7 +221,7 @@ const drain = (stream: Duplex): Promise<string> =>
 describe('WarmSandbox', () => {
   it('take writes the seed in one write and hands over the stream without the marker', async () => {
     const scripted = scriptedContainer({output: 'hi\r\n'});
-    const warm = await WarmSandbox.prepare(scripted.container, {timeoutMs: 1000, now: () => 42});
+    const warm = await WarmSandbox.prepare(scripted.container, {timeoutMs: 1000, clock: {now: () => 42}});
     assert.equal(warm.readyAt, 42);
     assert.equal(warm.available, true);
     const container = await warm.take(spec(), {timeoutMs: 1000, limits, mtime: 0});
@@ -233,7 +234,7 @@ describe('WarmSandbox', () => {
 
   it('a refused seed (over the caps) writes nothing and keeps the container warm', async () => {
     const scripted = scriptedContainer();
-    const warm = await WarmSandbox.prepare(scripted.container, {timeoutMs: 1000, now: Date.now});
+    const warm = await WarmSandbox.prepare(scripted.container, {timeoutMs: 1000, clock: systemClock});
     await assert.rejects(warm.take(spec({cmd: 'a\0'}), {timeoutMs: 1000, limits, mtime: 0}), {code: 'bad-request'});
     assert.equal(scripted.written.length, 0);
     assert.equal(warm.available, true);
@@ -241,19 +242,19 @@ describe('WarmSandbox', () => {
 
   it('a launcher that never answers: take fails with sandbox-lost and removes the container', async () => {
     const scripted = scriptedContainer({answer: false});
-    const warm = await WarmSandbox.prepare(scripted.container, {timeoutMs: 1000, now: Date.now});
+    const warm = await WarmSandbox.prepare(scripted.container, {timeoutMs: 1000, clock: systemClock});
     await assert.rejects(warm.take(spec(), {timeoutMs: 20, limits, mtime: 0}), (error: unknown) => error instanceof SandboxError && error.code === 'sandbox-lost');
     assert.equal(scripted.removed(), 1);
   });
 
   it('remove() is idempotent and does nothing to a taken container', async () => {
     const scripted = scriptedContainer();
-    const warm = await WarmSandbox.prepare(scripted.container, {timeoutMs: 1000, now: Date.now});
+    const warm = await WarmSandbox.prepare(scripted.container, {timeoutMs: 1000, clock: systemClock});
     await warm.remove();
     await warm.remove();
     assert.equal(scripted.removed(), 1);
     const other = scriptedContainer();
-    const taken = await WarmSandbox.prepare(other.container, {timeoutMs: 1000, now: Date.now});
+    const taken = await WarmSandbox.prepare(other.container, {timeoutMs: 1000, clock: systemClock});
     await taken.take(spec(), {timeoutMs: 1000, limits, mtime: 0});
     await taken.remove();
     assert.equal(other.removed(), 0, "a taken container is the session's to remove");
@@ -278,7 +279,7 @@ describe('DockerRuntime.reap and warm containers', () => {
       {Id: 'warm-taken-late', Created: (now - 700_000) / 1000, Labels: {...base, [LABELS.pool]: 'p', [LABELS.warmFor]: '600000'}},
       {Id: 'warm-too-old', Created: (now - 1_300_000) / 1000, Labels: {...base, [LABELS.pool]: 'p', [LABELS.warmFor]: '600000'}},
     ]);
-    const runtime = new DockerRuntime({instanceId: 'inst', docker, now: () => now});
+    const runtime = new DockerRuntime({instanceId: 'inst', docker, clock: {now: () => now}});
     assert.equal(await runtime.reap({olderThanMs: 660_000}), 2);
     assert.deepEqual(removed.sort(), ['cold-old', 'warm-too-old']);
   });
