@@ -18,8 +18,16 @@ test('the manual clock fires timeouts once and intervals every period, in order'
 
 test('the system clock runs intervals until cleared and never holds the process', async () => {
   let ticks = 0;
-  const handle = systemClock.setInterval(() => ticks++, 5);
-  await new Promise((resolve) => setTimeout(resolve, 40));
+  let twice: () => void = () => undefined;
+  const reachedTwo = new Promise<void>((resolve) => (twice = resolve));
+  const handle = systemClock.setInterval(() => {
+    ticks++;
+    if (ticks === 2) twice();
+  }, 5);
+  // Wait for the second tick rather than a fixed time: a loaded machine may run timers late.
+  const keepAlive = setTimeout(() => undefined, 10_000);
+  await reachedTwo;
+  clearTimeout(keepAlive);
   systemClock.clearInterval(handle);
   const seen = ticks;
   assert.ok(seen >= 2, `expected at least 2 ticks, saw ${seen}`);

@@ -2,7 +2,7 @@
  * The shutdown sequence behind close(), in an order that matters: stop
  * accepting and stop the background work; end every session and drain the
  * runtime within one budget; reap what this instance still owns, only while
- * its lease is held; close the sockets (1001), cutting those that do not
+ * its lease is held (a lease lost to an engine restart is taken back first); close the sockets (1001), cutting those that do not
  * finish the closing handshake; close the HTTP server, the limiter and the
  * admin listener; give the lease back last, so no other server takes the id
  * while this one still removes its containers. Runs once: every later call
@@ -47,8 +47,8 @@ export interface ShutdownParts {
   http: ShutdownHttpServer;
   /** Ends every session and drains the runtime the server made itself. */
   drain(): Promise<unknown>;
-  /** The instance lease: reaped by id only while `owned`; released last. */
-  instance: {readonly owned: boolean; release(): Promise<void>};
+  /** The instance lease: a lost one is reclaimed first; reaped by id only while `owned`; released last. */
+  instance: {readonly owned: boolean; reclaim(): Promise<void>; release(): Promise<void>};
   /** Removes every container labelled with this instance's id. */
   reapInstance(): Promise<unknown>;
   /** Drops the requests still held until the start completes. */
@@ -84,6 +84,7 @@ export class Shutdown {
     const budget = this.#elapse(SHUTDOWN_BUDGET_MS);
     try {
       await Promise.race([this.#parts.drain(), budget.elapsed]);
+      await Promise.race([instance.reclaim(), budget.elapsed]);
       // Whatever this instance still owns goes too: e.g. a container whose removal
       // failed while the engine was away (daemon restart) and is back now. Only
       // while the lease is ours: a start refused because another live server

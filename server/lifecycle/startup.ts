@@ -173,6 +173,18 @@ export class InstanceOwnership {
     }
   }
 
+  /**
+   * For a shutdown: a lease this process held and lost (the engine restarted,
+   * which also ends the lease container) is taken back, so the containers the
+   * engine could not remove while it was away can still be removed. A lease
+   * never held (a start refused because a live server holds the id) is left
+   * alone. Never throws.
+   */
+  async reclaim(): Promise<void> {
+    if (this.#lease === undefined || this.owned) return;
+    await this.ensure();
+  }
+
   /** Gives the lease back (last step of a shutdown). Idempotent. */
   async release(): Promise<void> {
     this.#released = true;

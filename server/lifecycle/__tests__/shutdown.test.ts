@@ -8,7 +8,7 @@ const flush = async (turns = 10) => {
 };
 
 /** Records every step the shutdown takes, in order. */
-function fakeParts(options: {owned?: boolean; drain?: () => Promise<unknown>; reap?: () => Promise<unknown>; httpCloses?: boolean; listening?: boolean} = {}) {
+function fakeParts(options: {owned?: boolean; reclaims?: boolean; drain?: () => Promise<unknown>; reap?: () => Promise<unknown>; httpCloses?: boolean; listening?: boolean} = {}) {
   const clock = new ManualClock();
   const steps: string[] = [];
   const socket = (name: string): ShutdownSocket => ({
@@ -36,6 +36,11 @@ function fakeParts(options: {owned?: boolean; drain?: () => Promise<unknown>; re
     },
     instance: {
       owned: options.owned ?? true,
+      reclaim: async () => {
+        if (parts.instance.owned) return;
+        steps.push('lease reclaimed');
+        if (options.reclaims) (parts.instance as {owned: boolean}).owned = true;
+      },
       release: async () => void steps.push('lease released'),
     },
     reapInstance: () => {
@@ -79,6 +84,19 @@ describe('shutdown', () => {
     await new Shutdown(parts).run();
     assert.equal(steps.includes('reap instance'), false);
     assert.equal(steps.at(-1), 'lease released');
+  });
+
+  it('takes a lost lease back before the reap, and reaps once it holds it again', async () => {
+    const {steps, parts} = fakeParts({owned: false, reclaims: true});
+    await new Shutdown(parts).run();
+    assert.deepEqual(steps.slice(steps.indexOf('drain'), steps.indexOf('drain') + 3), ['drain', 'lease reclaimed', 'reap instance']);
+  });
+
+  it('reaps nothing when the lease cannot be taken back', async () => {
+    const {steps, parts} = fakeParts({owned: false, reclaims: false});
+    await new Shutdown(parts).run();
+    assert.ok(steps.includes('lease reclaimed'));
+    assert.equal(steps.includes('reap instance'), false);
   });
 
   it('runs once: a second call returns the same promise and repeats nothing', async () => {

@@ -23,6 +23,8 @@ import {describeListenError, StartGate} from '../startup.js';
 class LeasingRuntime extends FakeRuntime {
   readonly events: string[] = [];
   leaseError: Error | undefined;
+  /** Ends the current lease as an engine restart does (its container exits). */
+  loseLease: () => void = () => undefined;
   override async reap(filter: ReapFilter): Promise<number> {
     this.events.push(filter.instanceId === undefined ? 'reap-by-age' : 'reap-instance');
     return super.reap(filter);
@@ -31,6 +33,9 @@ class LeasingRuntime extends FakeRuntime {
     this.events.push('lease');
     if (this.leaseError) throw this.leaseError;
     let held = true;
+    this.loseLease = () => {
+      held = false;
+    };
     const release = async () => {
       if (held) this.events.push('release');
       held = false;
@@ -115,6 +120,17 @@ describe('start-up', () => {
     assert.deepEqual(runtime.events, ['lease', 'background']);
     await server.close();
     assert.deepEqual(runtime.events.slice(2), [], 'not owned: close reaps nothing by instance');
+  });
+
+  it('a lease lost to an engine restart is taken back at close, so what the instance left is still reaped', async () => {
+    const runtime = new LeasingRuntime();
+    const server = createSandboxServer({config: config(0), runtime});
+    await server.listen();
+    runtime.loseLease();
+    runtime.events.length = 0;
+    await server.close();
+    assert.deepEqual(runtime.events.slice(0, 3), ['lease', 'reap-instance', 'reap-instance'], 'taken again, leftovers reaped, then the close reap');
+    assert.equal(runtime.events.at(-1), 'release');
   });
 
   it('the admin listener cannot listen: everything made is disposed, lease released last', async () => {
