@@ -6,13 +6,7 @@
  */
 import type {EnvironmentConfig} from '../../config/index.js';
 import {hardeningKey} from './compatibility.js';
-import type {WarmHandle} from './pool-types.js';
-
-/** Back-off after failed creations: the first delay and its cap (ms). */
-export interface Backoff {
-  initialMs: number;
-  maxMs: number;
-}
+import type {Backoff, WarmHandle} from './pool-types.js';
 
 export const DEFAULT_BACKOFF: Backoff = {initialMs: 1_000, maxMs: 60_000};
 

@@ -6,11 +6,16 @@
 import type {EnvironmentConfig} from '../../config/index.js';
 import type {Clock} from '../clock.js';
 import type {LogFunction} from '../log.js';
-import type {Backoff} from './environment-pool.js';
 import type {ContainerRuntime, ContainerSpec, SandboxContainer} from './types.js';
 import type {WarmContainerRequest} from './warm-seed.js';
 
 /** A warm container as the pool sees it (WarmSandbox is the real one). */
+/** Back-off after failed creations: the first delay and its cap (ms). */
+export interface Backoff {
+  initialMs: number;
+  maxMs: number;
+}
+
 export interface WarmHandle {
   readonly id: string;
   /** When it became warm (ms, the pool's clock). */

@@ -23,9 +23,9 @@
  * - `close()` stops filling and removes every warm container (drained).
  */
 import {randomBytes} from 'node:crypto';
-import {DEFAULT_BACKOFF, EnvironmentPool, type Backoff} from './environment-pool.js';
+import {DEFAULT_BACKOFF, EnvironmentPool} from './environment-pool.js';
 import {HandedOutContainer} from './handed-out.js';
-import type {PooledRuntimeOptions, StartObservation, WarmCapableRuntime, WarmHandle} from './pool-types.js';
+import type {Backoff, PooledRuntimeOptions, StartObservation, WarmCapableRuntime, WarmHandle} from './pool-types.js';
 import {checkCommand, checkSeedFiles} from './seed.js';
 import {
   type ContainerRuntime,

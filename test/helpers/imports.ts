@@ -26,8 +26,13 @@ export interface ImportSpecifier {
   typeOnly: boolean;
 }
 
+/** The source without its comments, so an import written in a comment does not count. */
+function withoutComments(text: string): string {
+  return text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`\\])\/\/.*$/gm, '$1');
+}
+
 export function importSpecifiers(file: string): ImportSpecifier[] {
-  const text = readFileSync(file, 'utf8');
+  const text = withoutComments(readFileSync(file, 'utf8'));
   return [...text.matchAll(/((?:import|export)\s+type\s[^;]*?)?(?:\bfrom\s+|\bimport\s*\(\s*(?:\/\*.*?\*\/\s*)?|^import\s+)'([^']+)'/gm)].map(
     (match) => ({specifier: match[2]!, typeOnly: match[1] !== undefined}),
   );
