@@ -67,7 +67,11 @@ export type ServerMessage =
   | {type: 'replay'; from: number; truncated: boolean};
 
 /** Stable error codes, in HTTP bodies and in `error` messages. */
-export const ERROR_CODES = [
+/**
+ * The refusals caused by what a session request itself says (its block, env,
+ * files or command): a client must change the request, not retry it.
+ */
+export const REQUEST_ERROR_CODES = [
   'bad-request',
   'bad-path',
   'too-many-files',
@@ -76,6 +80,10 @@ export const ERROR_CODES = [
   'unknown-block',
   'not-editable',
   'inline-disabled',
+] as const;
+
+export const ERROR_CODES = [
+  ...REQUEST_ERROR_CODES,
   'origin-not-allowed',
   'unauthorized',
   'rate-limited',

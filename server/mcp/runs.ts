@@ -4,7 +4,7 @@
  * runner, with the result shaped for an agent.
  */
 import type {SandboxBlock} from '../../config/block.js';
-import type {CreateSessionRequest} from '../../protocol/index.js';
+import {REQUEST_ERROR_CODES as PROTOCOL_REQUEST_ERROR_CODES, type CreateSessionRequest} from '../../protocol/index.js';
 import {runSession, type SessionRun} from '../check/client.js';
 import {scriptedInput} from '../check/evaluate.js';
 import {checkBlocks} from '../check/run.js';
@@ -34,16 +34,7 @@ export interface RunToolResult {
 }
 
 /** Refusals that mean the request itself was wrong: the agent must change its arguments, not retry. */
-export const REQUEST_ERROR_CODES = new Set([
-  'bad-request',
-  'bad-path',
-  'too-many-files',
-  'too-large',
-  'unknown-env',
-  'unknown-block',
-  'not-editable',
-  'inline-disabled',
-]);
+export const REQUEST_ERROR_CODES: ReadonlySet<string> = new Set(PROTOCOL_REQUEST_ERROR_CODES);
 
 export class RunRefusedError extends Error {
   override readonly name = 'RunRefusedError';
