@@ -45,7 +45,9 @@ export const STOP_TIMEOUT_SECONDS = 2;
  * anyway (any interpreter runs any file). /tmp keeps Docker's noexec as a
  * cheap second line. Both nosuid,nodev. `size=` is always explicit: an unsized
  * tmpfs may take half the host's RAM and, counted against the memory cgroup,
- * turns a disk fill into an OOM with the data pinned (shared FACTS).
+ * turns a disk fill into an OOM with the data pinned (a 200 MB write under a
+ * 128 MiB limit was OOM-killed and its memory stayed pinned; with `size=64m`
+ * it stops cleanly with "No space left on device").
  * `uid`/`gid`/`mode` only matter for an operator image that lacks the folder:
  * for a folder that exists in the image Docker keeps the image's owner and
  * mode (moby#39466), which is why the bundled images create both with 1777.
@@ -126,8 +128,8 @@ export function hardenedCreateOptions(
       // Core dumps would land in /workspace and count against memory.
       {Name: 'core', Soft: 0, Hard: 0},
     ],
-    // json-file writes every byte of output to the host disk (100 MB in 3 s of
-    // a flood, shared FACTS); attach still works without a log driver.
+    // json-file writes every byte of output to the host disk (104 MB in 3 s of
+    // `yes` at 0.5 CPU, read or not); attach still works without a log driver.
     LogConfig: {Type: 'none', Config: {}},
     // tini as PID 1 forwards signals (a PID 1 `sh` ignores SIGHUP/SIGINT) and
     // reaps zombies.

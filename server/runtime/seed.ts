@@ -3,8 +3,9 @@
  *
  * `putArchive` cannot be used: under a tmpfs mount it writes beneath the mount
  * (the files are invisible inside the running container) and with a read-only
- * root filesystem it fails outright (shared FACTS). So the files travel with the
- * container's start: the server builds a ustar archive itself (regular files
+ * root filesystem it fails outright (engine 20.10: 500, "rootfs is marked
+ * read-only"). So the files travel with the container's start: the server
+ * builds a ustar archive itself (regular files
  * only, normalised modes, the sandbox user as owner), base64-encodes it, splits
  * it across environment variables, and a small POSIX-sh launcher unpacks it into
  * /workspace, clears those variables and `exec`s the command. The files are

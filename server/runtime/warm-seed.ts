@@ -18,7 +18,7 @@
  * `head -c` reads in blocks and may swallow bytes that follow the payload, so
  * nothing else may be written to stdin until SEEDED_MARKER arrives: the
  * runtime resolves `start()` only then, and sessions write keystrokes only
- * after `start()` (shared FACTS).
+ * after `start()`.
  *
  * The markers are APC strings (ESC _ … ESC \): the runtime strips them from the
  * stream, and a terminal that ever saw one would ignore it.
