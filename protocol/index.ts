@@ -6,12 +6,12 @@
  * - Text frames carry one JSON control message each.
  * - The WebSocket subprotocol is `sandbox.v1`; the session token travels as a
  *   second offered subprotocol `sandbox.token.<token>` (or `?token=`).
- * - Resume (issue 7): after every attach the server sends `resume-token`; a
+ * - Resume: after every attach the server sends `resume-token`; a
  *   client whose socket dropped reconnects offering `sandbox.resume.<token>`
  *   and `sandbox.offset.<N>` (N = output bytes it received so far). The server
  *   answers with `replay` and the missing bytes before live output. Credentials
  *   never travel in a URL.
- * - Flow control (issue 6): a client that sends `hello` with `acks: true`
+ * - Flow control: a client that sends `hello` with `acks: true`
  *   promises to `ack` processed output; the server then never has more than
  *   FLOW_WINDOW_BYTES unacknowledged. Clients that never say hello get no window.
  */

@@ -1,5 +1,5 @@
 /**
- * The option table of sandbox fences and directives (issue 2, point 2). The
+ * The option table of sandbox fences and directives. The
  * syntax page of the demo site documents exactly this table; a key not listed
  * here is an error, so a typo never silently does nothing.
  */

@@ -38,7 +38,7 @@ export interface TrackedSession {
  * What the upgrade handler reports about one session socket's frames: binary
  * frames are terminal bytes (in from the client, out to it). Called, not
  * patched in: wrapping each socket's `send` cost every session a closure and
- * an own property (issue 6, memory per session).
+ * an own property (memory per session).
  */
 export interface SocketMeter {
   received(bytes: number): void;

@@ -93,7 +93,7 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   /**
-   * Creates and starts a warm-pool container (issue 6): the cold hardening,
+   * Creates and starts a warm-pool container: the cold hardening,
    * the warm launcher as command. Resolves once the launcher waits for its
    * seed on stdin; a failure removes what it made.
    */
@@ -147,7 +147,7 @@ export class DockerRuntime implements ContainerRuntime {
       // The hijacked socket keeps the idle timer Node's global agent arms on
       // every socket (5 s): a terminal is often quiet for longer, nobody
       // listens for the event, and the timer is one more object per session
-      // and a refresh per chunk (issue 6).
+      // and a refresh per chunk (memory and CPU per session).
       if (stream instanceof Socket) stream.setTimeout(0);
       return new DockerSandboxContainer(container, stream, this.#probeEngine, died, this.#exits);
     } catch (error) {

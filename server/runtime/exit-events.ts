@@ -1,6 +1,6 @@
 /**
  * Learns when containers end from one engine event stream per runtime, not
- * from one `wait` long-poll per container (issue 6: the long-poll was a socket,
+ * from one `wait` long-poll per container (the long-poll was a socket,
  * a request and a response object per session, ~10 KB of server memory each).
  *
  * Every container is watched from its create, before it starts, and the stream

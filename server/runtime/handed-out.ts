@@ -4,7 +4,7 @@ import type {ContainerExit, SandboxContainer} from './types.js';
 /**
  * A container a session holds: removing it frees its place under the cap.
  * A class, not an object literal of closures, since every session holds one
- * for its lifetime (issue 6, memory per session).
+ * for its lifetime (memory per session).
  */
 export class HandedOutContainer implements SandboxContainer {
   #removal: Promise<void> | undefined;

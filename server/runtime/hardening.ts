@@ -1,6 +1,6 @@
 /**
  * The one declarative place where a sandbox container's create options are
- * decided (issue 3 point 6, issue 5 point 4). Pure: from the spec, the server
+ * decided. Pure: from the spec, the server
  * instance id and the seed variables to dockerode's create options. Every
  * setting here is asserted by unit tests and, on the real engine, by
  * `docker inspect` in test/integration/hardening.test.ts. The reasons are in

@@ -1,5 +1,5 @@
 /**
- * The warm pool (issue 6 point 1): a `ContainerRuntime` that keeps, per
+ * The warm pool: a `ContainerRuntime` that keeps, per
  * environment, up to `poolSize` hardened containers created and started ahead
  * of demand, each waiting for its seed on stdin (warm.ts). `start()` takes one
  * when the environment has one ready (a few ms: one write and one marker) and
