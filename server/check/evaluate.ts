@@ -4,6 +4,7 @@
  */
 import type {SandboxBlock} from '../../config/block.js';
 import type {ExitReason} from '../../protocol/index.js';
+import {plainText} from '../terminal-text.js';
 
 export interface RunResult {
   /** Terminal output as text (UTF-8 decoded, may hold ANSI escapes and CRLF). */
@@ -18,14 +19,6 @@ export type Verdict =
   | {status: 'pass'}
   | {status: 'skip'; reason: 'skip-check'}
   | {status: 'fail'; reason: 'expect' | 'exit-code' | 'timeout' | 'error' | 'no-exit'; message: string};
-
-// CSI, OSC and two-byte escape sequences: what a TTY adds around the text.
-const ANSI = /\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)|[@-Z\\-_])/g;
-
-/** Output as a reader reads it: escapes removed, CRLF → LF. */
-export function plainText(output: string): string {
-  return output.replace(ANSI, '').replace(/\r\n?/g, '\n');
-}
 
 /** `/regex/flags` or a plain substring. Throws on an invalid regex, with the text. */
 export function matchesExpect(output: string, expect: string): boolean {
