@@ -59,7 +59,9 @@ export function timeoutMessage(facts: TimeoutFacts): string {
       ? `${after} while the program was waiting for more input than input= gives, at ${JSON.stringify(prompt)}: add the missing lines to input="…"`
       : `${after} while the program was waiting for input at ${JSON.stringify(prompt)}: give it with input="…"`;
   }
-  const quiet = `${after} with no output for the last ${formatSeconds(Math.round(facts.silentForMs! / 100) * 100)}`;
+  // Silence is timed from the start of the session, a little before the program's own clock started.
+  const silence = Math.min(facts.limitMs, Math.round(facts.silentForMs! / 100) * 100);
+  const quiet = readableText(facts.output).trim() === '' ? `${after} without any output` : `${after} with no output for the last ${formatSeconds(silence)}`;
   return facts.hasInput
     ? `${quiet}: if the program waits for more input, add the missing lines to input="…"`
     : `${quiet}: if the program is waiting for input, give it with input="…"`;

@@ -24,8 +24,13 @@ describe('timeout explanations', () => {
 
   it('silence without a prompt only suggests input (a bare read, or a long sleep)', () => {
     assert.equal(
-      timeoutMessage({...facts, limitMs: 1500, output: '', silentForMs: 1437}),
-      'timed out after 1.5 s with no output for the last 1.4 s: if the program is waiting for input, give it with input="…"',
+      timeoutMessage({...facts, limitMs: 1500, output: '\u001b[?2004h', silentForMs: 1900}),
+      'timed out after 1.5 s without any output: if the program is waiting for input, give it with input="…"',
+    );
+    assert.equal(
+      timeoutMessage({...facts, output: 'started\r\n', silentForMs: 31_200}),
+      'timed out after 30 s with no output for the last 30 s: if the program is waiting for input, give it with input="…"',
+      'never longer than the limit',
     );
     assert.equal(
       timeoutMessage({...facts, hasInput: true, output: 'done one\r\n', silentForMs: 12_000}),
