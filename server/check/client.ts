@@ -6,7 +6,9 @@
 import WebSocket from 'ws';
 import {clientSubprotocols, parseServerMessage, type CreateSessionRequest} from '../../protocol/index.js';
 import {createSession, sessionSocketUrl} from './create-session.js';
+import {systemClock} from '../clock.js';
 import type {RunResult} from './evaluate.js';
+import {InputFeeder} from './input-feeder.js';
 
 export interface TranscriptChunk {
   /** Milliseconds since the first output byte. */
@@ -17,6 +19,11 @@ export interface TranscriptChunk {
 export interface SessionRunOptions {
   /** Keystrokes sent once the program runs. */
   input?: string;
+  /**
+   * Type `input` one line at a time, each once the program has gone quiet, as
+   * a reader answers a prompt (see InputFeeder), instead of all at once.
+   */
+  paceInput?: boolean;
   /** Give up (and close the socket) after this long. */
   deadlineMs: number;
   /** Origin header: the server allows its own origin by default, as for a page it serves. */
@@ -56,6 +63,8 @@ export async function runSession(serverUrl: string, body: CreateSessionRequest, 
   let kept = 0;
   let truncated = false;
   let firstOutputAt: number | undefined;
+  let lastOutputAt: number | undefined;
+  let runningAt: number | undefined;
   const transcript: TranscriptChunk[] | undefined = options.record ? [] : undefined;
   const result: SessionRun = {output: '', durationMs: 0, truncated: false};
 
@@ -70,13 +79,25 @@ export async function runSession(serverUrl: string, body: CreateSessionRequest, 
       else socket.terminate();
     }, options.deadlineMs);
     let inputSent = false;
+    const feeder =
+      options.paceInput && options.input
+        ? new InputFeeder({
+            keys: options.input,
+            clock: systemClock,
+            send: (keys) => {
+              if (socket.readyState === WebSocket.OPEN) socket.send(Buffer.from(keys));
+            },
+          })
+        : undefined;
     socket.on('error', (error) => {
       result.error ??= {code: 'socket', message: error.message};
     });
     socket.on('message', (data, isBinary) => {
       if (isBinary) {
         const chunk = data as Buffer;
-        firstOutputAt ??= performance.now();
+        lastOutputAt = performance.now();
+        firstOutputAt ??= lastOutputAt;
+        feeder?.output();
         if (kept < maxOutput) {
           const part = chunk.subarray(0, maxOutput - kept);
           chunks.push(part);
@@ -89,17 +110,25 @@ export async function runSession(serverUrl: string, body: CreateSessionRequest, 
       }
       const message = parseServerMessage(data.toString());
       if (!message) return;
-      if (message.type === 'status' && message.state === 'running' && options.input && !inputSent) {
-        inputSent = true;
-        socket.send(Buffer.from(options.input));
+      if (message.type === 'status' && message.state === 'running') {
+        runningAt ??= performance.now();
+        if (feeder) feeder.start();
+        else if (options.input && !inputSent) {
+          inputSent = true;
+          socket.send(Buffer.from(options.input));
+        }
       } else if (message.type === 'exit') {
         result.exit = {code: message.code, reason: message.reason};
+        result.silentForMs = Math.round(performance.now() - (lastOutputAt ?? runningAt ?? started));
+        // Nothing is typed into a program that has ended.
+        feeder?.[Symbol.dispose]();
       } else if (message.type === 'error') {
         result.error ??= {code: message.code, message: message.message};
       }
     });
     socket.on('close', () => {
       clearTimeout(deadline);
+      feeder?.[Symbol.dispose]();
       resolve();
     });
   });

@@ -4,6 +4,9 @@
  */
 import type {SandboxBlock} from '../../config/block.js';
 import type {ExitReason} from '../../protocol/index.js';
+import {DEFAULT_LIMITS} from '../../config/limits.js';
+import {plainText} from '../terminal-text.js';
+import {timeoutMessage} from './explain.js';
 
 export interface RunResult {
   /** Terminal output as text (UTF-8 decoded, may hold ANSI escapes and CRLF). */
@@ -12,20 +15,14 @@ export interface RunResult {
   /** A protocol or HTTP error that ended the run. */
   error?: {code: string; message: string};
   durationMs: number;
+  /** Time from the last output (or the start, without any) to the exit message: a program waiting for input is silent. */
+  silentForMs?: number;
 }
 
 export type Verdict =
   | {status: 'pass'}
   | {status: 'skip'; reason: 'skip-check'}
   | {status: 'fail'; reason: 'expect' | 'exit-code' | 'timeout' | 'error' | 'no-exit'; message: string};
-
-// CSI, OSC and two-byte escape sequences: what a TTY adds around the text.
-const ANSI = /\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)|[@-Z\\-_])/g;
-
-/** Output as a reader reads it: escapes removed, CRLF → LF. */
-export function plainText(output: string): string {
-  return output.replace(ANSI, '').replace(/\r\n?/g, '\n');
-}
 
 /** `/regex/flags` or a plain substring. Throws on an invalid regex, with the text. */
 export function matchesExpect(output: string, expect: string): boolean {
@@ -40,11 +37,24 @@ export function matchesExpect(output: string, expect: string): boolean {
   return output.includes(expect);
 }
 
-export function judge(block: Pick<SandboxBlock, 'options'>, result: RunResult): Verdict {
+export interface JudgeContext {
+  /** The block's time limit as the server applied it (its own, else the server's default). */
+  limitMs?: number;
+}
+
+export function judge(block: Pick<SandboxBlock, 'options'>, result: RunResult, context: JudgeContext = {}): Verdict {
   if (block.options.skipCheck) return {status: 'skip', reason: 'skip-check'};
   if (result.error) return {status: 'fail', reason: 'error', message: `${result.error.code}: ${result.error.message}`};
   if (!result.exit) return {status: 'fail', reason: 'no-exit', message: 'the session ended without an exit status'};
-  if (result.exit.reason === 'timeout') return {status: 'fail', reason: 'timeout', message: 'the block ran past its time limit'};
+  if (result.exit.reason === 'timeout') {
+    const message = timeoutMessage({
+      limitMs: context.limitMs ?? block.options.timeout ?? DEFAULT_LIMITS.timeout,
+      output: result.output,
+      silentForMs: result.silentForMs,
+      hasInput: block.options.input !== undefined,
+    });
+    return {status: 'fail', reason: 'timeout', message};
+  }
   if (result.exit.reason !== 'exit') {
     return {status: 'fail', reason: 'exit-code', message: `the block ended with reason "${result.exit.reason}" (code ${result.exit.code})`};
   }

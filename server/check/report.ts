@@ -1,5 +1,6 @@
 /** Renderings of a check report: a human table, JSON and JUnit XML. */
 import type {TranscriptsFile} from '../../config/block.js';
+import {outputTailLines} from './explain.js';
 import type {BlockReport, CheckReport} from './run.js';
 
 const place = (block: BlockReport) => `${block.source}:${block.line}`;
@@ -10,6 +11,12 @@ function statusText(block: BlockReport): string {
   if (verdict.status === 'pass') return 'pass';
   if (verdict.status === 'skip') return 'skipped (skip-check)';
   return `FAIL ${verdict.reason}: ${verdict.message}`;
+}
+
+/** Under a failed block, the last lines of its output: the reason is often there (a traceback, a prompt). */
+function failureTail(block: BlockReport): string[] {
+  if (block.verdict.status !== 'fail') return [];
+  return outputTailLines(block.outputTail).map((text) => `    | ${text}`);
 }
 
 export function formatTable(report: CheckReport): string {
@@ -26,7 +33,8 @@ export function formatTable(report: CheckReport): string {
   const summary =
     `${report.passed} passed, ${report.failed} failed, ${report.skipped} skipped` +
     ` in ${seconds(report.wallMs)} wall (${seconds(report.sumMs)} of block run time, ${report.jobs} jobs)`;
-  return [line(header), ...rows.map(line), '', summary].join('\n');
+  const body = report.blocks.flatMap((block, index) => [line(rows[index]!), ...failureTail(block)]);
+  return [line(header), ...body, '', summary].join('\n');
 }
 
 /** The machine-readable report; transcripts are left out (they go to their own files). */

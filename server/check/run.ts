@@ -76,7 +76,9 @@ async function checkBlock(block: SandboxBlock, options: CheckOptions): Promise<B
       {block: block.id},
       {
         deadlineMs: limit + (options.graceMs ?? 15_000),
-        ...(input === undefined ? {} : {input}),
+        // Each line once the program waits for it, so the output (and a
+        // recording) shows the prompt before the typed answer, as a reader saw it.
+        ...(input === undefined ? {} : {input, paceInput: true}),
         record: options.record ?? false,
         maxOutputBytes: options.record ? RECORD_BYTES : undefined,
       },
@@ -92,7 +94,7 @@ async function checkBlock(block: SandboxBlock, options: CheckOptions): Promise<B
     ...base,
     ...(run.exit ? {exitCode: run.exit.code, reason: run.exit.reason} : {}),
     durationMs: run.durationMs,
-    verdict: judge(block, run),
+    verdict: judge(block, run, {limitMs: limit}),
     outputTail: run.output.slice(-TAIL_BYTES),
     ...(run.transcript ? {transcript: run.transcript} : {}),
   };

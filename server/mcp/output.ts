@@ -2,15 +2,12 @@
  * Terminal output made fit for an agent: escape sequences and stray control
  * characters removed (unless `raw`), and a bounded size that says when it cut.
  */
-import {plainText} from '../check/evaluate.js';
+import {readableText} from '../terminal-text.js';
 
 /** Default most characters of output one tool result carries: agents pay for every token. */
 export const DEFAULT_OUTPUT_CHARS = 64 * 1024;
 /** Highest `maxOutputChars` an agent may ask for. */
 export const MAX_OUTPUT_CHARS = 1024 * 1024;
-
-// C0 controls and DEL that survive escape removal (BEL, backspace, form feed, …); tab and newline stay.
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/g;
 
 export interface CleanOutput {
   text: string;
@@ -25,7 +22,7 @@ export interface CleanOutput {
  * the cut is marked.
  */
 export function cleanOutput(output: string, options: {raw?: boolean; maxChars?: number; alreadyTruncated?: boolean} = {}): CleanOutput {
-  const text = options.raw ? output : plainText(output).replace(CONTROL, '');
+  const text = options.raw ? output : readableText(output);
   const maxChars = options.maxChars ?? DEFAULT_OUTPUT_CHARS;
   if (text.length <= maxChars) return {text, truncated: options.alreadyTruncated ?? false};
   return {text: text.slice(0, maxChars), truncated: true};

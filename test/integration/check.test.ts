@@ -12,6 +12,7 @@ import {before, describe, it} from 'node:test';
 import {MANIFEST_FILE, TRANSCRIPTS_FILE, type SandboxBlock, type SandboxManifest, type TranscriptsFile} from '../../config/index.js';
 import {runCheck} from '../../server/cli/check.js';
 import {buildImages} from '../../server/runtime/images.js';
+import {plainText} from '../../server/terminal-text.js';
 import {needDocker} from '../helpers/requirements.js';
 import {startTestServer, testInstanceId, waitForNoContainers} from '../helpers/server.js';
 
@@ -76,6 +77,10 @@ describe('check on the fixture site (Docker)', {skip: needDocker()}, () => {
     assert.match(verdict('exits-non-zero')!.message!, /exit code 3, expected 0/);
     assert.equal(byId.get('exits-non-zero')!.exitCode, 3);
     assert.equal(verdict('times-out')!.reason, 'timeout');
+    assert.equal(
+      verdict('times-out')!.message,
+      'timed out after 1.5 s without any output: if the program is waiting for input, give it with input="…"',
+    );
     assert.ok(byId.get('times-out')!.durationMs < 10_000, 'the block limit ended it, not the runner deadline');
     assert.equal(verdict('bad-env')!.reason, 'error');
     assert.match(verdict('bad-env')!.message!, /^unknown-env: .*cobol/);
@@ -105,6 +110,9 @@ describe('check on the fixture site (Docker)', {skip: needDocker()}, () => {
     assert.equal(passes.exitCode, 0);
     assert.match(passes.chunks.map(([, text]) => text).join(''), /check-fixture-ok/);
     assert.equal(transcripts.transcripts.skipped, undefined);
+    // Input is typed once the shell waits at its prompt: the recording shows the prompt, then the typed command.
+    const typed = plainText(transcripts.transcripts['terminal-only']!.chunks.map(([, text]) => text).join(''));
+    assert.match(typed, /\S[$#] echo typed-\$\(\(6\*7\)\)\n+typed-42\n/, typed);
   });
 
   it('prints a table naming each block by file:line, and --filter selects blocks', {timeout: 60_000}, async () => {
@@ -120,6 +128,13 @@ describe('check on the fixture site (Docker)', {skip: needDocker()}, () => {
     assert.match(table, /^docs\/check-fixture\.md:9\s+shell\s+0/m);
     assert.doesNotMatch(table, /:27/);
     assert.match(table, /2 passed, 0 failed, 0 skipped in [\d.]+ s wall \([\d.]+ s of block run time, 2 jobs\)/);
+    const failing: string[] = [];
+    await runCheck(
+      {command: 'check', siteDir: join(dir, 'build'), configFile: join(dir, 'sandbox.config.json'), serverUrl: undefined, jobs: 1, filter: 'exits-non-zero', json: false, junit: undefined, record: false},
+      {stdout: {write: (text: string) => failing.push(text)}, stderr: {write: () => true}, cwd: dir, env: {}},
+    );
+    // A failure shows the last lines of its output under its row.
+    assert.match(failing.join(''), /^docs\/check-fixture\.md:\d+\s+shell\s+3\s+[\d.]+ s\s+FAIL exit-code: exit code 3, expected 0\n {4}\| about to fail$/m);
     const none = await cli(['check', join(dir, 'build'), '--config', join(dir, 'sandbox.config.json'), '--filter', 'no-such-block']);
     assert.equal(none.status, 1);
     assert.match(none.stderr, /no block matches --filter/);

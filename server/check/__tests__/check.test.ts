@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
-import {judge, matchesExpect, plainText, scriptedInput, type RunResult} from '../evaluate.js';
+import {judge, matchesExpect, scriptedInput, type RunResult} from '../evaluate.js';
+import {plainText} from '../../terminal-text.js';
 import {formatTable, toJson, toJUnit, toTranscripts} from '../report.js';
 import type {CheckReport} from '../run.js';
 import {selectBlocks} from '../run.js';
