@@ -74,6 +74,12 @@ export const MANIFEST_VERSION = 1;
 export interface SandboxManifest {
   version: typeof MANIFEST_VERSION;
   blocks: SandboxBlock[];
+  /**
+   * The build's `baseUrl` (the locale's, e.g. "/mysite/fr/"): the server
+   * serves the site and the API under it. Absent in manifests of older
+   * builds, which the server serves at '/'.
+   */
+  baseUrl?: string;
 }
 
 export const MAX_PATH_BYTES = 255;

@@ -4,6 +4,7 @@ import {
   type AuthConfigInput,
   BUNDLED_ENVIRONMENTS,
   HMAC_ALGORITHMS,
+  MAX_MANIFEST_GRACE_MS,
   MAX_TOKEN_TTL_MS,
   PUBLIC_KEY_ALGORITHMS,
   configSchema,
@@ -37,11 +38,17 @@ function normalizeServer(input: Record<string, unknown> | undefined): ServerConf
     lowWaterMark: toBytes(given.lowWaterMark, DEFAULT_SERVER.lowWaterMark),
     maxPayload: toBytes(given.maxPayload, DEFAULT_SERVER.maxPayload),
     bodyLimit: toBytes(given.bodyLimit, DEFAULT_SERVER.bodyLimit),
+    manifestGrace: toMs(given.manifestGrace, DEFAULT_SERVER.manifestGrace),
     origins: [...(given.origins ?? DEFAULT_SERVER.origins)],
   };
   if (server.tokenTtl > MAX_TOKEN_TTL_MS || server.tokenTtl < 1_000) {
     throw new ConfigError(
       `invalid sandbox config option "server.tokenTtl": session tokens must live between 1s and 5m (got ${server.tokenTtl} ms); a leaked token must expire soon`,
+    );
+  }
+  if (server.manifestGrace > MAX_MANIFEST_GRACE_MS) {
+    throw new ConfigError(
+      `invalid sandbox config option "server.manifestGrace": at most 168h (7 days; got ${server.manifestGrace} ms); the blocks of a replaced manifest are held in memory until it ends`,
     );
   }
   if (server.lowWaterMark >= server.highWaterMark) {

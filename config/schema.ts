@@ -76,6 +76,11 @@ export interface ServerConfig {
   maxSessionsPerUser: number;
   /** Request headers parsed per request; Node drops the rest (http.Server#maxHeadersCount). */
   maxHeadersCount: number;
+  /**
+   * After a rebuild of the served site, how long blocks that are no longer in
+   * its manifest stay runnable, for pages loaded before the deploy (ms; 0: none).
+   */
+  manifestGrace: number;
 }
 
 /** JWT verification of the operator's identity provider's tokens */
@@ -167,7 +172,11 @@ export const DEFAULT_SERVER: ServerConfig = {
   messagesPerSecond: 200,
   maxSessionsPerUser: 4,
   maxHeadersCount: 100,
+  manifestGrace: 3_600_000,
 };
+
+/** A replaced manifest's blocks are kept at most this long (ms). */
+export const MAX_MANIFEST_GRACE_MS = 7 * 24 * 3_600_000;
 
 /** Session tokens live at most this long: a leaked token is useless soon. */
 export const MAX_TOKEN_TTL_MS = 300_000;
@@ -212,6 +221,7 @@ const serverSchema = Joi.object({
   messagesPerSecond: Joi.number().integer().min(1),
   maxSessionsPerUser: Joi.number().integer().min(1),
   maxHeadersCount: Joi.number().integer().min(10).max(1000),
+  manifestGrace: duration,
 });
 
 const jwtSchema = Joi.object({

@@ -58,6 +58,11 @@ export interface ManifestInput {
   format?: MarkdownFormat;
   /** Where a page the manifest cannot read is reported; the build goes on. Defaults to console.warn. */
   warn?: (message: string) => void;
+  /**
+   * The build's `baseUrl` (Docusaurus's `context.baseUrl`, the locale's), written
+   * into the manifest so `serve` serves the site and the API under it.
+   */
+  baseUrl?: string | undefined;
 }
 
 /**
@@ -107,7 +112,8 @@ export async function collectManifest(input: ManifestInput): Promise<SandboxMani
       imports(text, source).flatMap((specifier) => partialPath(specifier, path, input.siteDir) ?? []),
     );
   }
-  return manifestOf(files, input.config, {format: input.format, onUnreadable});
+  const manifest = manifestOf(files, input.config, {format: input.format, onUnreadable});
+  return input.baseUrl ? {...manifest, baseUrl: input.baseUrl} : manifest;
 }
 
 /** A cheap test before parsing: most pages import no Markdown file. */

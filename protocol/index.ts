@@ -257,5 +257,8 @@ export function parseResumeOffer(protocols: readonly string[]): {token?: string;
   return offer;
 }
 
-/** Path of a session's WebSocket. */
-export const sessionSocketPath = (id: string): string => `/api/sessions/${encodeURIComponent(id)}/ws`;
+/**
+ * Path of a session's WebSocket, under the site's base path (`baseUrl`, '/'
+ * by default; it starts and ends with '/').
+ */
+export const sessionSocketPath = (id: string, basePath = '/'): string => `${basePath}api/sessions/${encodeURIComponent(id)}/ws`;

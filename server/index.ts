@@ -8,7 +8,7 @@ import type {Server} from 'node:http';
 import type {AddressInfo} from 'node:net';
 import type {Express} from 'express';
 import {WebSocketServer, type WebSocket} from 'ws';
-import type {SandboxBlock, SandboxConfig, SandboxManifest} from '../config/index.js';
+import type {SandboxConfig, SandboxManifest} from '../config/index.js';
 import {createAdminServer, type AdminOptions, type AdminServer} from './admin/server.js';
 import {meteredRuntime, SessionTracker} from './admin/metering.js';
 import {createAuthVerifier} from './auth/jwt.js';
@@ -25,7 +25,8 @@ import {SessionTokens} from './sessions/tokens.js';
 import {Heartbeat} from './lifecycle/heartbeat.js';
 import {createHttpServer} from './lifecycle/http-server.js';
 import {deriveInstanceId} from './lifecycle/instance-id.js';
-import {readManifest} from './lifecycle/manifest.js';
+import {ServedSite, type ServedSiteOptions} from './lifecycle/served-site.js';
+import {routeUnderBase, type BasePaths} from './http/base-path.js';
 import {Shutdown} from './lifecycle/shutdown.js';
 import {InstanceOwnership, listenOn, StartGate, StartupError} from './lifecycle/startup.js';
 import {longestLifetime, Sweep} from './lifecycle/sweep.js';
@@ -41,10 +42,20 @@ export type {LogFunction, LogLevel, SandboxLogger} from './log.js';
 
 export interface SandboxServerOptions {
   config: SandboxConfig;
-  /** Blocks that may run; default `<siteDir>/sandbox-manifest.json` when present. */
+  /**
+   * Blocks that may run; default every locale's `sandbox-manifest.json` of
+   * `siteDir` (the root's and `<locale>/`'s), reloaded when a rebuild completes.
+   */
   manifest?: SandboxManifest | undefined;
-  /** A built Docusaurus site to serve. */
+  /** A built Docusaurus site to serve (and watch for rebuilds). */
   siteDir?: string | undefined;
+  /**
+   * The path the site and the API are served under (besides `/api/…`), e.g.
+   * "/mysite/"; default the build's `baseUrl` from its manifest, else "/".
+   */
+  baseUrl?: string | undefined;
+  /** The site watch's timings and fs.watch seam, for tests. */
+  siteWatch?: ServedSiteOptions['watch'];
   /** Default: DockerRuntime labelled with the instance id. */
   runtime?: ContainerRuntime | undefined;
   logger?: SandboxLogger | undefined;
@@ -70,6 +81,10 @@ export interface SandboxServer extends AsyncDisposable {
    * made is disposed and the error (StartupError, InstanceInUseError) thrown.
    */
   listen(): Promise<{url: string; port: number; adminUrl?: string}>;
+  /**
+   * Replaces the runnable blocks at once (no grace; the dev backend). A
+   * watched site's next rebuild replaces them again.
+   */
   setManifest(manifest: SandboxManifest): void;
   /** Sessions holding a slot now. */
   readonly activeSessions: number;
@@ -89,12 +104,16 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
   const instanceId = deriveInstanceId(config);
   // What may throw (a bad manifest, a bad admin address) comes before anything
   // that holds a resource, so such a failure leaves nothing to dispose.
-  let blocks = new Map<string, SandboxBlock>();
-  const setManifest = (manifest: SandboxManifest) => {
-    blocks = new Map(manifest.blocks.map((block) => [block.id, block]));
-  };
-  const manifest = options.manifest ?? (options.siteDir ? readManifest(options.siteDir) : undefined);
-  if (manifest) setManifest(manifest);
+  const site = new ServedSite({
+    siteDir: options.siteDir,
+    manifest: options.manifest,
+    baseUrl: options.baseUrl,
+    clock,
+    graceMs: config.server.manifestGrace,
+    log,
+    watch: options.siteWatch,
+  });
+  const basePaths = () => site.basePaths();
 
   const metrics = options.metrics ?? createMetrics();
   const tracker = new SessionTracker(metrics, {highWaterMark: config.server.highWaterMark, lowWaterMark: config.server.lowWaterMark, clock});
@@ -149,7 +168,8 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
     config,
     runtime,
     sessions,
-    blocks: () => blocks,
+    blocks: () => site.blocks(),
+    basePaths,
     originPolicy,
     siteDir: options.siteDir,
     closing: () => closing,
@@ -157,7 +177,7 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
   });
 
   const httpServer = createHttpServer(config.server, (request, response) => {
-    if (request.method === 'POST' && request.url?.startsWith('/api/sessions')) tracker.response(response);
+    if (request.method === 'POST' && isSessionCreation(request.url, basePaths)) tracker.response(response);
     gate.through(
       () => app(request, response),
       () => response.destroy(),
@@ -189,6 +209,7 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
     },
     meter: (sessionId) => tracker.meter(sessionId),
     onRefused: (code) => tracker.upgradeRefused(code),
+    basePaths,
     log,
   };
   httpServer.on('upgrade', (request, socket, head) =>
@@ -211,7 +232,7 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
     stopAccepting: () => {
       closing = true;
     },
-    background: [heartbeat, tracker, sweep],
+    background: [heartbeat, tracker, sweep, site],
     http: httpServer,
     // The runtime made here (with its warm pools) is drained here; one passed in is its owner's.
     drain: () => Promise.all([sessions.closeAll(), options.runtime ? undefined : baseRuntime.close?.()]),
@@ -233,7 +254,7 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
       return sessions.activeCount;
     },
     admission: {snapshot: () => admission.snapshot()},
-    setManifest,
+    setManifest: (manifest) => site.setManifest(manifest),
     async listen() {
       // Bind first: a second server on a busy port fails here, before it has
       // touched the engine. Then the lease proves no other live process has
@@ -249,6 +270,7 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
       baseRuntime.startBackground?.();
       gate.open();
       sweep.start();
+      site.start();
       const address = httpServer.address() as AddressInfo;
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       const url = `http://${host}:${address.port}`;
@@ -262,4 +284,10 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+/** `POST …/api/sessions` under any base the API answers at (for the metrics of session creation). */
+function isSessionCreation(url: string | undefined, basePaths: () => BasePaths): boolean {
+  const route = routeUnderBase((url ?? '/').split('?')[0]!, basePaths());
+  return route.kind === 'api' && route.path.startsWith('/api/sessions');
 }

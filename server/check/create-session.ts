@@ -18,7 +18,7 @@ export type CreatedSession = {session: CreateSessionResponse} | {error: {code: s
 
 export async function createSession(serverUrl: string, body: CreateSessionRequest, options: CreateSessionOptions): Promise<CreatedSession> {
   const origin = options.origin ?? new URL(serverUrl).origin;
-  const response = await fetch(new URL('/api/sessions', serverUrl), {
+  const response = await fetch(apiUrl(serverUrl, 'api/sessions'), {
     method: 'POST',
     headers: {'content-type': 'application/json', origin, ...options.headers},
     body: JSON.stringify(body),
@@ -30,6 +30,19 @@ export async function createSession(serverUrl: string, body: CreateSessionReques
     return {error};
   }
   return {session: payload};
+}
+
+/**
+ * An API endpoint under the server URL's path: `http://host/mysite/` (a site
+ * served under a base path behind a proxy that forwards only that path) gives
+ * `http://host/mysite/api/…`, `http://host:3000` gives `http://host:3000/api/…`.
+ */
+export function apiUrl(serverUrl: string, endpoint: string): URL {
+  const base = new URL(serverUrl);
+  base.search = '';
+  base.hash = '';
+  if (!base.pathname.endsWith('/')) base.pathname += '/';
+  return new URL(endpoint, base);
 }
 
 /** The WebSocket URL of a created session (`ws:` or `wss:` after the server's scheme). */

@@ -4,20 +4,21 @@
  * and the one error handler. Everything stateful comes in through
  * `AppContext`; the WebSocket upgrade lives in `upgrade.ts`.
  */
-import express from 'express';
+import express, {type RequestHandler} from 'express';
 import type {SandboxBlock, SandboxConfig} from '../../config/index.js';
 import {createAuthVerifier, type AuthVerifier} from '../auth/jwt.js';
 import type {Clock} from '../clock.js';
 import type {LogFunction} from '../log.js';
 import type {ContainerRuntime} from '../runtime/types.js';
 import type {SessionManager} from '../sessions/manager.js';
+import {ROOT_BASE_PATHS, routeUnderBase, type BasePaths} from './base-path.js';
 import {createEngineProbe} from './engine.js';
 import {errorHandler, notFound} from './errors.js';
 import type {OriginPolicy} from './origin.js';
 import {apiCors} from './routes/cors.js';
 import {healthRoutes} from './routes/health.js';
 import {sessionRoutes} from './routes/sessions.js';
-import {siteRoutes} from './routes/site.js';
+import {notFoundPage, siteRoutes} from './routes/site.js';
 
 export interface AppContext {
   config: SandboxConfig;
@@ -34,6 +35,34 @@ export interface AppContext {
   clock: Clock;
   /** Who may create sessions; default from `config.auth`. */
   auth?: AuthVerifier | undefined;
+  /** The site's base path and the API's (read per request: a redeploy may change them); default '/'. */
+  basePaths?: (() => BasePaths) | undefined;
+}
+
+/**
+ * Maps a request under the build's `baseUrl` onto the routes below, which all
+ * live at '/': `<base>api/…` → `/api/…`, `<base>docs/x` → `/docs/x`. The API
+ * base a request came in under is kept for the WebSocket path of its answer.
+ */
+function underBase(basePaths: () => BasePaths): RequestHandler {
+  return (request, response, next) => {
+    const url = request.url;
+    const queryAt = url.indexOf('?');
+    const pathname = queryAt === -1 ? url : url.slice(0, queryAt);
+    const query = queryAt === -1 ? '' : url.slice(queryAt);
+    const route = routeUnderBase(pathname, basePaths());
+    if (route.kind === 'redirect') {
+      response.redirect(302, route.location + query);
+      return;
+    }
+    if (route.kind === 'outside') {
+      response.locals.outsideSite = true;
+    } else {
+      request.url = route.path + query;
+      if (route.kind === 'api') response.locals.apiBase = route.base;
+    }
+    next();
+  };
 }
 
 export function createApp(context: AppContext): express.Express {
@@ -44,6 +73,7 @@ export function createApp(context: AppContext): express.Express {
   app.set('trust proxy', context.config.server.trustProxy ? 1 : false);
   const probe = createEngineProbe(context.runtime, context.clock);
 
+  app.use(underBase(context.basePaths ?? (() => ROOT_BASE_PATHS)));
   app.use('/api', apiCors(context.originPolicy));
   app.use(healthRoutes({config: context.config, sessions: context.sessions, probe}));
   app.use(
@@ -58,7 +88,12 @@ export function createApp(context: AppContext): express.Express {
     }),
   );
   app.all('/api/{*rest}', notFound('no such API endpoint'));
-  if (context.siteDir) app.use(siteRoutes(context.siteDir));
+  if (context.siteDir) {
+    const site = siteRoutes(context.siteDir);
+    const outside = notFoundPage(context.siteDir);
+    // A path outside the site's base gets the site's 404 page, never a file of the build.
+    app.use((request, response, next) => (response.locals.outsideSite ? outside(request, response, next) : site(request, response, next)));
+  }
   app.use(notFound('not found'));
   app.use(errorHandler(context.log));
   return app;

@@ -10,6 +10,7 @@ import {parseResumeOffer, SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX} from '../../pro
 import {SandboxError, toClientError} from '../errors.js';
 import type {LogFunction} from '../log.js';
 import type {Session, SessionPeer} from '../sessions/session.js';
+import {ROOT_BASE_PATHS, routeUnderBase, type BasePaths} from './base-path.js';
 import {originAllowed, type OriginPolicy} from './origin.js';
 
 const SOCKET_PATH = /^\/api\/sessions\/([A-Za-z0-9_-]{1,64})\/ws$/;
@@ -42,6 +43,8 @@ export interface UpgradeContext {
   meter?: ((sessionId: string) => SocketMeter) | undefined;
   /** Called with the client-facing code of each refused upgrade. */
   onRefused?: ((code: string) => void) | undefined;
+  /** The socket path is also served under these bases (`<baseUrl>api/sessions/ID/ws`); default '/' only. */
+  basePaths?: (() => BasePaths) | undefined;
   log: LogFunction;
 }
 
@@ -96,7 +99,8 @@ export function refuseUpgrade(socket: Duplex, error: SandboxError): string {
 /** Decides whether an upgrade may proceed; returns the session or throws a SandboxError. */
 export function authorizeUpgrade(request: IncomingMessage, context: UpgradeContext): Session {
   const url = new URL(request.url ?? '/', 'http://placeholder');
-  const match = SOCKET_PATH.exec(url.pathname);
+  const route = routeUnderBase(url.pathname, context.basePaths?.() ?? ROOT_BASE_PATHS);
+  const match = route.kind === 'api' ? SOCKET_PATH.exec(route.path) : null;
   if (!match) throw new SandboxError('not-found', 'no WebSocket endpoint at this path');
   if (context.closing()) throw new SandboxError('at-capacity', 'the server is shutting down', {expose: true});
   const forwardedProto = context.trustProxy ? request.headers['x-forwarded-proto'] : undefined;

@@ -196,11 +196,14 @@ export function buildSeed(files: readonly SeedFile[], limits: SeedLimits, mtime:
  * `sandbox_shell` set as shell variables (never exported), run the command in
  * /workspace. Non-interactive: `exec sh -c "$cmd"`, so the command's exit code
  * is the container's. Interactive: run the command, then `exec` the shell.
+ * A terminal-only block's command is the shell itself: running it and then
+ * the shell again would give the reader two nested shells (the first `exit`
+ * only drops into the second), so then the shell is exec'd once.
  */
 export const LAUNCH_TAIL: readonly string[] = [
   'cd /workspace || exit 125',
   'if [ -n "$sandbox_shell" ]; then',
-  '  sh -c "$sandbox_cmd"',
+  '  [ "$sandbox_cmd" = "$sandbox_shell" ] || sh -c "$sandbox_cmd"',
   // Word splitting is wanted here: the shell may carry arguments ("bash -l").
   '  exec $sandbox_shell',
   'fi',

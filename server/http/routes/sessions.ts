@@ -76,7 +76,9 @@ export function sessionRoutes(context: SessionRoutesContext): Router {
         throw error;
       }
       const {session, token} = created;
-      const body: CreateSessionResponse = {id: session.id, token, ws: sessionSocketPath(session.id)};
+      // Under the base the request came in by (the site's for a bare /api/…), so a proxy that forwards only the site's path reaches it.
+      const base = typeof response.locals.apiBase === 'string' ? response.locals.apiBase : '/';
+      const body: CreateSessionResponse = {id: session.id, token, ws: sessionSocketPath(session.id, base)};
       response.status(201).json(body);
     },
   );
