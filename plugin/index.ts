@@ -44,11 +44,11 @@ export default function pluginSandbox(context: LoadContext, options: PluginOptio
       sources = markdownSources(allContent);
       if (dev) {
         // In dev a bad fence is reported by the MDX compilation in the page; the manifest just skips ahead.
-        await collectManifest({siteDir, sources, config, format}).then(dev.setManifest, () => undefined);
+        await collectManifest({siteDir, sources, config, format, baseUrl: context.baseUrl}).then(dev.setManifest, () => undefined);
       }
     },
     async postBuild({outDir}) {
-      await writeManifest(outDir, await collectManifest({siteDir, sources, config, format}));
+      await writeManifest(outDir, await collectManifest({siteDir, sources, config, format, baseUrl: context.baseUrl}));
       if (options.check) {
         await checkBuiltSite({outDir, siteDir, configFile: existsSync(configPath) ? configPath : undefined, options: options.check});
       }

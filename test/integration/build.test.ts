@@ -149,6 +149,8 @@ describe('docusaurus build with docusaurus-sandbox', {timeout: 8 * 60_000}, () =
     assert.ok(manifest.blocks.length >= 10, `only ${manifest.blocks.length} blocks`);
     assert.equal(new Set(manifest.blocks.map((block) => block.id)).size, manifest.blocks.length, 'ids are unique');
     assert.ok(expected.has('docs/reference/authoring.md'), 'the syntax page is part of the fixture');
+    // serve serves the site and its API under the build's baseUrl, read from here.
+    assert.equal(manifest.baseUrl, '/');
   });
 
   it('puts each block, with its code, on the page built from its source', () => {
