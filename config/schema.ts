@@ -76,6 +76,8 @@ export interface ServerConfig {
   maxSessionsPerUser: number;
   /** Request headers parsed per request; Node drops the rest (http.Server#maxHeadersCount). */
   maxHeadersCount: number;
+  /** Serve the MCP tools over Streamable HTTP at `/mcp`, for the admin token or an operator JWT only. */
+  mcp: boolean;
 }
 
 /** JWT verification of the operator's identity provider's tokens */
@@ -167,6 +169,7 @@ export const DEFAULT_SERVER: ServerConfig = {
   messagesPerSecond: 200,
   maxSessionsPerUser: 4,
   maxHeadersCount: 100,
+  mcp: false,
 };
 
 /** Session tokens live at most this long: a leaked token is useless soon. */
@@ -212,6 +215,7 @@ const serverSchema = Joi.object({
   messagesPerSecond: Joi.number().integer().min(1),
   maxSessionsPerUser: Joi.number().integer().min(1),
   maxHeadersCount: Joi.number().integer().min(10).max(1000),
+  mcp: Joi.boolean(),
 });
 
 const jwtSchema = Joi.object({

@@ -5,6 +5,7 @@
 import type {CreateSessionRequest} from '../../protocol/index.js';
 import type {Clock} from '../clock.js';
 import {LiveSession, type LiveRead} from './live-session.js';
+import type {SessionOpener} from './opener.js';
 
 /** The server's per-client limit refuses more anyway; this keeps a confused agent from piling up sockets first. */
 export const MAX_LIVE_SESSIONS = 4;
@@ -18,7 +19,7 @@ export class LiveSessions implements AsyncDisposable {
   private readonly sessions = new Map<string, LiveSession>();
   private disposed = false;
 
-  constructor(private readonly options: {serverUrl: string; clock: Clock; headers?: Record<string, string> | undefined; max?: number}) {}
+  constructor(private readonly options: {opener: SessionOpener; clock: Clock; max?: number}) {}
 
   get size(): number {
     return this.sessions.size;
@@ -32,7 +33,7 @@ export class LiveSessions implements AsyncDisposable {
     if (this.sessions.size >= max) {
       return {error: {code: 'too-many-sessions', message: `at most ${max} interactive sessions at once; stop one with stop_session`}};
     }
-    const started = await LiveSession.start(this.options.serverUrl, body, this.options);
+    const started = await LiveSession.start(this.options.opener, body, this.options);
     if ('error' in started) return started;
     // Disposed while the session was being created: end it at once rather than leak it.
     if (this.disposed) {

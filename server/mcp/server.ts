@@ -50,7 +50,7 @@ export function blockSourceText(block: {cmd: string; env: string; files: Array<{
 
 export function createMcpServer(options: McpServerOptions): SandboxMcpServer {
   const {catalog} = options;
-  const sessions = new LiveSessions({serverUrl: options.target.serverUrl, clock: options.clock, headers: options.target.headers});
+  const sessions = new LiveSessions({opener: options.target.opener, clock: options.clock});
   const context: ToolContext = {catalog, target: options.target, sessions, allowInline: options.allowInline};
   const server = new Server(
     {name: 'docusaurus-sandbox', version: options.version},
