@@ -34,6 +34,8 @@ export interface AppContext {
   clock: Clock;
   /** Who may create sessions; default from `config.auth`. */
   auth?: AuthVerifier | undefined;
+  /** The `/mcp` route, when `server.mcp` is on (made by the server, which closes it). */
+  mcp?: express.RequestHandler | undefined;
 }
 
 export function createApp(context: AppContext): express.Express {
@@ -57,6 +59,7 @@ export function createApp(context: AppContext): express.Express {
       closing: context.closing,
     }),
   );
+  if (context.mcp) app.use(context.mcp);
   app.all('/api/{*rest}', notFound('no such API endpoint'));
   if (context.siteDir) app.use(siteRoutes(context.siteDir));
   app.use(notFound('not found'));

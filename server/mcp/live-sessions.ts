@@ -17,6 +17,8 @@ export class UnknownSessionError extends Error {
 
 export class LiveSessions implements AsyncDisposable {
   private readonly sessions = new Map<string, LiveSession>();
+  /** One-shot runs in flight: not addressable by id, but ended with the rest. */
+  private readonly runs = new Set<LiveSession>();
   private disposed = false;
 
   constructor(private readonly options: {opener: SessionOpener; clock: Clock; max?: number}) {}
@@ -62,11 +64,22 @@ export class LiveSessions implements AsyncDisposable {
     await session.stop();
   }
 
-  /** Ends every session. Idempotent. */
+  /** Keeps a one-shot run to be ended with the client's sessions; returns its release. */
+  hold(run: LiveSession): () => void {
+    if (this.disposed) {
+      void run.stop();
+      return () => {};
+    }
+    this.runs.add(run);
+    return () => this.runs.delete(run);
+  }
+
+  /** Ends every session and run. Idempotent. */
   async [Symbol.asyncDispose](): Promise<void> {
     this.disposed = true;
-    const all = [...this.sessions.values()];
+    const all = [...this.sessions.values(), ...this.runs];
     this.sessions.clear();
+    this.runs.clear();
     await Promise.allSettled(all.map((session) => session.stop()));
   }
 

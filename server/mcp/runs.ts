@@ -23,6 +23,8 @@ export interface SandboxTarget {
   /** Blocks `check_blocks` runs at once. */
   jobs: number;
   clock: Clock;
+  /** Keeps a run to be ended when the MCP client goes away; returns its release. */
+  hold?: ((run: LiveSession) => () => void) | undefined;
 }
 
 export interface RunToolResult {
@@ -106,6 +108,15 @@ export async function runToEnd(
   const opened = await LiveSession.start(target.opener, body, {clock});
   if ('error' in opened) return {output: '', error: opened.error, durationMs: clock.now() - started, truncated: false};
   const session = opened.session;
+  const release = target.hold?.(session);
+  try {
+    return await readToEnd(session, started, options, clock);
+  } finally {
+    release?.();
+  }
+}
+
+async function readToEnd(session: LiveSession, started: number, options: {deadlineMs: number; maxChars: number; input?: string | undefined}, clock: Clock): Promise<SessionRun> {
   if (options.input !== undefined) session.send(options.input);
   const until = started + options.deadlineMs;
   let output = '';
