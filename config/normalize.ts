@@ -178,6 +178,7 @@ export const ENV_VARIABLES: Record<string, {key: keyof ServerConfig; type: 'stri
   SANDBOX_INSTANCE_ID: {key: 'instanceId', type: 'string'},
   SANDBOX_TOKEN_SECRET: {key: 'tokenSecret', type: 'string'},
   SANDBOX_TRUST_PROXY: {key: 'trustProxy', type: 'boolean'},
+  SANDBOX_MCP: {key: 'mcp', type: 'boolean'},
 };
 
 export function serverOverridesFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {

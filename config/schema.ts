@@ -81,6 +81,8 @@ export interface ServerConfig {
    * its manifest stay runnable, for pages loaded before the deploy (ms; 0: none).
    */
   manifestGrace: number;
+  /** Serve the MCP tools over Streamable HTTP at `/mcp`, for the admin token or an operator JWT only. */
+  mcp: boolean;
 }
 
 /** JWT verification of the operator's identity provider's tokens */
@@ -173,6 +175,7 @@ export const DEFAULT_SERVER: ServerConfig = {
   maxSessionsPerUser: 4,
   maxHeadersCount: 100,
   manifestGrace: 3_600_000,
+  mcp: false,
 };
 
 /** A replaced manifest's blocks are kept at most this long (ms). */
@@ -222,6 +225,7 @@ const serverSchema = Joi.object({
   maxSessionsPerUser: Joi.number().integer().min(1),
   maxHeadersCount: Joi.number().integer().min(10).max(1000),
   manifestGrace: duration,
+  mcp: Joi.boolean(),
 });
 
 const jwtSchema = Joi.object({

@@ -13,6 +13,9 @@ import {createAdminServer, type AdminOptions, type AdminServer} from './admin/se
 import {meteredRuntime, SessionTracker} from './admin/metering.js';
 import {createAuthVerifier} from './auth/jwt.js';
 import {createApp} from './http/app.js';
+import {createEngineProbe} from './http/engine.js';
+import {mcpRoutes} from './http/routes/mcp.js';
+import {packageVersion} from './mcp/version.js';
 import {handleUpgrade, selectProtocol, type UpgradeContext} from './http/upgrade.js';
 import type {LogFunction, SandboxLogger} from './log.js';
 import {createMetrics, type SandboxMetrics} from './metrics.js';
@@ -162,8 +165,26 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
   let closing = false;
   // The one limiter is the session manager's: it knows when each session ends.
   const admission = sessions.admission;
+  const auth = createAuthVerifier(config.auth);
+  const mcp = config.server.mcp
+    ? mcpRoutes({
+        config,
+        sessions,
+        blocks: () => site.blocks(),
+        originPolicy,
+        auth,
+        probe: createEngineProbe(runtime, clock),
+        adminToken: options.admin?.token,
+        siteDir: options.siteDir,
+        closing: () => closing,
+        clock,
+        log,
+        version: packageVersion(),
+      })
+    : undefined;
   const app = createApp({
-    auth: createAuthVerifier(config.auth),
+    auth,
+    mcp: mcp?.router,
     clock,
     config,
     runtime,
@@ -235,7 +256,7 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
     background: [heartbeat, tracker, sweep, site],
     http: httpServer,
     // The runtime made here (with its warm pools) is drained here; one passed in is its owner's.
-    drain: () => Promise.all([sessions.closeAll(), options.runtime ? undefined : baseRuntime.close?.()]),
+    drain: () => Promise.all([mcp?.close(), sessions.closeAll(), options.runtime ? undefined : baseRuntime.close?.()]),
     instance: ownership,
     reapInstance: () => runtime.reap({instanceId}),
     gate,

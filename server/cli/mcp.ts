@@ -14,6 +14,7 @@ import {createSandboxServer, readManifest, type SandboxServer} from '../index.js
 import {createLogger} from '../log.js';
 import {BlockCatalog} from '../mcp/catalog.js';
 import {readPageIndex} from '../mcp/pages.js';
+import {httpOpener} from '../mcp/opener.js';
 import {createMcpServer} from '../mcp/server.js';
 import {resolveConfigFile, UsageError, type Command} from './args.js';
 
@@ -45,6 +46,8 @@ export function mcpServerConfig(config: SandboxConfig, allowInline: boolean): Sa
       allowInline,
       allowNoOrigin: false,
       origins: [],
+      // This process serves MCP on stdio; its loopback server needs no /mcp of its own.
+      mcp: false,
       instanceId: `mcp-${process.pid}-${Date.now().toString(36)}`,
     },
   };
@@ -72,7 +75,7 @@ export async function runMcp(command: McpCommand, io: McpIo): Promise<number> {
 
   const mcp = createMcpServer({
     catalog: new BlockCatalog(manifest.blocks, readPageIndex(siteDir)),
-    target: {serverUrl, defaultTimeoutMs, jobs: command.jobs ?? DEFAULT_JOBS},
+    target: {opener: httpOpener(serverUrl), defaultTimeoutMs, jobs: command.jobs ?? DEFAULT_JOBS, clock: systemClock},
     allowInline: command.allowInline,
     clock: systemClock,
     log,

@@ -37,6 +37,8 @@ export interface AppContext {
   auth?: AuthVerifier | undefined;
   /** The site's base path and the API's (read per request: a redeploy may change them); default '/'. */
   basePaths?: (() => BasePaths) | undefined;
+  /** The `/mcp` route, when `server.mcp` is on (made by the server, which closes it). */
+  mcp?: express.RequestHandler | undefined;
 }
 
 /**
@@ -87,6 +89,7 @@ export function createApp(context: AppContext): express.Express {
       closing: context.closing,
     }),
   );
+  if (context.mcp) app.use(context.mcp);
   app.all('/api/{*rest}', notFound('no such API endpoint'));
   if (context.siteDir) {
     const site = siteRoutes(context.siteDir);

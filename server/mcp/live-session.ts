@@ -7,8 +7,8 @@
 import {StringDecoder} from 'node:string_decoder';
 import WebSocket from 'ws';
 import {clientSubprotocols, parseServerMessage, type CreateSessionRequest, type ExitReason} from '../../protocol/index.js';
-import {createSession, sessionSocketUrl} from '../check/create-session.js';
 import type {Clock} from '../clock.js';
+import type {SessionOpener} from './opener.js';
 
 /** Unread output kept per session; older output is dropped (and counted) beyond it. */
 export const MAX_UNREAD_CHARS = 256 * 1024;
@@ -61,19 +61,17 @@ export class LiveSession implements AsyncDisposable {
     });
   }
 
-  /** Creates the session on the server and opens its socket; a refusal comes back as `{error}`. */
+  /** Creates the session (through `opener`) and opens its socket; a refusal comes back as `{error}`. */
   static async start(
-    serverUrl: string,
+    opener: SessionOpener,
     body: CreateSessionRequest,
-    options: {clock: Clock; headers?: Record<string, string> | undefined},
+    options: {clock: Clock},
   ): Promise<{session: LiveSession} | {error: {code: string; message: string}}> {
-    const created = await createSession(serverUrl, body, {deadlineMs: CONNECT_DEADLINE_MS, ...(options.headers ? {headers: options.headers} : {})}).catch(
-      (error: Error) => ({error: {code: 'unreachable', message: `cannot reach ${serverUrl}: ${error.message}`}}),
-    );
+    const created = await opener.open(body, CONNECT_DEADLINE_MS);
     if ('error' in created) return created;
-    const socket = new WebSocket(sessionSocketUrl(serverUrl, created.session), clientSubprotocols(created.session.token), {
-      origin: new URL(serverUrl).origin,
-      ...(options.headers ? {headers: options.headers} : {}),
+    const socket = new WebSocket(opener.socketUrl(created.session), clientSubprotocols(created.session.token), {
+      origin: opener.origin,
+      ...(opener.headers ? {headers: opener.headers} : {}),
     });
     return {session: new LiveSession(created.session.id, socket, options.clock)};
   }

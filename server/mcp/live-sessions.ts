@@ -5,6 +5,7 @@
 import type {CreateSessionRequest} from '../../protocol/index.js';
 import type {Clock} from '../clock.js';
 import {LiveSession, type LiveRead} from './live-session.js';
+import type {SessionOpener} from './opener.js';
 
 /** The server's per-client limit refuses more anyway; this keeps a confused agent from piling up sockets first. */
 export const MAX_LIVE_SESSIONS = 4;
@@ -16,9 +17,11 @@ export class UnknownSessionError extends Error {
 
 export class LiveSessions implements AsyncDisposable {
   private readonly sessions = new Map<string, LiveSession>();
+  /** One-shot runs in flight: not addressable by id, but ended with the rest. */
+  private readonly runs = new Set<LiveSession>();
   private disposed = false;
 
-  constructor(private readonly options: {serverUrl: string; clock: Clock; headers?: Record<string, string> | undefined; max?: number}) {}
+  constructor(private readonly options: {opener: SessionOpener; clock: Clock; max?: number}) {}
 
   get size(): number {
     return this.sessions.size;
@@ -32,7 +35,7 @@ export class LiveSessions implements AsyncDisposable {
     if (this.sessions.size >= max) {
       return {error: {code: 'too-many-sessions', message: `at most ${max} interactive sessions at once; stop one with stop_session`}};
     }
-    const started = await LiveSession.start(this.options.serverUrl, body, this.options);
+    const started = await LiveSession.start(this.options.opener, body, this.options);
     if ('error' in started) return started;
     // Disposed while the session was being created: end it at once rather than leak it.
     if (this.disposed) {
@@ -61,11 +64,22 @@ export class LiveSessions implements AsyncDisposable {
     await session.stop();
   }
 
-  /** Ends every session. Idempotent. */
+  /** Keeps a one-shot run to be ended with the client's sessions; returns its release. */
+  hold(run: LiveSession): () => void {
+    if (this.disposed) {
+      void run.stop();
+      return () => {};
+    }
+    this.runs.add(run);
+    return () => this.runs.delete(run);
+  }
+
+  /** Ends every session and run. Idempotent. */
   async [Symbol.asyncDispose](): Promise<void> {
     this.disposed = true;
-    const all = [...this.sessions.values()];
+    const all = [...this.sessions.values(), ...this.runs];
     this.sessions.clear();
+    this.runs.clear();
     await Promise.allSettled(all.map((session) => session.stop()));
   }
 

@@ -1,24 +1,30 @@
 /**
- * One-shot runs for the MCP tools, through the same HTTP + WebSocket path (and
- * so the same hardening, limits and lifetimes) as a reader's click: `check`'s
- * runner, with the result shaped for an agent.
+ * One-shot runs for the MCP tools, through the same WebSocket path (and so the
+ * same hardening, limits and lifetimes) as a reader's click: a live session
+ * read to its end, with the result shaped for an agent. `check_blocks` judges
+ * such runs the way `check` does.
  */
 import type {SandboxBlock} from '../../config/block.js';
 import {REQUEST_ERROR_CODES as PROTOCOL_REQUEST_ERROR_CODES, type CreateSessionRequest} from '../../protocol/index.js';
-import {runSession, type SessionRun} from '../check/client.js';
-import {scriptedInput} from '../check/evaluate.js';
-import {checkBlocks} from '../check/run.js';
+import type {SessionRun} from '../check/client.js';
+import {judge, scriptedInput} from '../check/evaluate.js';
+import {selectBlocks, type BlockReport, type CheckReport} from '../check/run.js';
 import {toJson} from '../check/report.js';
+import type {Clock} from '../clock.js';
+import {LiveSession} from './live-session.js';
+import type {SessionOpener} from './opener.js';
 import {cleanOutput} from './output.js';
 
-/** Where sessions run: an in-process server or `--server URL`. */
+/** Where sessions run: an in-process server, `--server URL`, or this server's own session manager (`/mcp`). */
 export interface SandboxTarget {
-  serverUrl: string;
+  opener: SessionOpener;
   /** Per-block limit assumed when a block has none (the server's own default). */
   defaultTimeoutMs: number;
   /** Blocks `check_blocks` runs at once. */
   jobs: number;
-  headers?: Record<string, string>;
+  clock: Clock;
+  /** Keeps a run to be ended when the MCP client goes away; returns its release. */
+  hold?: ((run: LiveSession) => () => void) | undefined;
 }
 
 export interface RunToolResult {
@@ -79,26 +85,74 @@ interface RunRequest extends OutputChoice {
   timeoutSeconds?: number | undefined;
 }
 
+/** Output kept of a run: a little over what the result may carry, since escapes are removed afterwards. */
+const keptChars = (request: OutputChoice) => Math.max(64 * 1024, (request.maxOutputChars ?? 0) * 4);
+
+/** Runs one session to its end (or the deadline, which ends it) and keeps the head of its output. */
+export async function runToEnd(
+  target: SandboxTarget,
+  body: CreateSessionRequest,
+  options: {deadlineMs: number; maxChars: number; input?: string | undefined},
+): Promise<SessionRun> {
+  const {clock} = target;
+  const started = clock.now();
+  const opened = await LiveSession.start(target.opener, body, {clock});
+  if ('error' in opened) return {output: '', error: opened.error, durationMs: clock.now() - started, truncated: false};
+  const session = opened.session;
+  const release = target.hold?.(session);
+  try {
+    return await readToEnd(session, started, options, clock);
+  } finally {
+    release?.();
+  }
+}
+
+async function readToEnd(session: LiveSession, started: number, options: {deadlineMs: number; maxChars: number; input?: string | undefined}, clock: Clock): Promise<SessionRun> {
+  if (options.input !== undefined) session.send(options.input);
+  const until = started + options.deadlineMs;
+  let output = '';
+  let truncated = false;
+  let deadline = false;
+  const keep = (text: string, dropped: number) => {
+    const room = options.maxChars - output.length;
+    if (text.length > room || dropped > 0) truncated = true;
+    if (room > 0) output += text.slice(0, room);
+  };
+  let read = await session.read(Math.max(0, until - clock.now()));
+  keep(read.output, read.droppedChars);
+  while (read.state !== 'ended') {
+    if (clock.now() >= until) {
+      deadline = true;
+      // Ended, not dropped: a dropped socket keeps the container for the reconnect grace.
+      await session.stop();
+    }
+    read = await session.read(deadline ? 0 : Math.max(0, until - clock.now()));
+    keep(read.output, read.droppedChars);
+  }
+  const run: SessionRun = {output, durationMs: clock.now() - started, truncated};
+  if (read.exit) run.exit = read.exit;
+  if (deadline && !read.exit) run.error = {code: 'deadline', message: `no exit within ${options.deadlineMs} ms`};
+  else if (read.error) run.error = read.error;
+  return run;
+}
+
 async function run(target: SandboxTarget, body: CreateSessionRequest, limitMs: number, request: RunRequest, input: string | undefined) {
   const deadlineMs = request.timeoutSeconds === undefined ? limitMs + GRACE_MS : Math.round(request.timeoutSeconds * 1000);
-  const session = await runSession(target.serverUrl, body, {
-    deadlineMs,
-    endAtDeadline: true,
-    // Kept bytes: a little over what the result may carry, since escapes are removed afterwards.
-    maxOutputBytes: Math.max(64 * 1024, (request.maxOutputChars ?? 0) * 4),
-    ...(input === undefined ? {} : {input}),
-    ...(target.headers ? {headers: target.headers} : {}),
-  });
-  return toRunResult(session, request);
+  return toRunResult(await runToEnd(target, body, {deadlineMs, maxChars: keptChars(request), input}), request);
+}
+
+/** The keystrokes a block's run is given: the agent's input, else the block's scripted input; an interactive block then leaves its shells. */
+function blockInput(block: SandboxBlock, input: string | undefined): string | undefined {
+  let keys = input === undefined ? (block.options.input === undefined ? undefined : scriptedInput(block.options.input)) : keystrokes(input);
+  // An interactive block stays in a shell after its command; leaving it (once
+  // per shell, a spare `exit` is never read) ends the run, as `check` does.
+  if (block.options.interactive) keys = `${keys ?? ''}exit\rexit\r`;
+  return keys;
 }
 
 export function runBlock(target: SandboxTarget, block: SandboxBlock, request: RunRequest & {files?: Array<{path: string; content: string}> | undefined}) {
-  let input = request.input === undefined ? (block.options.input === undefined ? undefined : scriptedInput(block.options.input)) : keystrokes(request.input);
-  // An interactive block stays in a shell after its command; leaving it (once
-  // per shell, a spare `exit` is never read) ends the run, as `check` does.
-  if (block.options.interactive) input = `${input ?? ''}exit\rexit\r`;
   const body: CreateSessionRequest = {block: block.id, ...(request.files ? {files: request.files} : {})};
-  return run(target, body, block.options.timeout ?? target.defaultTimeoutMs, request, input);
+  return run(target, body, block.options.timeout ?? target.defaultTimeoutMs, request, blockInput(block, request.input));
 }
 
 export function runCode(target: SandboxTarget, request: RunRequest & {env: string; cmd: string; files: Array<{path: string; content: string}>}) {
@@ -106,8 +160,60 @@ export function runCode(target: SandboxTarget, request: RunRequest & {env: strin
   return run(target, body, target.defaultTimeoutMs, request, request.input === undefined ? undefined : keystrokes(request.input));
 }
 
-/** `check --json`'s report (transcripts left out) for the chosen blocks. */
+/** Refusals of a busy server, retried a few times as `check` does rather than reported as a broken block. */
+const BUSY_CODES = new Set(['rate-limited', 'too-many-sessions', 'at-capacity']);
+const BUSY_RETRIES = 5;
+const TAIL_CHARS = 2000;
+
+async function checkBlock(target: SandboxTarget, block: SandboxBlock): Promise<BlockReport> {
+  const base = {id: block.id, source: block.source, line: block.line, env: block.env, ...(block.title ? {title: block.title} : {})};
+  if (block.options.skipCheck) return {...base, durationMs: 0, verdict: {status: 'skip', reason: 'skip-check'}, outputTail: ''};
+  const options = {deadlineMs: (block.options.timeout ?? target.defaultTimeoutMs) + GRACE_MS, maxChars: 1024 * 1024, input: blockInput(block, undefined)};
+  let result = await runToEnd(target, {block: block.id}, options);
+  for (let retry = 0; retry < BUSY_RETRIES && result.error && BUSY_CODES.has(result.error.code); retry++) {
+    await new Promise<void>((resolve) => target.clock.setTimeout(() => resolve(), Math.min(1000 * 2 ** retry, 10_000)));
+    result = await runToEnd(target, {block: block.id}, options);
+  }
+  return {
+    ...base,
+    ...(result.exit ? {exitCode: result.exit.code, reason: result.exit.reason} : {}),
+    durationMs: result.durationMs,
+    verdict: judge(block, result),
+    outputTail: result.output.slice(-TAIL_CHARS),
+  };
+}
+
+/** `check --json`'s report for the chosen blocks, with at most `target.jobs` runs at once. */
 export async function checkSite(target: SandboxTarget, blocks: SandboxBlock[], filter: string | undefined): Promise<unknown> {
-  const report = await checkBlocks(blocks, {serverUrl: target.serverUrl, jobs: target.jobs, filter, defaultTimeoutMs: target.defaultTimeoutMs});
+  const selected = selectBlocks(blocks, filter);
+  const jobs = Math.max(1, Math.floor(target.jobs));
+  const reports: BlockReport[] = new Array(selected.length);
+  const started = target.clock.now();
+  let next = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const worker = async () => {
+    while (next < selected.length) {
+      const index = next++;
+      maxInFlight = Math.max(maxInFlight, ++inFlight);
+      try {
+        reports[index] = await checkBlock(target, selected[index]!);
+      } finally {
+        inFlight--;
+      }
+    }
+  };
+  await Promise.all(Array.from({length: Math.min(jobs, selected.length)}, worker));
+  const count = (status: BlockReport['verdict']['status']) => reports.filter((report) => report.verdict.status === status).length;
+  const report: CheckReport = {
+    blocks: reports,
+    passed: count('pass'),
+    failed: count('fail'),
+    skipped: count('skip'),
+    wallMs: target.clock.now() - started,
+    sumMs: reports.reduce((sum, each) => sum + each.durationMs, 0),
+    maxInFlight,
+    jobs,
+  };
   return JSON.parse(toJson(report)) as unknown;
 }

@@ -19,6 +19,7 @@ import {
 import type {Clock} from '../clock.js';
 import type {LogFunction} from '../log.js';
 import {blockIdOfUri, blockResourceUri, type BlockCatalog} from './catalog.js';
+import type {LiveSession} from './live-session.js';
 import {LiveSessions, UnknownSessionError} from './live-sessions.js';
 import {RunRefusedError, type SandboxTarget} from './runs.js';
 import {isToolName, ToolArgumentError, toolDefinitions} from './tool-arguments.js';
@@ -50,8 +51,10 @@ export function blockSourceText(block: {cmd: string; env: string; files: Array<{
 
 export function createMcpServer(options: McpServerOptions): SandboxMcpServer {
   const {catalog} = options;
-  const sessions = new LiveSessions({serverUrl: options.target.serverUrl, clock: options.clock, headers: options.target.headers});
-  const context: ToolContext = {catalog, target: options.target, sessions, allowInline: options.allowInline};
+  const sessions = new LiveSessions({opener: options.target.opener, clock: options.clock});
+  // One-shot runs end with the client too, not only its interactive sessions.
+  const target = {...options.target, hold: (run: LiveSession) => sessions.hold(run)};
+  const context: ToolContext = {catalog, target, sessions, allowInline: options.allowInline};
   const server = new Server(
     {name: 'docusaurus-sandbox', version: options.version},
     {

@@ -6,6 +6,7 @@ import {McpError} from '@modelcontextprotocol/sdk/types.js';
 import type {SandboxBlock} from '../../../config/block.js';
 import {systemClock} from '../../clock.js';
 import {BlockCatalog} from '../catalog.js';
+import {httpOpener} from '../opener.js';
 import {createMcpServer, type SandboxMcpServer} from '../server.js';
 
 const blocks: SandboxBlock[] = [
@@ -25,7 +26,7 @@ async function connect(allowInline: boolean): Promise<{client: Client; server: S
   const server = createMcpServer({
     catalog: new BlockCatalog(blocks, new Map([['b1', '/docs/intro']])),
     // Nothing listens here: these tests never reach a sandbox.
-    target: {serverUrl: 'http://127.0.0.1:9', defaultTimeoutMs: 1000, jobs: 1},
+    target: {opener: httpOpener('http://127.0.0.1:9'), defaultTimeoutMs: 1000, jobs: 1, clock: systemClock},
     allowInline,
     clock: systemClock,
     log: () => {},
