@@ -262,3 +262,32 @@ export function resolveConfigFile(
   if (context.siteDir) candidates.push(resolve(context.cwd, context.siteDir, '..', 'sandbox.config.json'));
   return {file: candidates.find((candidate) => context.exists(candidate)), optional: true};
 }
+
+/**
+ * A config file named with --config must exist: the defaults apply only when
+ * none was named, so a typo must not silently run with them. The message says
+ * where it looked and what the command does without the flag.
+ */
+export function requireNamedConfigFile(given: string | undefined, context: {cwd: string; exists: (path: string) => boolean}): void {
+  if (!given) return;
+  const file = resolve(context.cwd, given);
+  if (context.exists(file)) return;
+  throw new UsageError(
+    `cannot read sandbox config file ${given}: there is no file ${file}. Create it (every key is optional; see the configuration page), ` +
+      'or leave out --config to use ./sandbox.config.json, else SITE_BUILD_DIR/../sandbox.config.json when one exists, else the defaults',
+  );
+}
+
+/**
+ * `serve SITE_BUILD_DIR` must name a folder that is there: a server started on a
+ * missing one would say "listening" and then answer every page with 404 and
+ * every Run with an unknown block.
+ */
+export function requireSiteDir(siteDir: string | undefined, context: {cwd: string; isDirectory: (path: string) => boolean | undefined}): void {
+  if (siteDir === undefined) return;
+  const path = resolve(context.cwd, siteDir);
+  const isDirectory = context.isDirectory(path);
+  if (isDirectory === true) return;
+  if (isDirectory === false) throw new UsageError(`site directory ${siteDir} is a file, not a folder (${path}); give the folder \`docusaurus build\` writes (usually build/)`);
+  throw new UsageError(`site directory ${siteDir} does not exist (looked at ${path}); build the site first (npm run build) or give the folder \`docusaurus build\` writes (usually build/)`);
+}

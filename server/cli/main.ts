@@ -2,31 +2,54 @@
 /**
  * `docusaurus-sandbox`: a thin entry over `args.ts` (parsing), `loadConfig`
  * (configuration) and `createSandboxServer`. Exit codes: 0 success, 1 failure,
- * 2 bad usage or invalid configuration.
+ * 2 bad usage, invalid configuration or missing backend packages.
+ *
+ * The server is imported only by the commands that run it, after
+ * `requireBackendPackages`: its packages are optional peer dependencies.
  */
-import {existsSync, readFileSync} from 'node:fs';
+import {existsSync, readFileSync, statSync} from 'node:fs';
+import {fileURLToPath} from 'node:url';
 import {ConfigError, loadConfig, type SandboxConfig} from '../../config/index.js';
 import {AdminConfigError} from '../admin/server.js';
-import {createSandboxServer} from '../index.js';
-import {createLogger} from '../log.js';
-import {parseCommandLine, resolveConfigFile, USAGE, UsageError, type Command} from './args.js';
+import {parseCommandLine, requireNamedConfigFile, requireSiteDir, resolveConfigFile, USAGE, UsageError, type Command} from './args.js';
+import {backendPackages, MissingBackendPackagesError, missingPackages, type PackageManifest} from './backend-packages.js';
 
 function config(configFile: string | undefined, siteDir: string | undefined, server: Record<string, unknown> = {}): SandboxConfig {
+  requireNamedConfigFile(configFile, {cwd: process.cwd(), exists: existsSync});
   const {file, optional} = resolveConfigFile(configFile, {cwd: process.cwd(), siteDir, exists: existsSync});
   return loadConfig({file, optionalFile: optional, env: process.env, server});
 }
 
-/** The package's version: the nearest package.json above this file (src/ and dist/ sit at different depths). */
-function version(): string {
+/** The package's own package.json and its folder: the nearest one above this file (src/ and dist/ sit at different depths). */
+function ownPackage(): {dir: string; manifest: PackageManifest} | undefined {
   for (let url = new URL('./', import.meta.url); url.pathname !== '/'; url = new URL('../', url)) {
     try {
-      const packageJson = JSON.parse(readFileSync(new URL('package.json', url), 'utf8')) as {name?: string; version: string};
-      if (packageJson.name === 'docusaurus-sandbox') return packageJson.version;
+      const manifest = JSON.parse(readFileSync(new URL('package.json', url), 'utf8')) as PackageManifest;
+      if (manifest.name === 'docusaurus-sandbox') return {dir: fileURLToPath(url), manifest};
     } catch {
       // not here; look one folder up
     }
   }
-  return 'unknown';
+  return undefined;
+}
+
+function version(): string {
+  return ownPackage()?.manifest.version ?? 'unknown';
+}
+
+function requireBackendPackages(command: string): void {
+  const own = ownPackage();
+  if (!own) return; // nothing to compare with; the imports will say what is missing
+  const missing = missingPackages(backendPackages(own.manifest), own.dir, existsSync);
+  if (missing.length > 0) throw new MissingBackendPackagesError(command, missing);
+}
+
+function isDirectory(path: string): boolean | undefined {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return undefined;
+  }
 }
 
 async function serve(command: Extract<Command, {command: 'serve'}>): Promise<void> {
@@ -34,7 +57,10 @@ async function serve(command: Extract<Command, {command: 'serve'}>): Promise<voi
   if (command.port !== undefined) flags.port = command.port;
   if (command.host !== undefined) flags.host = command.host;
   if (command.allowInline) flags.allowInline = true;
+  requireSiteDir(command.siteDir, {cwd: process.cwd(), isDirectory});
   const loaded = config(command.configFile, command.siteDir, flags);
+  requireBackendPackages('docusaurus-sandbox serve');
+  const [{createSandboxServer}, {createLogger}] = await Promise.all([import('../index.js'), import('../log.js')]);
   const logger = createLogger({level: command.logLevel ?? 'info'});
   const port = loaded.server.port;
   const admin = {
@@ -82,6 +108,7 @@ async function run(argv: string[]): Promise<number> {
       await serve(command);
       return -1; // keeps running until a signal
     case 'images-build': {
+      requireBackendPackages('docusaurus-sandbox images build');
       const {buildImages} = await import('../runtime/images.js');
       const loaded = config(command.configFile, undefined);
       const bundled = Object.keys(loaded.environments);
@@ -91,10 +118,12 @@ async function run(argv: string[]): Promise<number> {
       return 0;
     }
     case 'check': {
+      requireBackendPackages('docusaurus-sandbox check');
       const {runCheck} = await import('./check.js');
       return runCheck(command, {stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env});
     }
     case 'mcp': {
+      requireBackendPackages('docusaurus-sandbox mcp');
       // Stdout is the MCP channel from here on: logs and messages go to stderr only.
       const {runMcp} = await import('./mcp.js');
       return runMcp(command, {stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env, version: version()});
@@ -105,6 +134,7 @@ async function run(argv: string[]): Promise<number> {
       return runSessions(command, {stdout: process.stdout, env: process.env});
     }
     case 'doctor': {
+      requireBackendPackages('docusaurus-sandbox doctor');
       const {doctor, formatDoctorReport} = await import('../runtime/doctor.js');
       const report = await doctor(config(command.configFile, undefined));
       process.stdout.write(`${formatDoctorReport(report)}\n`);
@@ -118,7 +148,8 @@ run(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof UsageError || error instanceof ConfigError || error instanceof AdminConfigError) {
+    const setupError = error instanceof ConfigError || error instanceof AdminConfigError || error instanceof MissingBackendPackagesError;
+    if (error instanceof UsageError || setupError) {
       process.stderr.write(`docusaurus-sandbox: ${error.message}\n`);
       if (error instanceof UsageError) process.stderr.write('Run docusaurus-sandbox --help for usage.\n');
       process.exitCode = 2;

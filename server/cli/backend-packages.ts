@@ -1,0 +1,61 @@
+/**
+ * The backend's packages (Docker client, HTTP and WebSocket server, logger,
+ * metrics, JWT, MCP) are optional peer dependencies: a docs site that only
+ * builds pages does not install them. The commands that run the backend check
+ * for them first and name what to install, instead of failing on the first
+ * `import` with "Cannot find package". The list is the package's own
+ * `peerDependenciesMeta`, so it cannot drift from package.json.
+ */
+import {dirname, join} from 'node:path';
+
+export interface PackageManifest {
+  name?: string;
+  version?: string;
+  peerDependencies?: Record<string, string>;
+  peerDependenciesMeta?: Record<string, {optional?: boolean}>;
+}
+
+export interface PackageRequirement {
+  name: string;
+  range: string;
+}
+
+/** The optional peer dependencies, with the version range package.json asks for. */
+export function backendPackages(manifest: PackageManifest): PackageRequirement[] {
+  const meta = manifest.peerDependenciesMeta ?? {};
+  return Object.entries(manifest.peerDependencies ?? {})
+    .filter(([name]) => meta[name]?.optional === true)
+    .map(([name, range]) => ({name, range}));
+}
+
+/**
+ * The packages Node would not find from `packageDir`: it looks in
+ * `node_modules/<name>` of that folder and of every folder above it.
+ */
+export function missingPackages(
+  required: readonly PackageRequirement[],
+  packageDir: string,
+  exists: (path: string) => boolean,
+): PackageRequirement[] {
+  const folders: string[] = [];
+  for (let folder = packageDir; ; folder = dirname(folder)) {
+    folders.push(join(folder, 'node_modules'));
+    if (dirname(folder) === folder) break;
+  }
+  return required.filter(({name}) => !folders.some((folder) => exists(join(folder, name, 'package.json'))));
+}
+
+export class MissingBackendPackagesError extends Error {
+  readonly code = 'missing-packages';
+  override readonly name = 'MissingBackendPackagesError';
+  constructor(
+    command: string,
+    readonly missing: readonly PackageRequirement[],
+  ) {
+    const install = missing.map(({name, range}) => `"${name}@${range}"`).join(' ');
+    super(
+      `${command} runs the sandbox backend, whose packages are optional peer dependencies that a site which only builds does not install; ` +
+        `missing: ${missing.map(({name}) => name).join(', ')}. Install them beside docusaurus-sandbox:\n  npm install ${install}`,
+    );
+  }
+}
