@@ -70,6 +70,7 @@ function harness(
         return socket;
       },
       random: () => 0.5,
+      warn: () => undefined,
     },
     timers,
     now: () => timers.now,
@@ -132,6 +133,32 @@ describe('SandboxRunner', () => {
     assert.deepEqual(terminal.written, ['hello ', 'world', HIDE_CURSOR]);
     assert.deepEqual(last()!.status, {state: 'recorded', recordedAt: transcript.recordedAt, why: 'unreachable', playing: false});
     assert.ok(views.every((view) => view.status.state !== 'error'), 'the unreachable error is not shown when a recording plays');
+  });
+
+  it('plays the recording when a static host answers instead of a backend (404, 405, not the API)', async () => {
+    for (const answer of [
+      {status: 404, body: '<!doctype html><title>Page Not Found</title>'},
+      {status: 405, body: null},
+      {status: 200, body: {message: 'not a sandbox server'}},
+    ]) {
+      const {runner, timers, terminal, views, last} = harness({answer, transcript});
+      runner.run(undefined);
+      await settle();
+      await settle();
+      timers.advance(100);
+      await settle();
+      assert.deepEqual(terminal.written, ['hello ', 'world', HIDE_CURSOR], String(answer.status));
+      assert.deepEqual(last()!.status, {state: 'recorded', recordedAt: transcript.recordedAt, why: 'unreachable', playing: false});
+      assert.ok(views.every((view) => view.status.state !== 'error'), 'no error while the recording plays');
+    }
+  });
+
+  it('without a recording, a static host says the site\'s sandbox server is not reachable', async () => {
+    const {runner, last} = harness({answer: {status: 404, body: '<!doctype html>'}});
+    runner.run(undefined);
+    await settle();
+    await settle();
+    assert.deepEqual(last(), {status: {state: 'error', code: 'no-backend'}, terminalShown: false});
   });
 
   it('without a recording, an unreachable backend is an error and the empty terminal is hidden', async () => {
