@@ -4,6 +4,7 @@ import type {Transcript} from '../../config/block.js';
 import {LiveSandboxRegistry} from '../registry.js';
 import {SandboxRunner, STOP_OTHERS_WAIT_MS, type RunnerTerminal, type RunnerView, type TerminalInput} from '../runner.js';
 import type {FetchLike} from '../create-session.js';
+import {FakeBus} from './fake-channel.js';
 import {FakeSocket} from './fake-socket.js';
 import {FakeTimers} from './fake-timers.js';
 
@@ -35,6 +36,7 @@ function harness(
     transcript?: Transcript;
     recordedOnly?: boolean;
     loadFails?: boolean;
+    registry?: LiveSandboxRegistry;
   } = {},
 ) {
   const timers = new FakeTimers();
@@ -42,7 +44,7 @@ function harness(
   const sockets: FakeSocket[] = [];
   const views: RunnerView[] = [];
   const requests: unknown[] = [];
-  const registry = new LiveSandboxRegistry();
+  const registry = options.registry ?? new LiveSandboxRegistry();
   const loads: TerminalInput[] = [];
   const answer = options.answer ?? {status: 201, body: {id: 's1', token: 'tok', ws: '/api/sessions/s1/ws'}};
   const fetch: FetchLike = async (_url, init) => {
@@ -228,5 +230,29 @@ describe('SandboxRunner', () => {
     timers.advance(STOP_OTHERS_WAIT_MS);
     await settle();
     assert.equal(requests.length, 1, 'runs after the deadline even if the other never ended');
+  });
+
+  it('stops the reader\'s sandboxes on the site\'s other open pages too, and runs once they have ended', async () => {
+    const bus = new FakeBus();
+    const otherPage = new LiveSandboxRegistry({pageId: 'other-tab', openChannel: () => bus.open()});
+    const here = new LiveSandboxRegistry({pageId: 'this-tab', openChannel: () => bus.open()});
+    const {runner, timers, requests} = harness({registry: here});
+    let stops = 0;
+    const unregister = otherPage.register('b1', {
+      stop: () => {
+        stops += 1;
+        // The other tab's program ends a moment after its SIGTERM.
+        timers.setTimeout(unregister, 300);
+      },
+    });
+    assert.deepEqual(here.others('b1'), ['b1'], 'the other tab\'s run of the same block counts');
+    runner.stopOthersAndRun(undefined);
+    assert.equal(stops, 1);
+    timers.advance(200);
+    await settle();
+    assert.equal(requests.length, 0, 'still waiting for the other tab');
+    timers.advance(200);
+    await settle();
+    assert.equal(requests.length, 1, 'runs as soon as the other tab announced it has nothing live');
   });
 });
