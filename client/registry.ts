@@ -13,7 +13,7 @@ export interface LiveSandbox {
 }
 
 export interface LiveSandboxRegistryOptions {
-  /** Opens the channel to the site's other pages (first use only); none or undefined = this page only. */
+  /** Opens the channel to the site's other pages (once, when the registry is made); none or undefined = this page only. */
   openChannel?: () => PageChannel | undefined;
   /** Tells when the page goes away and comes back (see `watchBrowserPage`); called once the channel is open. */
   watchPage?: (hidden: () => void, shown: () => void) => void;
@@ -30,16 +30,16 @@ export class LiveSandboxRegistry {
   readonly #options: LiveSandboxRegistryOptions;
   readonly #page: string;
   #channel: PageChannel | undefined;
-  #connected = false;
 
   constructor(options: LiveSandboxRegistryOptions = {}) {
     this.#options = options;
     this.#page = options.pageId ?? newPageId();
+    // At once, not on first use: the other pages' answers must be in before a refused Run asks who else is live.
+    this.#connect();
   }
 
   /** Registers the live sandbox of a block; returns the function that removes exactly it. */
   register(blockId: string, sandbox: LiveSandbox): () => void {
-    this.#connect();
     this.#live.set(blockId, sandbox);
     this.#announce();
     return () => {
@@ -51,7 +51,6 @@ export class LiveSandboxRegistry {
 
   /** Block ids of the reader's other live sandboxes: this page's except `exceptId`, and the other open pages'. */
   others(exceptId: string): string[] {
-    this.#connect();
     // Array.from, not spread: Docusaurus's Babel preset compiles spread loosely as
     // [].concat(iterator), which yields the iterator itself instead of its keys.
     const here = Array.from(this.#live.keys()).filter((id) => id !== exceptId);
@@ -79,17 +78,14 @@ export class LiveSandboxRegistry {
     this.#channel?.close();
     this.#channel = undefined;
     this.#otherPages.clear();
-    this.#connected = true;
   }
 
   [Symbol.dispose](): void {
     this.dispose();
   }
 
-  /** Opens the channel on first use, not at module load: the module is also evaluated while pages are rendered on the server. */
+  /** Joins the other pages; during server-side rendering `openChannel` gives none (see `openBrowserPageChannel`). */
   #connect(): void {
-    if (this.#connected) return;
-    this.#connected = true;
     this.#channel = this.#options.openChannel?.();
     if (!this.#channel) return;
     this.#channel.listen((data) => this.#receive(data));

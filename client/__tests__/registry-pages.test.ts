@@ -88,7 +88,7 @@ describe('live sandboxes across the site\'s open pages', () => {
     assert.equal(openBrowserPageChannel(), undefined);
   });
 
-  it('opens the channel on first use, once, and closes it on dispose', () => {
+  it('opens the channel once, when made, and closes it on dispose', () => {
     const bus = new FakeBus();
     let opened = 0;
     let channel: FakeChannel | undefined;
@@ -100,15 +100,16 @@ describe('live sandboxes across the site\'s open pages', () => {
         return channel;
       },
     });
-    assert.equal(opened, 0, 'constructing (at module load) opens nothing');
-    registry.others('a');
+    assert.equal(opened, 1);
+    assert.deepEqual(bus.posted, [{kind: 'hello', page: 'p1'}], 'it asks the open pages what they run at once');
     registry.register('a', {stop() {}});
+    registry.others('a');
     assert.equal(opened, 1);
     registry.dispose();
     registry.dispose();
     assert.equal(channel!.closed, true);
-    registry.others('a');
-    assert.equal(opened, 1, 'a disposed registry does not reopen');
+    registry.register('b', {stop() {}});
+    assert.equal(bus.posted.length, 2, 'a disposed registry posts nothing');
   });
 
   it('ignores malformed messages, its own, and bounds what it keeps', () => {
