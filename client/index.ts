@@ -19,7 +19,8 @@ export {
   type Playback,
   type TranscriptFetch,
 } from './recorded.js';
-export {liveSandboxes, LiveSandboxRegistry, type LiveSandbox} from './registry.js';
+export {PAGE_CHANNEL_NAME, readPageMessage, type PageChannel, type PageMessage} from './page-channel.js';
+export {liveSandboxes, LiveSandboxRegistry, MAX_OTHER_PAGES, type LiveSandbox, type LiveSandboxRegistryOptions} from './registry.js';
 export {
   SandboxRunner,
   STOP_OTHERS_WAIT_MS,

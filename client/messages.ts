@@ -70,6 +70,10 @@ const ENTRIES = {
     message: "The terminal could not be loaded. Reload the page and try again.",
     description: "The terminal's code could not be downloaded",
   },
+  'error.noBackend': {
+    message: "This site's sandbox server is not reachable: the site is served without its backend. The code above stays readable.",
+    description: "The address of the sandbox server answered, but not as a sandbox server (e.g. a static host), and there is no recording to show",
+  },
   'error.noRecording': {
     message: "This site shows recorded runs only, and this example has no recording yet.",
     description: "The site shows recordings only and this block has none",

@@ -41,17 +41,20 @@ export interface RunnerView {
 
 /** Where recorded runs come from and whether the site shows only them (plugin global data). */
 export interface RecordedOptions {
-  /** Docusaurus baseUrl: transcripts live at `<baseUrl>sandbox-transcripts.json`. */
+  /**
+   * The site's Docusaurus `baseUrl` (ends with '/'): transcripts live at `<baseUrl>sandbox-transcripts.json`,
+   * and without a `serverUrl` the API at `<pageOrigin><baseUrl>api/…`.
+   */
   baseUrl: string;
   recordedOnly: boolean;
 }
 
 /** Session options the runner does not decide itself (the network and the clock, for tests). */
-export type SessionTransport = Pick<SessionOptions, 'fetch' | 'createSocket' | 'random' | 'getAuthToken'>;
+export type SessionTransport = Pick<SessionOptions, 'fetch' | 'createSocket' | 'random' | 'getAuthToken' | 'warn'>;
 
 export interface RunnerOptions {
   blockId: string;
-  /** The plugin's `serverUrl`; '' or undefined = the page's origin. */
+  /** The plugin's `serverUrl`; '' or undefined = the page's origin under `recorded.baseUrl`. */
   serverUrl: string | undefined;
   pageOrigin: string;
   recorded: RecordedOptions;
@@ -234,6 +237,8 @@ export class SandboxRunner {
       ...this.#options.session,
       serverUrl: this.#options.serverUrl,
       pageOrigin: this.#options.pageOrigin,
+      // The site's one base path: the transcripts and, without a serverUrl, the API live under it.
+      baseUrl: this.#options.recorded.baseUrl,
       request,
       timers: this.#timers,
       now: this.#now,
@@ -242,8 +247,8 @@ export class SandboxRunner {
       onReplayTruncated: () => terminal.reset(),
       onStatus: (next) => {
         if (this.#session !== session) return;
-        if (next.state === 'error' && next.code === 'unreachable' && !connected) {
-          // The backend is down (or behind a proxy answering 502/503): a recording is better than nothing.
+        if (next.state === 'error' && (next.code === 'unreachable' || next.code === 'no-backend') && !connected) {
+          // No backend answers (down, behind a proxy answering 502/503, or a static host): a recording is better than nothing.
           this.#unregister?.();
           void this.#playRecorded(thisRun, terminal, 'unreachable').then((played) => {
             if (!played && this.#current(thisRun)) this.#update({status: next, terminalShown: false});

@@ -7,9 +7,11 @@ import type {SandboxStatus} from './status.js';
 import type {Timers} from './timers.js';
 
 export interface SessionOptions {
-  /** The plugin's `serverUrl`; '' or undefined = the page's origin. */
+  /** The plugin's `serverUrl`; '' or undefined = the page's origin under `baseUrl`. */
   serverUrl?: string;
   pageOrigin: string;
+  /** The site's base path (Docusaurus `baseUrl`, default '/'): without a `serverUrl` the API is at `<baseUrl>api/…`. */
+  baseUrl?: string;
   request: CreateSessionRequest;
   /** Program output; call `processed` once the terminal has parsed it (flow-control acks). */
   onOutput(data: Uint8Array, processed: () => void): void;
@@ -19,6 +21,8 @@ export interface SessionOptions {
   /** The operator's bearer token for the POST (jwt auth mode); undefined sends none. */
   getAuthToken?: () => Promise<string | undefined>;
   fetch?: FetchLike;
+  /** Where hints for the site's owner go (a backend that is missing or refuses this origin); default `console.warn`. */
+  warn?: (message: string) => void;
   createSocket?: SocketFactory;
   timers?: Timers;
   now?: () => number;

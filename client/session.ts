@@ -90,10 +90,12 @@ export class SandboxSession {
     if (this.#disposed) return;
     this.#setStatus({state: 'connecting'});
     const outcome = await createSession({
-      base: apiBase(this.#options.serverUrl, this.#options.pageOrigin),
+      base: apiBase(this.#options.serverUrl, this.#options.pageOrigin, this.#options.baseUrl),
+      pageOrigin: this.#options.pageOrigin,
       request: this.#options.request,
       fetch: this.#options.fetch ?? ((url, init) => globalThis.fetch(url, init)),
       getAuthToken: this.#options.getAuthToken,
+      warn: this.#options.warn ?? ((message) => console.warn(message)),
       cancelled: () => this.#disposed,
     });
     if (outcome === undefined) return;

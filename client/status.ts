@@ -7,8 +7,12 @@ import type {ErrorCode, ExitReason} from '../protocol/index.js';
 import {englishMessage, type MessageId} from './messages.js';
 import {formatRecordedDate} from './recorded.js';
 
-/** Errors the client itself detects, beside the server's codes. */
-export type ClientErrorCode = 'unreachable' | 'bad-response' | 'connection-failed' | 'load-failed' | 'no-recording';
+/**
+ * Errors the client itself detects, beside the server's codes. `unreachable`:
+ * no answer (offline, a CORS refusal) or a proxy's 502–504; `no-backend`: an
+ * answer that is not the sandbox API's (a static host serves the site alone).
+ */
+export type ClientErrorCode = 'unreachable' | 'no-backend' | 'bad-response' | 'connection-failed' | 'load-failed' | 'no-recording';
 
 export type SandboxStatus =
   | {state: 'idle'}
@@ -25,7 +29,7 @@ export type SandboxStatus =
   | {state: 'expired'}
   /**
    * A recorded run plays (or played) instead of a live one: the backend could
-   * not be reached, or the site shows recordings only (issue 8).
+   * not be reached or is not there (`unreachable`), or the site shows recordings only.
    */
   | {state: 'recorded'; recordedAt: string; why: 'unreachable' | 'recorded-only'; playing: boolean}
   | {state: 'error'; code: ErrorCode | ClientErrorCode; detail?: string};
@@ -62,6 +66,8 @@ export function describeError(code: ErrorCode | ClientErrorCode): MessageDescrip
       return describe('theme.Sandbox.error.rateLimited');
     case 'unreachable':
       return describe('theme.Sandbox.error.unreachable');
+    case 'no-backend':
+      return describe('theme.Sandbox.error.noBackend');
     case 'connection-failed':
       return describe('theme.Sandbox.error.connectionFailed');
     case 'load-failed':
@@ -177,6 +183,7 @@ export const STATUS_MESSAGE_IDS: readonly MessageId[] = [
   'theme.Sandbox.error.atCapacity',
   'theme.Sandbox.error.rateLimited',
   'theme.Sandbox.error.unreachable',
+  'theme.Sandbox.error.noBackend',
   'theme.Sandbox.error.connectionFailed',
   'theme.Sandbox.error.loadFailed',
   'theme.Sandbox.error.unavailable',

@@ -4,6 +4,7 @@ import type {Transcript} from '../../config/block.js';
 import {LiveSandboxRegistry} from '../registry.js';
 import {SandboxRunner, STOP_OTHERS_WAIT_MS, type RunnerTerminal, type RunnerView, type TerminalInput} from '../runner.js';
 import type {FetchLike} from '../create-session.js';
+import {FakeBus} from './fake-channel.js';
 import {FakeSocket} from './fake-socket.js';
 import {FakeTimers} from './fake-timers.js';
 
@@ -35,6 +36,7 @@ function harness(
     transcript?: Transcript;
     recordedOnly?: boolean;
     loadFails?: boolean;
+    registry?: LiveSandboxRegistry;
   } = {},
 ) {
   const timers = new FakeTimers();
@@ -42,7 +44,7 @@ function harness(
   const sockets: FakeSocket[] = [];
   const views: RunnerView[] = [];
   const requests: unknown[] = [];
-  const registry = new LiveSandboxRegistry();
+  const registry = options.registry ?? new LiveSandboxRegistry();
   const loads: TerminalInput[] = [];
   const answer = options.answer ?? {status: 201, body: {id: 's1', token: 'tok', ws: '/api/sessions/s1/ws'}};
   const fetch: FetchLike = async (_url, init) => {
@@ -70,6 +72,7 @@ function harness(
         return socket;
       },
       random: () => 0.5,
+      warn: () => undefined,
     },
     timers,
     now: () => timers.now,
@@ -132,6 +135,32 @@ describe('SandboxRunner', () => {
     assert.deepEqual(terminal.written, ['hello ', 'world', HIDE_CURSOR]);
     assert.deepEqual(last()!.status, {state: 'recorded', recordedAt: transcript.recordedAt, why: 'unreachable', playing: false});
     assert.ok(views.every((view) => view.status.state !== 'error'), 'the unreachable error is not shown when a recording plays');
+  });
+
+  it('plays the recording when a static host answers instead of a backend (404, 405, not the API)', async () => {
+    for (const answer of [
+      {status: 404, body: '<!doctype html><title>Page Not Found</title>'},
+      {status: 405, body: null},
+      {status: 200, body: {message: 'not a sandbox server'}},
+    ]) {
+      const {runner, timers, terminal, views, last} = harness({answer, transcript});
+      runner.run(undefined);
+      await settle();
+      await settle();
+      timers.advance(100);
+      await settle();
+      assert.deepEqual(terminal.written, ['hello ', 'world', HIDE_CURSOR], String(answer.status));
+      assert.deepEqual(last()!.status, {state: 'recorded', recordedAt: transcript.recordedAt, why: 'unreachable', playing: false});
+      assert.ok(views.every((view) => view.status.state !== 'error'), 'no error while the recording plays');
+    }
+  });
+
+  it('without a recording, a static host says the site\'s sandbox server is not reachable', async () => {
+    const {runner, last} = harness({answer: {status: 404, body: '<!doctype html>'}});
+    runner.run(undefined);
+    await settle();
+    await settle();
+    assert.deepEqual(last(), {status: {state: 'error', code: 'no-backend'}, terminalShown: false});
   });
 
   it('without a recording, an unreachable backend is an error and the empty terminal is hidden', async () => {
@@ -201,5 +230,29 @@ describe('SandboxRunner', () => {
     timers.advance(STOP_OTHERS_WAIT_MS);
     await settle();
     assert.equal(requests.length, 1, 'runs after the deadline even if the other never ended');
+  });
+
+  it('stops the reader\'s sandboxes on the site\'s other open pages too, and runs once they have ended', async () => {
+    const bus = new FakeBus();
+    const otherPage = new LiveSandboxRegistry({pageId: 'other-tab', openChannel: () => bus.open()});
+    const here = new LiveSandboxRegistry({pageId: 'this-tab', openChannel: () => bus.open()});
+    const {runner, timers, requests} = harness({registry: here});
+    let stops = 0;
+    const unregister = otherPage.register('b1', {
+      stop: () => {
+        stops += 1;
+        // The other tab's program ends a moment after its SIGTERM.
+        timers.setTimeout(unregister, 300);
+      },
+    });
+    assert.deepEqual(here.others('b1'), ['b1'], 'the other tab\'s run of the same block counts');
+    runner.stopOthersAndRun(undefined);
+    assert.equal(stops, 1);
+    timers.advance(200);
+    await settle();
+    assert.equal(requests.length, 0, 'still waiting for the other tab');
+    timers.advance(200);
+    await settle();
+    assert.equal(requests.length, 1, 'runs as soon as the other tab announced it has nothing live');
   });
 });

@@ -1,15 +1,19 @@
 /** A SandboxSession wired to a scripted fetch, fake sockets and fake timers, for the session tests. */
 import type {FetchLike} from '../create-session.js';
-import {SandboxSession} from '../session.js';
+import {SandboxSession, type SessionOptions} from '../session.js';
 import type {SandboxStatus} from '../status.js';
 import {FakeSocket} from './fake-socket.js';
 import {FakeTimers} from './fake-timers.js';
 
-export function harness(answer: {status: number; body: unknown} | 'offline' = {status: 201, body: {id: 's1', token: 'tok', ws: '/api/sessions/s1/ws'}}) {
+export function harness(
+  answer: {status: number; body: unknown} | 'offline' = {status: 201, body: {id: 's1', token: 'tok', ws: '/api/sessions/s1/ws'}},
+  more: Partial<SessionOptions> = {},
+) {
   const sockets: FakeSocket[] = [];
   const statuses: SandboxStatus[] = [];
   const output: string[] = [];
   const processed: Array<() => void> = [];
+  const warnings: string[] = [];
   let truncations = 0;
   const requests: Array<{url: string; body: unknown}> = [];
   const timers = new FakeTimers();
@@ -37,8 +41,10 @@ export function harness(answer: {status: number; body: unknown} | 'offline' = {s
     timers,
     now: () => timers.now,
     random: () => 0.5,
+    warn: (message) => warnings.push(message),
+    ...more,
   });
-  return {session, sockets, statuses, output, requests, timers, processed, truncations: () => truncations};
+  return {session, sockets, statuses, output, requests, timers, processed, warnings, truncations: () => truncations};
 }
 
 export const states = (statuses: SandboxStatus[]) => statuses.map((status) => status.state);

@@ -111,9 +111,29 @@ describe('SandboxSession', () => {
     await proxy.session.start();
     assert.deepEqual(proxy.statuses.at(-1), {state: 'error', code: 'unreachable'});
 
+    // Not the sandbox API's answer: this host has no backend.
     const weird = harness({status: 201, body: {nope: true}});
     await weird.session.start();
-    assert.deepEqual(weird.statuses.at(-1), {state: 'error', code: 'bad-response'});
+    assert.deepEqual(weird.statuses.at(-1), {state: 'error', code: 'no-backend'});
+  });
+
+  it('reaches the API under the site\'s baseUrl and opens the socket the server answers', async () => {
+    const {session, requests, sockets} = harness({status: 201, body: {id: 's1', token: 'tok', ws: '/sub/api/sessions/s1/ws'}}, {baseUrl: '/sub/'});
+    await session.start();
+    assert.equal(requests[0]!.url, 'http://localhost:3000/sub/api/sessions');
+    assert.equal(sockets[0]!.url, 'ws://localhost:3000/sub/api/sessions/s1/ws');
+
+    const elsewhere = harness(undefined, {baseUrl: '/sub/', serverUrl: 'https://sandbox.example.com'});
+    await elsewhere.session.start();
+    assert.equal(elsewhere.requests[0]!.url, 'https://sandbox.example.com/api/sessions');
+  });
+
+  it('a static host\'s answer is "no backend", with a hint for the site owner on the console', async () => {
+    const {session, statuses, warnings, sockets} = harness({status: 404, body: '<!doctype html>'}, {baseUrl: '/sub/'});
+    await session.start();
+    assert.deepEqual(statuses.at(-1), {state: 'error', code: 'no-backend'});
+    assert.equal(sockets.length, 0);
+    assert.match(warnings.join('\n'), /POST http:\/\/localhost:3000\/sub\/api\/sessions answered 404/);
   });
 
   it('reports a server error message that precedes the close', async () => {

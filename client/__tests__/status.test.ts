@@ -31,6 +31,7 @@ describe('status text', () => {
     assert.match(describeError('too-many-sessions').message, /Stop your other sandboxes/);
     assert.match(describeError('at-capacity').message, /try again in a minute/);
     assert.match(describeError('unreachable').message, /Could not reach/);
+    assert.match(describeError('no-backend').message, /sandbox server is not reachable/);
   });
 
   it('produces only ids listed for translation, all under theme.Sandbox.*', () => {
@@ -53,7 +54,7 @@ describe('status text', () => {
         reason,
         durationMs: 1,
       })),
-      ...[...ERROR_CODES, 'unreachable', 'bad-response', 'connection-failed', 'load-failed', 'no-recording'].map((code) => ({
+      ...[...ERROR_CODES, 'unreachable', 'no-backend', 'bad-response', 'connection-failed', 'load-failed', 'no-recording'].map((code) => ({
         state: 'error' as const,
         code: code as 'internal',
       })),

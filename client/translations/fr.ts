@@ -57,6 +57,7 @@ export const fr: Readonly<Record<MessageId, string>> = {
   "theme.Sandbox.status.reconnectingInputRefused": "Connexion perdue ; reconnexion dans {seconds} s (tentative {attempt})… La saisie n'est pas envoyée tant que la connexion n'est pas rétablie.",
   "theme.Sandbox.status.recorded": "Enregistré le {date} : le serveur de bacs à sable est injoignable, voici l'enregistrement d'une exécution précédente.",
   "theme.Sandbox.status.recordedOnly": "Enregistré le {date} : ce site montre des enregistrements d'exécutions précédentes.",
+  "theme.Sandbox.error.noBackend": "Le serveur de bacs à sable de ce site n'est pas joignable : le site est servi sans son backend. Le code ci-dessus reste lisible.",
   "theme.Sandbox.error.noRecording": "Ce site ne montre que des exécutions enregistrées, et cet exemple n'a pas encore d'enregistrement.",
   "theme.Sandbox.terminal.recorded": "Enregistrement, pas une exécution en direct",
 };

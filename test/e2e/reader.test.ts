@@ -254,12 +254,18 @@ describe('reader experience with the backend stopped', {skip}, () => {
 });
 
 describe('reader experience at the per-client limit', {skip}, () => {
-  it('says so and offers to stop the reader\'s other sandboxes', async () => {
-    const build = ensureSiteBuild();
+  /** The demo site's configuration with one session per client, in a temporary file. */
+  function oneSessionPerClient(): {dir: string; configFile: string} {
     const dir = mkdtempSync(join(tmpdir(), 'sandbox-e2e-config-'));
     const site = JSON.parse(readFileSync(join(ROOT, 'site', 'sandbox.config.json'), 'utf8')) as {server?: object};
     const configFile = join(dir, 'sandbox.config.json');
     writeFileSync(configFile, JSON.stringify({...site, server: {...site.server, maxSessionsPerClient: 1}}));
+    return {dir, configFile};
+  }
+
+  it('says so and offers to stop the reader\'s other sandboxes', async () => {
+    const build = ensureSiteBuild();
+    const {dir, configFile} = oneSessionPerClient();
     try {
       await using serve = await startServe(build, configFile);
       await using browser = await launchBrowser();
@@ -281,6 +287,36 @@ describe('reader experience at the per-client limit', {skip}, () => {
       await endless.getByRole('button', {name: 'Stop'}).click();
       await waitForStatus(endless, /Stopped after/, 10_000);
       await page.close();
+    } finally {
+      rmSync(dir, {recursive: true, force: true});
+    }
+  });
+
+  it('"Stop my other sandboxes" reaches the reader\'s sandbox in another tab of the site', async () => {
+    const build = ensureSiteBuild();
+    const {dir, configFile} = oneSessionPerClient();
+    try {
+      await using serve = await startServe(build, configFile);
+      await using browser = await launchBrowser();
+      const firstTab = await browser.newPage();
+      await firstTab.goto(`${serve.url}/docs/tutorials/endless-printer/`);
+      const stubborn = block(firstTab, 'stubborn.py');
+      await stubborn.getByRole('button', {name: 'Run'}).click();
+      await waitForOutput(stubborn, 'still here (1)', 20_000);
+
+      // This tab runs nothing itself: only the other tab's announcement makes the offer appear.
+      const secondTab = await browser.newPage();
+      await secondTab.goto(`${serve.url}/docs/tutorials/endless-printer/`);
+      const endless = block(secondTab, 'endless.sh');
+      await endless.getByRole('button', {name: 'Run'}).click();
+      await waitForStatus(endless, /Stop your other sandboxes/, 10_000);
+      await endless.getByRole('button', {name: 'Stop my other sandboxes and run this one'}).click();
+      await waitForStatus(stubborn, /Stopped after/, 10_000);
+      await waitForOutput(endless, /line \d{3,}/, 20_000);
+      await endless.getByRole('button', {name: 'Stop'}).click();
+      await waitForStatus(endless, /Stopped after/, 10_000);
+      await secondTab.close();
+      await firstTab.close();
     } finally {
       rmSync(dir, {recursive: true, force: true});
     }

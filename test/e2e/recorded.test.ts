@@ -18,14 +18,21 @@ import {ensureSiteBuild, launchBrowser, screenshotPath} from './harness.js';
 
 const TYPES: Record<string, string> = {'.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.svg': 'image/svg+xml'};
 
-/** Serves `root` statically; everything under /api/ is a 502, as from a proxy whose backend is stopped. */
-async function staticSiteWithoutBackend(root: string): Promise<{url: string; requests: string[]; server: Server}> {
+/**
+ * Serves `root` statically. Under /api/: `proxy` answers 502, as a proxy whose backend is stopped; `static` answers
+ * as a static host does (`docusaurus serve`: the POST falls through to a 404 page).
+ */
+async function staticSiteWithoutBackend(root: string, api: 'proxy' | 'static' = 'proxy'): Promise<{url: string; requests: string[]; server: Server}> {
   const requests: string[] = [];
   const server = createServer((request, response) => {
     const path = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname);
     requests.push(`${request.method} ${path}`);
-    if (path.startsWith('/api/')) {
+    if (path.startsWith('/api/') && api === 'proxy') {
       response.writeHead(502, {'content-type': 'text/html'}).end('<html><body>502 Bad Gateway</body></html>');
+      return;
+    }
+    if (path.startsWith('/api/')) {
+      response.writeHead(404, {'content-type': 'text/html'}).end('<!doctype html><title>Page Not Found</title>');
       return;
     }
     const candidates = [path, join(path, 'index.html'), `${path}.html`].map((item) => join(root, normalize(item)));
@@ -98,6 +105,49 @@ describe('recorded playback with the backend stopped (Chromium)', {skip: needChr
 
         const fetched = site.requests.filter((line) => line === `GET /${TRANSCRIPTS_FILE}`);
         assert.equal(fetched.length, 1, 'the transcripts file is fetched once per page');
+        await page.close();
+      } finally {
+        await new Promise<void>((resolve) => site.server.close(() => resolve()));
+      }
+    } finally {
+      rmSync(root, {recursive: true, force: true});
+    }
+  });
+
+  it('on a static host without a backend (404 for the API), plays the recording or says the site\'s server is not reachable', async () => {
+    const source = ensureSiteBuild();
+    const root = mkdtempSync(join(tmpdir(), 'sandbox-e2e-static-'));
+    try {
+      cpSync(source, root, {recursive: true});
+      const manifest = JSON.parse(readFileSync(join(root, 'sandbox-manifest.json'), 'utf8')) as SandboxManifest;
+      const greeting = manifest.blocks.find((item) => item.title === 'Greeting module');
+      assert.ok(greeting, 'the demo site has the Node greeting block');
+      const file: TranscriptsFile = {version: 1, transcripts: {[greeting.id]: {recordedAt: '2026-11-20T10:00:00.000Z', exitCode: 0, chunks: [[0, 'Hello, Ada!\r\n']]}}};
+      writeFileSync(join(root, TRANSCRIPTS_FILE), JSON.stringify(file));
+      const site = await staticSiteWithoutBackend(root, 'static');
+      try {
+        await using browser = await launchBrowser();
+        const page = await browser.newPage();
+        const warnings: string[] = [];
+        page.on('console', (message) => {
+          if (message.type() === 'warning') warnings.push(message.text());
+        });
+        await page.goto(`${site.url}/docs/tutorials/node-two-files/`);
+
+        const recorded = block(page, 'Greeting module');
+        await recorded.getByRole('button', {name: 'Run'}).click();
+        await recorded.locator('.xterm-rows', {hasText: 'Hello, Ada!'}).waitFor({timeout: 15_000});
+        assert.equal(await recorded.locator('[data-sandbox-recorded]').isVisible(), true);
+
+        const other = block(page, 'Async file access');
+        await other.getByRole('button', {name: 'Run'}).click();
+        const status = other.locator('[data-sandbox-status]', {hasText: /This site's sandbox server is not reachable/});
+        await status.waitFor({timeout: 15_000});
+        assert.doesNotMatch((await other.locator('[data-sandbox-status]').textContent()) ?? '', /Something went wrong/);
+        assert.ok(
+          warnings.some((text) => /POST .*\/api\/sessions answered 404, but not as a sandbox server/.test(text)),
+          `the console tells the site's owner why: ${warnings.join(' | ')}`,
+        );
         await page.close();
       } finally {
         await new Promise<void>((resolve) => site.server.close(() => resolve()));
