@@ -12,6 +12,7 @@ import {formatTable, toJson, toJUnit, toTranscripts} from '../check/report.js';
 import {createSandboxServer, readManifest, type SandboxServer} from '../index.js';
 import {createLogger} from '../log.js';
 import {resolveConfigFile, UsageError, type Command} from './args.js';
+import {inProcessServerConfig} from './in-process.js';
 
 export type CheckCommand = Extract<Command, {command: 'check'}>;
 
@@ -26,23 +27,14 @@ export interface CheckIo {
 
 /** The in-process server: the site's config, its own origin only, limits that fit `jobs` parallel runs. */
 export function checkServerConfig(config: SandboxConfig, jobs: number): SandboxConfig {
-  return {
-    ...config,
-    server: {
-      ...config.server,
-      port: 0,
-      host: '127.0.0.1',
-      // Only the manifest's blocks run, from the server's own origin, as from a page it serves.
-      allowInline: false,
-      allowNoOrigin: false,
-      origins: [],
-      instanceId: `check-${process.pid}-${Date.now().toString(36)}`,
-      maxSessions: Math.max(config.server.maxSessions, jobs),
-      maxSessionsPerClient: Math.max(config.server.maxSessionsPerClient, jobs),
-      // Every run comes from one client: the per-minute rate is for readers, not for check.
-      sessionsPerMinute: Math.max(config.server.sessionsPerMinute, 1_000_000),
-    },
-  };
+  return inProcessServerConfig(config, 'check', {
+    // Only the manifest's blocks run, from the server's own origin, as from a page it serves.
+    allowInline: false,
+    maxSessions: Math.max(config.server.maxSessions, jobs),
+    maxSessionsPerClient: Math.max(config.server.maxSessionsPerClient, jobs),
+    // Every run comes from one client: the per-minute rate is for readers, not for check.
+    sessionsPerMinute: Math.max(config.server.sessionsPerMinute, 1_000_000),
+  });
 }
 
 const BAR_WIDTH = 24;

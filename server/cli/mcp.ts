@@ -12,6 +12,7 @@ import {DEFAULT_LIMITS, loadConfig, MANIFEST_FILE, type SandboxConfig} from '../
 import {systemClock} from '../clock.js';
 import {createSandboxServer, readManifest, type SandboxServer} from '../index.js';
 import {createLogger} from '../log.js';
+import {inProcessServerConfig} from './in-process.js';
 import {BlockCatalog} from '../mcp/catalog.js';
 import {readPageIndex} from '../mcp/pages.js';
 import {httpOpener} from '../mcp/opener.js';
@@ -37,20 +38,8 @@ const DEFAULT_JOBS = 2;
  * them (an MCP client is one client), on loopback, for its own origin only.
  */
 export function mcpServerConfig(config: SandboxConfig, allowInline: boolean): SandboxConfig {
-  return {
-    ...config,
-    server: {
-      ...config.server,
-      port: 0,
-      host: '127.0.0.1',
-      allowInline,
-      allowNoOrigin: false,
-      origins: [],
-      // This process serves MCP on stdio; its loopback server needs no /mcp of its own.
-      mcp: false,
-      instanceId: `mcp-${process.pid}-${Date.now().toString(36)}`,
-    },
-  };
+  // This process serves MCP on stdio; its loopback server needs no /mcp of its own.
+  return inProcessServerConfig(config, 'mcp', {allowInline});
 }
 
 export async function runMcp(command: McpCommand, io: McpIo): Promise<number> {
