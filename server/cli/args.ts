@@ -4,6 +4,7 @@
  */
 import {parseArgs as parseNodeArgs} from 'node:util';
 import {join, resolve} from 'node:path';
+import {ENV_VARIABLES} from '../../config/index.js';
 
 export class UsageError extends Error {
   readonly code = 'usage';
@@ -54,6 +55,24 @@ export type Command =
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** Comma-separated names wrapped at 110 columns, the first line starting `firstIndent` columns in. */
+function wrapList(names: string[], firstIndent: number): string {
+  const lines: string[] = [];
+  let line = '';
+  let width = firstIndent;
+  for (const [index, name] of names.entries()) {
+    const item = index < names.length - 1 ? `${name}, ` : name;
+    if (line !== '' && width + item.trimEnd().length > 110) {
+      lines.push(line.trimEnd());
+      line = '';
+      width = 0;
+    }
+    line += item;
+    width += item.length;
+  }
+  return [...lines, line].join('\n');
+}
+
 export const USAGE = `Usage: docusaurus-sandbox <command> [options]
 
 Commands:
@@ -91,8 +110,8 @@ Commands:
   --help, -h                 Show this help
   --version                  Show the version
 
-Environment variables: SANDBOX_PORT, SANDBOX_HOST, SANDBOX_ALLOW_INLINE, SANDBOX_ORIGINS,
-SANDBOX_INSTANCE_ID, SANDBOX_TOKEN_SECRET, SANDBOX_TRUST_PROXY, SANDBOX_ADMIN_TOKEN, SANDBOX_ADMIN_URL (flags win over them, they win over the file).`;
+Environment variables: ${wrapList([...Object.keys(ENV_VARIABLES), 'SANDBOX_ADMIN_TOKEN', 'SANDBOX_ADMIN_URL'], 'Environment variables: '.length)}
+(flags win over them, they win over the file).`;
 
 function parsePort(value: string | undefined, flag = '--port'): number | undefined {
   if (value === undefined) return undefined;
