@@ -73,6 +73,7 @@ export function getSwizzleConfig(): SwizzleConfig {
       'Sandbox/StatusLine': part('safe', 'safe', 'What the sandbox is doing, for everyone and for screen readers'),
       'Sandbox/TerminalArea': part('safe', 'unsafe', 'The terminal, the key bar and the screen reader toggle'),
       'Sandbox/useSandboxRunner': part('forbidden', 'unsafe', "A hook binding the client's SandboxRunner to the component"),
+      'Sandbox/display': part('forbidden', 'unsafe', "Reads the files' display options (line numbers, highlighted lines) the remark plugin passes"),
       'Sandbox/useEdits': part('forbidden', 'unsafe', "A hook keeping the reader's edits in the browser's storage"),
       SandboxEditor: part('safe', 'unsafe', 'The CodeMirror editor of one file, loaded on first Edit'),
       'SandboxEditor/codemirror': part('forbidden', 'unsafe', 'The lazily loaded CodeMirror chunk'),

@@ -10,6 +10,7 @@ import type {TerminalHandle, TerminalOptions} from '@theme/SandboxTerminal/xterm
 import {terminalTheme} from './themes.js';
 
 const SCROLLBACK_LINES = 5000;
+const MINIMUM_CONTRAST_RATIO = 4.5;
 const FALLBACK_FONTS = 'SFMono-Regular, Menlo, Monaco, Consolas, "Liberation Mono", "DejaVu Sans Mono", monospace';
 
 /**
@@ -35,6 +36,9 @@ export function createTerminal(container: HTMLElement, options: TerminalOptions)
     allowProposedApi: false,
     // Right-click selects a word on Linux and Windows like native terminals; copy stays Ctrl-Shift-C / the menu.
     rightClickSelectsWord: true,
+    // WCAG AA for text: xterm darkens or lightens a cell's colour until it reads on that cell's background,
+    // which a palette cannot do for every pair (themes.ts says why). 1 would turn it off.
+    minimumContrastRatio: MINIMUM_CONTRAST_RATIO,
   });
   const fit = new FitAddon();
   terminal.loadAddon(fit);
