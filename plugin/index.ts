@@ -71,6 +71,7 @@ export function getSwizzleConfig(): SwizzleConfig {
       'Sandbox/Files': part('safe', 'safe', "The block's files as code blocks (tabs), or editors while editing"),
       'Sandbox/Toolbar': part('safe', 'safe', 'Run, Stop, Edit and Reset'),
       'Sandbox/StatusLine': part('safe', 'safe', 'What the sandbox is doing, for everyone and for screen readers'),
+      'Sandbox/StatusLine/statusText': part('forbidden', 'unsafe', "The status line's translated texts, one translate() call per status"),
       'Sandbox/TerminalArea': part('safe', 'unsafe', 'The terminal, the key bar and the screen reader toggle'),
       'Sandbox/useSandboxRunner': part('forbidden', 'unsafe', "A hook binding the client's SandboxRunner to the component"),
       'Sandbox/display': part('forbidden', 'unsafe', "Reads the files' display options (line numbers, highlighted lines) the remark plugin passes"),

@@ -79,6 +79,15 @@ declare module '@theme/Sandbox/StatusLine' {
   export default function SandboxStatusLine(props: Props): ReactNode;
 }
 
+declare module '@theme/Sandbox/StatusLine/statusText' {
+  import type {MessageDescriptor, MessageId} from 'docusaurus-sandbox/client';
+
+  /** One translate() call per status id, written out so that `write-translations` finds them. */
+  export const STATUS_TEXT: Partial<Record<MessageId, (values: MessageDescriptor['values']) => string>>;
+  /** The translated text of a status descriptor (English for an id without a call). */
+  export function statusText(descriptor: MessageDescriptor): string;
+}
+
 declare module '@theme/Sandbox/TerminalArea' {
   import type {SandboxRunnerHandle} from '@theme/Sandbox/useSandboxRunner';
   import type {ReactNode} from 'react';
