@@ -1,3 +1,6 @@
+// A site whose TypeScript sees the plugin's types also sees `@theme/Sandbox` and its parts (as importing
+// @docusaurus/theme-classic's types brings its `@theme/*` declarations); `preserve` keeps the line in the .d.ts.
+/// <reference types="docusaurus-sandbox/theme" preserve="true" />
 /**
  * The Docusaurus plugin `docusaurus-sandbox`: registers the theme (the
  * `Sandbox` component through the MDXComponents map), publishes where the

@@ -60,10 +60,9 @@ describe('reader experience', {skip}, () => {
 
   it('numbers and highlights the lines the fence asks for (showLineNumbers {1,4-6}), in the static page', async () => {
     const html = await (await fetch(`${base}/docs/tutorials/node-two-files/`)).text();
-    const mainJs = html.slice(html.indexOf('import {greet, shout}') - 2000, html.indexOf('that was easy'));
-    assert.match(mainJs, /class="[^"]*codeLineNumber/, 'line numbers');
-    const highlighted = [...html.matchAll(/theme-code-block-highlighted-line/g)].length;
-    assert.equal(highlighted, 4, 'lines 1 and 4 to 6 of main.js, and nothing in the other files');
+    // main.js has 8 lines; its fence numbers them and highlights 4; no other file of the page asks for either.
+    assert.equal([...html.matchAll(/class="codeLineNumber[\w-]*"/g)].length, 8, 'line numbers of main.js');
+    assert.equal([...html.matchAll(/theme-code-block-highlighted-line/g)].length, 4, 'lines 1 and 4 to 6 of main.js');
   });
 
   it('loads no terminal or editor chunk before the reader interacts, each on its first use', async () => {
