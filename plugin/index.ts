@@ -85,6 +85,7 @@ export function getSwizzleConfig(): SwizzleConfig {
       SandboxAuth: part('forbidden', 'safe', 'Returns the bearer token for jwt auth mode: eject it to sign readers in'),
       SandboxTerminal: part('forbidden', 'unsafe', 'The lazily loaded xterm.js chunk and its colours'),
       'SandboxTerminal/xterm': part('forbidden', 'unsafe', 'Creates the xterm.js terminal'),
+      'SandboxTerminal/rows': part('forbidden', 'unsafe', 'How many rows of the terminal the page shows: from a few up to all, as the output grows'),
       'SandboxTerminal/themes': part('forbidden', 'unsafe', "The terminal's light and dark colours"),
       MDXComponents: part('forbidden', 'forbidden', 'Registers <Sandbox> for MDX pages; swizzle the classic theme MDXComponents instead'),
     },
