@@ -1,3 +1,6 @@
+// A site whose TypeScript sees the plugin's types also sees `@theme/Sandbox` and its parts (as importing
+// @docusaurus/theme-classic's types brings its `@theme/*` declarations); `preserve` keeps the line in the .d.ts.
+/// <reference types="docusaurus-sandbox/theme" preserve="true" />
 /**
  * The Docusaurus plugin `docusaurus-sandbox`: registers the theme (the
  * `Sandbox` component through the MDXComponents map), publishes where the
@@ -71,8 +74,10 @@ export function getSwizzleConfig(): SwizzleConfig {
       'Sandbox/Files': part('safe', 'safe', "The block's files as code blocks (tabs), or editors while editing"),
       'Sandbox/Toolbar': part('safe', 'safe', 'Run, Stop, Edit and Reset'),
       'Sandbox/StatusLine': part('safe', 'safe', 'What the sandbox is doing, for everyone and for screen readers'),
+      'Sandbox/StatusLine/statusText': part('forbidden', 'unsafe', "The status line's translated texts, one translate() call per status"),
       'Sandbox/TerminalArea': part('safe', 'unsafe', 'The terminal, the key bar and the screen reader toggle'),
       'Sandbox/useSandboxRunner': part('forbidden', 'unsafe', "A hook binding the client's SandboxRunner to the component"),
+      'Sandbox/display': part('forbidden', 'unsafe', "Reads the files' display options (line numbers, highlighted lines) the remark plugin passes"),
       'Sandbox/useEdits': part('forbidden', 'unsafe', "A hook keeping the reader's edits in the browser's storage"),
       SandboxEditor: part('safe', 'unsafe', 'The CodeMirror editor of one file, loaded on first Edit'),
       'SandboxEditor/codemirror': part('forbidden', 'unsafe', 'The lazily loaded CodeMirror chunk'),
@@ -80,6 +85,7 @@ export function getSwizzleConfig(): SwizzleConfig {
       SandboxAuth: part('forbidden', 'safe', 'Returns the bearer token for jwt auth mode: eject it to sign readers in'),
       SandboxTerminal: part('forbidden', 'unsafe', 'The lazily loaded xterm.js chunk and its colours'),
       'SandboxTerminal/xterm': part('forbidden', 'unsafe', 'Creates the xterm.js terminal'),
+      'SandboxTerminal/rows': part('forbidden', 'unsafe', 'How many rows of the terminal the page shows: from a few up to all, as the output grows'),
       'SandboxTerminal/themes': part('forbidden', 'unsafe', "The terminal's light and dark colours"),
       MDXComponents: part('forbidden', 'forbidden', 'Registers <Sandbox> for MDX pages; swizzle the classic theme MDXComponents instead'),
     },

@@ -9,6 +9,12 @@ declare module '@theme/Sandbox' {
   export interface Props {
     /** The manifest entry of this block, as a JSON string. */
     readonly block: string;
+    /**
+     * How the page shows the files' code (`showLineNumbers`, `{1,3-5}`), as the
+     * JSON string of `{"files": {"<path>": {"showLineNumbers": 1, "highlightLines": "1,3-5"}}}`;
+     * absent when no file has any.
+     */
+    readonly display?: string;
   }
   export default function Sandbox(props: Props): ReactNode;
 }
@@ -17,8 +23,18 @@ declare module '@theme/Sandbox/Files' {
   import type {Edits, SandboxBlock} from 'docusaurus-sandbox/client';
   import type {ReactNode} from 'react';
 
+  /** Docusaurus's own code-block options for one file, as the remark plugin passes them. */
+  export interface FileDisplay {
+    /** Number the lines, the first one with this number. */
+    readonly showLineNumbers?: number;
+    /** Lines to highlight, as written between the braces of `{1,3-5}`: "1,3-5". */
+    readonly highlightLines?: string;
+  }
+
   export interface Props {
     readonly block: SandboxBlock;
+    /** Display options by file path; a file without an entry shows as a plain code block. */
+    readonly display?: Readonly<Record<string, FileDisplay>>;
     /** The reader's versions of edited files, by path. */
     readonly edits: Edits;
     /** The reader chose Edit: editable files show as editors. */
@@ -63,6 +79,15 @@ declare module '@theme/Sandbox/StatusLine' {
   export default function SandboxStatusLine(props: Props): ReactNode;
 }
 
+declare module '@theme/Sandbox/StatusLine/statusText' {
+  import type {MessageDescriptor, MessageId} from 'docusaurus-sandbox/client';
+
+  /** One translate() call per status id, written out so that `write-translations` finds them. */
+  export const STATUS_TEXT: Partial<Record<MessageId, (values: MessageDescriptor['values']) => string>>;
+  /** The translated text of a status descriptor (English for an id without a call). */
+  export function statusText(descriptor: MessageDescriptor): string;
+}
+
 declare module '@theme/Sandbox/TerminalArea' {
   import type {SandboxRunnerHandle} from '@theme/Sandbox/useSandboxRunner';
   import type {ReactNode} from 'react';
@@ -95,6 +120,14 @@ declare module '@theme/Sandbox/useSandboxRunner' {
   }
   /** Binds the client's `SandboxRunner` to a component. */
   export function useSandboxRunner(blockId: string, serverUrl: string | undefined, recorded?: RecordedOptions): SandboxRunnerHandle;
+}
+
+declare module '@theme/Sandbox/display' {
+  import type {Props} from '@theme/Sandbox/Files';
+
+  export type FileDisplayByPath = NonNullable<Props['display']>;
+  /** The `display` prop of `<Sandbox>` read back: display options by file path, or undefined for none. */
+  export function parseDisplay(display: string | undefined): FileDisplayByPath | undefined;
 }
 
 declare module '@theme/Sandbox/useEdits' {

@@ -27,6 +27,16 @@ async function waitForOutput(sandbox: Locator, text: string | RegExp, timeout = 
   await sandbox.locator('.xterm-rows', {hasText: text}).waitFor({timeout});
 }
 
+/** How many of the terminal's rows the page shows: the box's height over one row's (the screen holds them all). */
+const shownRows = (sandbox: Locator): Promise<number> =>
+  sandbox.locator('[data-sandbox-terminal]').evaluate((element) => {
+    const screen = element.querySelector('.xterm-screen')!;
+    const rows = screen.querySelector('.xterm-rows')!.children.length;
+    const style = getComputedStyle(element);
+    const inner = element.getBoundingClientRect().height - Number.parseFloat(style.paddingTop) - Number.parseFloat(style.paddingBottom);
+    return Math.round(inner / (screen.getBoundingClientRect().height / rows));
+  });
+
 const chunkRequests = (urls: string[], name: string) => urls.filter((url) => new RegExp(`/${name}\\.[0-9a-f]+\\.js$`).test(url));
 
 describe('reader experience', {skip}, () => {
@@ -56,6 +66,13 @@ describe('reader experience', {skip}, () => {
     assert.match(html, /data-sandbox-id="[^"]+"/);
     assert.match(text, /Run/);
     assert.doesNotMatch(html, /class="xterm/, 'no terminal in the static page');
+  });
+
+  it('numbers and highlights the lines the fence asks for (showLineNumbers {1,4-6}), in the static page', async () => {
+    const html = await (await fetch(`${base}/docs/tutorials/node-two-files/`)).text();
+    // main.js has 8 lines; its fence numbers them and highlights 4; no other file of the page asks for either.
+    assert.equal([...html.matchAll(/class="codeLineNumber[\w-]*"/g)].length, 8, 'line numbers of main.js');
+    assert.equal([...html.matchAll(/theme-code-block-highlighted-line/g)].length, 4, 'lines 1 and 4 to 6 of main.js');
   });
 
   it('loads no terminal or editor chunk before the reader interacts, each on its first use', async () => {
@@ -91,6 +108,9 @@ describe('reader experience', {skip}, () => {
     assert.match(status, /^exited with code 0 in [\d.]+ (ms|s)$/);
     const output = await terminalOf(sandbox).innerText();
     for (const line of ['Hello, Ada!', 'Hello, Grace!', 'Hello, Linus!', 'THAT WAS EASY!']) assert.ok(output.includes(line), line);
+    // Five lines of output: the box shows the rows used (and the cursor's), not all 24.
+    const rows = await shownRows(sandbox);
+    assert.ok(rows >= 4 && rows <= 8, `shows ${rows} rows`);
     assert.equal(await sandbox.getByRole('button', {name: 'Run again'}).isVisible(), true);
     await sandbox.screenshot({path: screenshotPath('node-example')});
     await page.close();
@@ -143,6 +163,7 @@ describe('reader experience', {skip}, () => {
     const sandbox = block(page, 'endless.sh');
     await sandbox.getByRole('button', {name: 'Run'}).click();
     await waitForOutput(sandbox, /line \d{4,}/);
+    assert.equal(await shownRows(sandbox), 24, 'grown to all rows, then it scrolls');
     await sandbox.locator('.xterm').click();
     await page.keyboard.press('Control+C');
     const status = await waitForStatus(sandbox, /exited with code|Stopped/, 10_000);

@@ -15,6 +15,7 @@ import SandboxTerminalArea from '@theme/Sandbox/TerminalArea';
 import SandboxToolbar from '@theme/Sandbox/Toolbar';
 import {useEdits} from '@theme/Sandbox/useEdits';
 import {useSandboxRunner} from '@theme/Sandbox/useSandboxRunner';
+import {parseDisplay} from '@theme/Sandbox/display';
 import {changedFiles, liveSandboxes, type SandboxBlock} from 'docusaurus-sandbox/client';
 import styles from './styles.module.css';
 
@@ -27,8 +28,9 @@ function usePluginData(): {serverUrl: string | undefined; recordedOnly: boolean}
   };
 }
 
-export default function Sandbox({block}: Props): ReactNode {
+export default function Sandbox({block, display}: Props): ReactNode {
   const data = useMemo(() => JSON.parse(block) as SandboxBlock, [block]);
+  const fileDisplay = useMemo(() => parseDisplay(display), [display]);
   const editablePaths = useMemo(
     () => (data.options.editable ? data.files.filter((file) => !file.hidden && !file.readonly).map((file) => file.path) : []),
     [data],
@@ -58,6 +60,7 @@ export default function Sandbox({block}: Props): ReactNode {
       aria-label={data.title ?? translate({id: 'theme.Sandbox.block.label', message: 'Runnable example', description: 'The accessible name of a sandbox block that has no title'})}>
       <SandboxFiles
         block={data}
+        display={fileDisplay}
         edits={edits}
         editing={editing}
         editablePaths={editablePaths}

@@ -7,9 +7,11 @@ import {FitAddon} from '@xterm/addon-fit';
 import {Terminal} from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
 import type {TerminalHandle, TerminalOptions} from '@theme/SandboxTerminal/xterm';
+import {MIN_VISIBLE_ROWS, TERMINAL_ROWS, visibleRows} from './rows.js';
 import {terminalTheme} from './themes.js';
 
 const SCROLLBACK_LINES = 5000;
+const MINIMUM_CONTRAST_RATIO = 4.5;
 const FALLBACK_FONTS = 'SFMono-Regular, Menlo, Monaco, Consolas, "Liberation Mono", "DejaVu Sans Mono", monospace';
 
 /**
@@ -24,6 +26,7 @@ function siteMonospaceFont(element: HTMLElement): string {
 export function createTerminal(container: HTMLElement, options: TerminalOptions): TerminalHandle {
   const terminal = new Terminal({
     theme: terminalTheme(options.colorMode),
+    rows: TERMINAL_ROWS,
     screenReaderMode: options.screenReaderMode,
     // Bounded scrollback: an endless printer must not grow the page's memory without limit.
     scrollback: SCROLLBACK_LINES,
@@ -35,6 +38,9 @@ export function createTerminal(container: HTMLElement, options: TerminalOptions)
     allowProposedApi: false,
     // Right-click selects a word on Linux and Windows like native terminals; copy stays Ctrl-Shift-C / the menu.
     rightClickSelectsWord: true,
+    // WCAG AA for text: xterm darkens or lightens a cell's colour until it reads on that cell's background,
+    // which a palette cannot do for every pair (themes.ts says why). 1 would turn it off.
+    minimumContrastRatio: MINIMUM_CONTRAST_RATIO,
   });
   const fit = new FitAddon();
   terminal.loadAddon(fit);
@@ -69,22 +75,52 @@ export function createTerminal(container: HTMLElement, options: TerminalOptions)
     terminal.onResize(({cols, rows}) => options.onResize(cols, rows)),
   ];
 
+  // Columns follow the page's width (the fit addon measures them); the rows stay TERMINAL_ROWS and the
+  // container shows only those used so far (rows.ts says why), so a short output takes a short box.
+  const fitColumns = () => {
+    const proposed = fit.proposeDimensions();
+    if (proposed && Number.isFinite(proposed.cols) && proposed.cols !== terminal.cols) terminal.resize(proposed.cols, TERMINAL_ROWS);
+  };
+  let shownRows = MIN_VISIBLE_ROWS;
+  const showUsedRows = () => {
+    const buffer = terminal.buffer.active;
+    shownRows = visibleRows(shownRows, {scrolledOff: buffer.baseY, cursorRow: buffer.cursorY, fullScreen: buffer.type === 'alternate'});
+    const screen = terminal.element?.querySelector('.xterm-screen');
+    const rowHeight = screen ? screen.getBoundingClientRect().height / terminal.rows : 0;
+    // Not measured yet (a hidden container, fonts still loading): the next write or resize measures again.
+    if (!(rowHeight > 0)) return;
+    const style = getComputedStyle(container);
+    const padding = Number.parseFloat(style.paddingTop) + Number.parseFloat(style.paddingBottom);
+    container.style.height = `${Math.ceil(shownRows * rowHeight + padding)}px`;
+  };
+  disposables.push(terminal.onWriteParsed(showUsedRows));
+
   let frame = 0;
   const refit = () => {
     cancelAnimationFrame(frame);
     frame = requestAnimationFrame(() => {
-      // A hidden container has no size; fitting it would shrink the terminal to nothing.
-      if (container.clientWidth > 0 && container.clientHeight > 0) fit.fit();
+      // A hidden container has no width; fitting it would shrink the terminal to nothing.
+      if (container.clientWidth > 0) {
+        fitColumns();
+        showUsedRows();
+      }
     });
   };
   const observer = new ResizeObserver(refit);
   observer.observe(container);
-  if (container.clientWidth > 0) fit.fit();
+  if (container.clientWidth > 0) {
+    fitColumns();
+    showUsedRows();
+  }
 
   let disposed = false;
   return {
     write: (data, done) => terminal.write(data, done),
-    reset: () => terminal.reset(),
+    reset: () => {
+      terminal.reset();
+      shownRows = MIN_VISIBLE_ROWS;
+      showUsedRows();
+    },
     focus: () => terminal.focus(),
     size: () => ({cols: terminal.cols, rows: terminal.rows}),
     setColorMode: (colorMode) => {

@@ -9,13 +9,14 @@ import type {Props} from '@theme/Sandbox/Files';
 import type {BlockFile} from 'docusaurus-sandbox/client';
 import styles from './styles.module.css';
 
-export default function SandboxFiles({block, edits, editing, editablePaths, generation, onChange}: Props): ReactNode {
+export default function SandboxFiles({block, display, edits, editing, editablePaths, generation, onChange}: Props): ReactNode {
   const visible = block.files.filter((file) => !file.hidden);
   const single = visible.length === 1;
 
   const render = (file: BlockFile, index: number) => {
     const content = edits[file.path] ?? file.content;
     const edited = content !== file.content;
+    const shown = display?.[file.path];
     if (editing && editablePaths.includes(file.path)) {
       return (
         <>
@@ -38,7 +39,12 @@ export default function SandboxFiles({block, edits, editing, editablePaths, gene
             <Translate id="theme.Sandbox.files.edited" description="A note above a file the reader has edited">Edited: this is your version; Reset restores the original.</Translate>
           </div>
         )}
-        <CodeBlock language={file.lang} title={single ? (block.title ?? file.path) : undefined}>
+        <CodeBlock
+          language={file.lang}
+          title={single ? (block.title ?? file.path) : undefined}
+          showLineNumbers={shown?.showLineNumbers}
+          // The reader's edits move lines around: highlighting the authored line numbers would mark the wrong ones.
+          metastring={shown?.highlightLines !== undefined && !edited ? `{${shown.highlightLines}}` : undefined}>
           {content}
         </CodeBlock>
       </>

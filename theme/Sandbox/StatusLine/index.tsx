@@ -1,8 +1,9 @@
 /** What the sandbox is doing, announced politely to screen readers. */
-import Translate, {translate} from '@docusaurus/Translate';
+import Translate from '@docusaurus/Translate';
 import clsx from 'clsx';
 import type {ReactNode} from 'react';
 import type {Props} from '@theme/Sandbox/StatusLine';
+import {statusText} from '@theme/Sandbox/StatusLine/statusText';
 import {describeStatus} from 'docusaurus-sandbox/client';
 import styles from './styles.module.css';
 
@@ -16,7 +17,7 @@ export default function SandboxStatusLine({status, othersLive, onStopOthers}: Pr
         : undefined;
   return (
     <div className={clsx(styles.status, tone)} role="status" aria-live="polite" data-sandbox-status={status.state}>
-      {status.state !== 'idle' && translate({id: descriptor.id, message: descriptor.message}, descriptor.values)}
+      {status.state !== 'idle' && statusText(descriptor)}
       {status.state === 'error' && status.code === 'too-many-sessions' && othersLive && (
         <button type="button" className={clsx('button button--sm button--warning', styles.statusAction)} onClick={onStopOthers}>
           <Translate id="theme.Sandbox.button.stopOthers" description="Offered when the server refuses a new sandbox because the reader has too many running">Stop my other sandboxes and run this one</Translate>
