@@ -15,7 +15,7 @@ import {createAuthVerifier} from './auth/jwt.js';
 import {createApp} from './http/app.js';
 import {createEngineProbe} from './http/engine.js';
 import {mcpRoutes} from './http/routes/mcp.js';
-import {packageVersion} from './mcp/version.js';
+import {packageVersion} from './own-package.js';
 import {handleUpgrade, selectProtocol, type UpgradeContext} from './http/upgrade.js';
 import type {LogFunction, SandboxLogger} from './log.js';
 import {createMetrics, type SandboxMetrics} from './metrics.js';

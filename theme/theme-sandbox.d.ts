@@ -71,7 +71,7 @@ declare module '@theme/Sandbox/StatusLine' {
 
   export interface Props {
     readonly status: SandboxStatus;
-    /** The reader has other live sandboxes on the page (offer to stop them). */
+    /** The reader has other live sandboxes on this page or the site's other open pages (offer to stop them). */
     readonly othersLive: boolean;
     readonly onStopOthers: () => void;
   }
@@ -112,7 +112,7 @@ declare module '@theme/Sandbox/useSandboxRunner' {
     readonly terminalRef: RefObject<HTMLDivElement | null>;
     run(files: CreateSessionRequest['files']): void;
     stop(): void;
-    /** Stops the reader's other sandboxes on this page, then runs this one. */
+    /** Stops the reader's other sandboxes on this page and the site's other open pages, then runs this one. */
     stopOthersAndRun(files: CreateSessionRequest['files']): void;
     sendKey(sequence: string): void;
     readonly screenReaderMode: boolean;

@@ -1,3 +1,6 @@
+// A site's docusaurus.config.ts imports this entry: its types bring `@theme/Sandbox` and its parts along,
+// so a page importing `@theme/Sandbox` typechecks with no extra step; `preserve` keeps the line in the .d.ts.
+/// <reference types="docusaurus-sandbox/theme" preserve="true" />
 /**
  * `docusaurus-sandbox/remark`: turns ```sandbox fences and `:::sandbox{...}`
  * directives into `<Sandbox block="{json}" display="{json}"/>` MDX elements

@@ -66,8 +66,8 @@ async function checkBlock(block: SandboxBlock, options: CheckOptions): Promise<B
   }
   let input = block.options.input === undefined ? undefined : scriptedInput(block.options.input);
   // An interactive block stays in a shell after its command: leave it so the run
-  // ends. Twice: a terminal-only block's command is itself the shell (one `exit`
-  // per shell); a spare `exit` after the last shell is never read.
+  // ends. Twice: the block's command may itself read the first one (a shell the
+  // author started, a REPL); a spare `exit` after the last shell is never read.
   if (block.options.interactive) input = `${input ?? ''}exit\rexit\r`;
   const limit = block.options.timeout ?? options.defaultTimeoutMs;
   const attempt = () =>

@@ -11,7 +11,7 @@ import {checkBlocks, selectBlocks, type BlockReport} from '../check/run.js';
 import {formatTable, toJson, toJUnit, toTranscripts} from '../check/report.js';
 import {createSandboxServer, readManifest, type SandboxServer} from '../index.js';
 import {createLogger} from '../log.js';
-import {resolveConfigFile, UsageError, type Command} from './args.js';
+import {requireNamedConfigFile, resolveConfigFile, UsageError, type Command} from './args.js';
 import {inProcessServerConfig} from './in-process.js';
 
 export type CheckCommand = Extract<Command, {command: 'check'}>;
@@ -63,6 +63,7 @@ export async function runCheck(command: CheckCommand, io: CheckIo): Promise<numb
   let defaultTimeoutMs = DEFAULT_LIMITS.timeout;
   try {
     if (!serverUrl) {
+      requireNamedConfigFile(command.configFile, {cwd: io.cwd, exists: existsSync});
       const {file, optional} = resolveConfigFile(command.configFile, {cwd: io.cwd, siteDir: command.siteDir, exists: existsSync});
       const config = checkServerConfig(loadConfig({file, optionalFile: optional, env: io.env}), jobs);
       defaultTimeoutMs = config.limits.timeout;

@@ -7,11 +7,11 @@
  * The server is imported only by the commands that run it, after
  * `requireBackendPackages`: its packages are optional peer dependencies.
  */
-import {existsSync, readFileSync, statSync} from 'node:fs';
-import {fileURLToPath} from 'node:url';
+import {existsSync, statSync} from 'node:fs';
 import {ConfigError, loadConfig, type SandboxConfig} from '../../config/index.js';
 import {AdminConfigError} from '../admin/server.js';
 import {parseCommandLine, requireNamedConfigFile, requireSiteDir, resolveConfigFile, USAGE, UsageError, type Command} from './args.js';
+import {ownPackage, packageVersion} from '../own-package.js';
 import {backendPackages, MissingBackendPackagesError, missingPackages, type PackageManifest} from './backend-packages.js';
 
 function config(configFile: string | undefined, siteDir: string | undefined, server: Record<string, unknown> = {}): SandboxConfig {
@@ -20,25 +20,12 @@ function config(configFile: string | undefined, siteDir: string | undefined, ser
   return loadConfig({file, optionalFile: optional, env: process.env, server});
 }
 
-/** The package's own package.json and its folder: the nearest one above this file (src/ and dist/ sit at different depths). */
-function ownPackage(): {dir: string; manifest: PackageManifest} | undefined {
-  for (let url = new URL('./', import.meta.url); url.pathname !== '/'; url = new URL('../', url)) {
-    try {
-      const manifest = JSON.parse(readFileSync(new URL('package.json', url), 'utf8')) as PackageManifest;
-      if (manifest.name === 'docusaurus-sandbox') return {dir: fileURLToPath(url), manifest};
-    } catch {
-      // not here; look one folder up
-    }
-  }
-  return undefined;
-}
-
 function version(): string {
-  return ownPackage()?.manifest.version ?? 'unknown';
+  return packageVersion();
 }
 
 function requireBackendPackages(command: string): void {
-  const own = ownPackage();
+  const own = ownPackage<PackageManifest>();
   if (!own) return; // nothing to compare with; the imports will say what is missing
   const missing = missingPackages(backendPackages(own.manifest), own.dir, existsSync);
   if (missing.length > 0) throw new MissingBackendPackagesError(command, missing);

@@ -17,7 +17,7 @@ import {BlockCatalog} from '../mcp/catalog.js';
 import {readPageIndex} from '../mcp/pages.js';
 import {httpOpener} from '../mcp/opener.js';
 import {createMcpServer} from '../mcp/server.js';
-import {resolveConfigFile, UsageError, type Command} from './args.js';
+import {requireNamedConfigFile, resolveConfigFile, UsageError, type Command} from './args.js';
 
 export type McpCommand = Extract<Command, {command: 'mcp'}>;
 
@@ -55,6 +55,7 @@ export async function runMcp(command: McpCommand, io: McpIo): Promise<number> {
   let serverUrl = command.serverUrl;
   let defaultTimeoutMs = DEFAULT_LIMITS.timeout;
   if (!serverUrl) {
+    requireNamedConfigFile(command.configFile, {cwd: io.cwd, exists: existsSync});
     const {file, optional} = resolveConfigFile(command.configFile, {cwd: io.cwd, siteDir: command.siteDir, exists: existsSync});
     const config = mcpServerConfig(loadConfig({file, optionalFile: optional, env: io.env}), command.allowInline);
     defaultTimeoutMs = config.limits.timeout;
