@@ -1,6 +1,6 @@
 /**
  * Reconnect delays: exponential backoff (base 1 s, ×2, cap 30 s) with ±20 %
- * jitter (issue 7), so many readers whose sockets dropped at the same moment (a
+ * jitter, so many readers whose sockets dropped at the same moment (a
  * server restart) do not all come back at once, while six attempts still cover
  * the server's default 60 s reconnect grace.
  */

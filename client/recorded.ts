@@ -1,5 +1,5 @@
 /**
- * Recorded playback (issue 8): when Run cannot reach the backend, or the site
+ * Recorded playback: when Run cannot reach the backend, or the site
  * is in recorded-only mode, the block's transcript recorded by
  * `docusaurus-sandbox check --record` is played into the terminal with its
  * original (already capped) timing. Framework-free and testable: fetch and

@@ -44,7 +44,7 @@ describe('decideOnClose', () => {
   });
 });
 
-describe('decideOnClose on a resume (issue 7)', () => {
+describe('decideOnClose on a resume', () => {
   it('a resumed session the server ended is "expired"; without a resume it stays "lost"', () => {
     const base = {code: 4004, exited: false, error: 'session-ended' as const, everOpened: true, attempts: 0, maxAttempts: 6};
     assert.deepEqual(decideOnClose({...base, resuming: true}), {action: 'expired'});

@@ -12,7 +12,7 @@ const FILE = {
   },
 };
 
-describe('recorded playback (issue 8)', () => {
+describe('recorded playback', () => {
   it('finds the file under the site base URL', () => {
     assert.equal(transcriptsUrl('/'), '/sandbox-transcripts.json');
     assert.equal(transcriptsUrl('/docs-site/'), '/docs-site/sandbox-transcripts.json');

@@ -4,7 +4,7 @@ import {CLOSE_CODES} from '../../protocol/index.js';
 import {MAX_HELD_INPUT} from '../input.js';
 import {bytes, harness} from './session-harness.js';
 
-describe('SandboxSession resume (issue 7)', () => {
+describe('SandboxSession resume', () => {
   it('offers sandbox.resume/offset, follows the replay offset and holds keystrokes while away', async () => {
     const {session, sockets, timers, output} = harness();
     await session.start();

@@ -1,7 +1,7 @@
 /**
  * `docusaurus-sandbox check`: the effects around `server/check/` (pure runs and
  * reports): read the manifest, start a server in-process (or use `--server`),
- * run the blocks, print the report, write JUnit and transcripts (issue 8).
+ * run the blocks, print the report, write JUnit and transcripts.
  */
 import {existsSync, writeFileSync} from 'node:fs';
 import {availableParallelism} from 'node:os';

@@ -1,6 +1,6 @@
 /**
  * Seeding a warm (already running) container over its attached TTY stdin
- * (issue 6 point 1). Pure: the launcher text and the bytes the server writes.
+ * (the warm pool). Pure: the launcher text and the bytes the server writes.
  *
  * A pooled container is created and started ahead of demand with the same
  * hardened options as a cold one, but its command is WARM_LAUNCHER, which
