@@ -3,6 +3,7 @@
  * every block through an in-process server exactly as `docusaurus-sandbox check
  * <outDir>` does, and fail the build when one fails.
  */
+import {requireBackendPackages} from '../server/cli/backend-packages.js';
 import type {CheckCommand, CheckIo} from '../server/cli/check.js';
 
 export interface BuildCheckOptions {
@@ -22,7 +23,9 @@ export class BuildCheckError extends Error {
 }
 
 async function loadRunCheck(): Promise<RunCheck> {
-  // Loaded only when the option is on: a build without it needs no Docker code.
+  // Loaded only when the option is on: a build without it needs no Docker code,
+  // and is named with its install line when the backend's packages are missing.
+  requireBackendPackages('the plugin option check');
   const module = (await import(new URL('../server/cli/check.js', import.meta.url).href)) as {runCheck: RunCheck};
   return module.runCheck;
 }

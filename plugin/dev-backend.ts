@@ -5,10 +5,15 @@
  * a terminal reaches the whole process group, and the default action would
  * end this process before its containers are gone.
  */
+import {requireBackendPackages} from '../server/cli/backend-packages.js';
 import {serveDevBackend, type BackendMessage} from './dev.js';
 
 const backend = serveDevBackend({
-  load: () => import('../server/index.js'),
+  load: () => {
+    // Named with the install line when the backend's optional packages are missing.
+    requireBackendPackages('docusaurus start (the dev backend)');
+    return import('../server/index.js');
+  },
   send: (message: BackendMessage) => {
     if (process.connected) process.send?.(message);
   },

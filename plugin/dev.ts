@@ -161,7 +161,7 @@ export function startDevBackend(config: SandboxConfig, log: (message: string) =>
     if (message.type === 'ended') {
       log(`[docusaurus-sandbox] the dev backend process ended before it listened (${message.detail}); Run is unavailable in this dev server.`);
     } else if (message.stage === 'load') {
-      log(`[docusaurus-sandbox] the backend could not be loaded (${message.message}); Run is unavailable in this dev server. Run "npm run build" in the package, or set the plugin option serverUrl to a running server.`);
+      log(`[docusaurus-sandbox] the backend could not be loaded (${message.message}); Run is unavailable in this dev server. Install what it names (or run "npm run build" in the package), or set the plugin option serverUrl to a running server.`);
     } else {
       log(`[docusaurus-sandbox] the dev backend did not start on port ${config.server.port} (${message.message}); set devServer.port to a free port.`);
     }

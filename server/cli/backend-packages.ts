@@ -6,7 +6,9 @@
  * `import` with "Cannot find package". The list is the package's own
  * `peerDependenciesMeta`, so it cannot drift from package.json.
  */
+import {existsSync} from 'node:fs';
 import {dirname, join} from 'node:path';
+import {ownPackage} from '../own-package.js';
 
 export interface PackageManifest {
   name?: string;
@@ -58,4 +60,16 @@ export class MissingBackendPackagesError extends Error {
         `missing: ${missing.map(({name}) => name).join(', ')}. Install them beside docusaurus-sandbox:\n  npm install ${install}`,
     );
   }
+}
+
+/**
+ * Throws MissingBackendPackagesError naming the install line when a backend
+ * package is missing from this install, before anything imports the server
+ * (whose imports would fail with a bare ERR_MODULE_NOT_FOUND instead).
+ */
+export function requireBackendPackages(command: string, exists: (path: string) => boolean = existsSync): void {
+  const own = ownPackage<PackageManifest>();
+  if (!own) return; // nothing to compare with; the imports will say what is missing
+  const missing = missingPackages(backendPackages(own.manifest), own.dir, exists);
+  if (missing.length > 0) throw new MissingBackendPackagesError(command, missing);
 }

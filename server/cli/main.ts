@@ -11,8 +11,8 @@ import {existsSync, statSync} from 'node:fs';
 import {ConfigError, loadConfig, type SandboxConfig} from '../../config/index.js';
 import {AdminConfigError} from '../admin/server.js';
 import {parseCommandLine, requireNamedConfigFile, requireSiteDir, resolveConfigFile, USAGE, UsageError, type Command} from './args.js';
-import {ownPackage, packageVersion} from '../own-package.js';
-import {backendPackages, MissingBackendPackagesError, missingPackages, type PackageManifest} from './backend-packages.js';
+import {packageVersion} from '../own-package.js';
+import {MissingBackendPackagesError, requireBackendPackages} from './backend-packages.js';
 
 function config(configFile: string | undefined, siteDir: string | undefined, server: Record<string, unknown> = {}): SandboxConfig {
   requireNamedConfigFile(configFile, {cwd: process.cwd(), exists: existsSync});
@@ -22,13 +22,6 @@ function config(configFile: string | undefined, siteDir: string | undefined, ser
 
 function version(): string {
   return packageVersion();
-}
-
-function requireBackendPackages(command: string): void {
-  const own = ownPackage<PackageManifest>();
-  if (!own) return; // nothing to compare with; the imports will say what is missing
-  const missing = missingPackages(backendPackages(own.manifest), own.dir, existsSync);
-  if (missing.length > 0) throw new MissingBackendPackagesError(command, missing);
 }
 
 function isDirectory(path: string): boolean | undefined {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {readFileSync} from 'node:fs';
 import {describe, it} from 'node:test';
-import {backendPackages, MissingBackendPackagesError, missingPackages, type PackageManifest} from '../backend-packages.js';
+import {backendPackages, MissingBackendPackagesError, missingPackages, requireBackendPackages, type PackageManifest} from '../backend-packages.js';
 
 const manifest: PackageManifest = {
   peerDependencies: {react: '^19.0.0', express: '^5.1.0', ws: '^8.18.3'},
@@ -48,5 +48,15 @@ describe('MissingBackendPackagesError', () => {
     assert.match(error.message, /^docusaurus-sandbox serve runs the sandbox backend/);
     assert.match(error.message, /missing: express, ws\./);
     assert.match(error.message, /\n {2}npm install "express@\^5\.1\.0" "ws@\^8\.18\.3"$/);
+  });
+});
+
+describe('requireBackendPackages', () => {
+  it('names the install line when this install lacks a backend package, and passes when it has them all', () => {
+    assert.throws(
+      () => requireBackendPackages('docusaurus start (the dev backend)', (path) => !path.includes('dockerode')),
+      (error: unknown) => error instanceof MissingBackendPackagesError && /docusaurus start \(the dev backend\)[\s\S]*npm install "dockerode@/.test(error.message),
+    );
+    assert.doesNotThrow(() => requireBackendPackages('serve', () => true));
   });
 });
