@@ -10,7 +10,6 @@ import {timingSafeEqual} from 'node:crypto';
 import type {Request} from 'express';
 import express, {Router} from 'express';
 import {decodeJwt} from 'jose';
-import type {SandboxBlock, SandboxConfig} from '../../../config/index.js';
 import {sessionSocketPath} from '../../../protocol/index.js';
 import {bearerToken, type AuthVerifier, type Principal} from '../../auth/jwt.js';
 import {SandboxError, toClientError} from '../../errors.js';
@@ -22,27 +21,20 @@ import {McpHttpSessions} from '../../mcp/http-sessions.js';
 import type {SessionOpener} from '../../mcp/opener.js';
 import {readPageIndex} from '../../mcp/pages.js';
 import {createMcpServer} from '../../mcp/server.js';
-import type {SessionManager} from '../../sessions/manager.js';
-import type {EngineProbe} from '../engine.js';
-import {originAllowed, type OriginPolicy} from '../origin.js';
+import {originAllowed} from '../origin.js';
 import {resolveSessionRequest} from '../request.js';
+import type {SessionRoutesContext} from './sessions.js';
 
 /** The scope (in the token's space-separated `scope` claim) that makes a JWT an operator's. */
 export const OPERATOR_SCOPE = 'sandbox:operator';
 /** Parallel blocks of check_blocks: the per-client limit is 4 by default, and interactive sessions need room too. */
 const CHECK_JOBS = 2;
 
-export interface McpRouteContext {
-  config: SandboxConfig;
-  sessions: Pick<SessionManager, 'admit' | 'create'>;
-  blocks: () => ReadonlyMap<string, SandboxBlock>;
-  originPolicy: OriginPolicy;
-  auth: AuthVerifier;
-  probe: EngineProbe;
+/** What POST /api/sessions needs (MCP tools create sessions the same way), and more. */
+export interface McpRouteContext extends SessionRoutesContext {
   /** The admin listener's token: its bearer is an operator too. */
   adminToken?: string | undefined;
   siteDir?: string | undefined;
-  closing: () => boolean;
   clock: Clock;
   log: LogFunction;
   version: string;
