@@ -37,6 +37,8 @@ export const STATUS_TEXT: Partial<Record<MessageId, (values: Values) => string>>
     translate({id: 'theme.Sandbox.status.recorded', message: 'Recorded on {date}: the sandbox server could not be reached, so this is a recording of an earlier run.', description: 'A recording of a run on {date} plays because the server could not be reached'}, {date: value(values, 'date')}),
   'theme.Sandbox.status.recordedOnly': (values) =>
     translate({id: 'theme.Sandbox.status.recordedOnly', message: 'Recorded on {date}: this site shows recordings of earlier runs.', description: 'A recording of a run on {date} plays because the site shows recordings only'}, {date: value(values, 'date')}),
+  'theme.Sandbox.error.noBackend': () =>
+    translate({id: 'theme.Sandbox.error.noBackend', message: "This site's sandbox server is not reachable: the site is served without its backend. The code above stays readable.", description: 'The address of the sandbox server answered, but not as a sandbox server (e.g. a static host), and there is no recording to show'}),
   'theme.Sandbox.error.noRecording': () =>
     translate({id: 'theme.Sandbox.error.noRecording', message: 'This site shows recorded runs only, and this example has no recording yet.', description: 'The site shows recordings only and this block has none'}),
   'theme.Sandbox.status.reconnectingInputRefused': (values) =>
