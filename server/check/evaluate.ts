@@ -85,3 +85,13 @@ export function scriptedInput(input: string): string {
     .replace(/\r?\n/g, '\r');
   return keys.endsWith('\r') ? keys : `${keys}\r`;
 }
+
+/**
+ * The keys after which an interactive block's run ends: it stays in a shell
+ * after its command, so `exit` follows. Twice: the block's command may itself
+ * read the first one (a shell the author started, a REPL); a spare `exit`
+ * after the last shell is never read.
+ */
+export function leaveShells(block: Pick<SandboxBlock, 'options'>, keys: string | undefined): string | undefined {
+  return block.options.interactive ? `${keys ?? ''}exit\rexit\r` : keys;
+}

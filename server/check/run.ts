@@ -5,7 +5,7 @@
  */
 import type {SandboxBlock} from '../../config/block.js';
 import {runSession, type TranscriptChunk} from './client.js';
-import {judge, scriptedInput, type Verdict} from './evaluate.js';
+import {judge, leaveShells, scriptedInput, type Verdict} from './evaluate.js';
 
 export interface BlockReport {
   id: string;
@@ -64,11 +64,7 @@ async function checkBlock(block: SandboxBlock, options: CheckOptions): Promise<B
   if (block.options.skipCheck) {
     return {...base, durationMs: 0, verdict: {status: 'skip', reason: 'skip-check'}, outputTail: ''};
   }
-  let input = block.options.input === undefined ? undefined : scriptedInput(block.options.input);
-  // An interactive block stays in a shell after its command: leave it so the run
-  // ends. Twice: the block's command may itself read the first one (a shell the
-  // author started, a REPL); a spare `exit` after the last shell is never read.
-  if (block.options.interactive) input = `${input ?? ''}exit\rexit\r`;
+  const input = leaveShells(block, block.options.input === undefined ? undefined : scriptedInput(block.options.input));
   const limit = block.options.timeout ?? options.defaultTimeoutMs;
   const attempt = () =>
     runSession(

@@ -7,7 +7,7 @@
 import type {SandboxBlock} from '../../config/block.js';
 import {REQUEST_ERROR_CODES as PROTOCOL_REQUEST_ERROR_CODES, type CreateSessionRequest} from '../../protocol/index.js';
 import type {SessionRun} from '../check/client.js';
-import {judge, scriptedInput} from '../check/evaluate.js';
+import {judge, leaveShells, scriptedInput} from '../check/evaluate.js';
 import {selectBlocks, type BlockReport, type CheckReport} from '../check/run.js';
 import {toJson} from '../check/report.js';
 import type {Clock} from '../clock.js';
@@ -143,11 +143,9 @@ async function run(target: SandboxTarget, body: CreateSessionRequest, limitMs: n
 
 /** The keystrokes a block's run is given: the agent's input, else the block's scripted input; an interactive block then leaves its shells. */
 function blockInput(block: SandboxBlock, input: string | undefined): string | undefined {
-  let keys = input === undefined ? (block.options.input === undefined ? undefined : scriptedInput(block.options.input)) : keystrokes(input);
-  // An interactive block stays in a shell after its command; leaving it (once
-  // per shell, a spare `exit` is never read) ends the run, as `check` does.
-  if (block.options.interactive) keys = `${keys ?? ''}exit\rexit\r`;
-  return keys;
+  const keys = input === undefined ? (block.options.input === undefined ? undefined : scriptedInput(block.options.input)) : keystrokes(input);
+  // Leaving the shells ends the run, as in `check`.
+  return leaveShells(block, keys);
 }
 
 export function runBlock(target: SandboxTarget, block: SandboxBlock, request: RunRequest & {files?: Array<{path: string; content: string}> | undefined}) {

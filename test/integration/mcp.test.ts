@@ -113,8 +113,8 @@ describe('docusaurus-sandbox mcp (Docker)', {skip: needDocker()}, () => {
       seen += (await call(client, 'read_output', {sessionId, waitMs: 2000})).value.output as string;
     }
     assert.match(seen, /answer: 42/);
-    // A terminal-only block's command is itself the shell, and an interactive run opens the shell after it: leave both.
-    await call(client, 'send_input', {sessionId, text: 'exit\nexit 3\n'});
+    // A terminal-only block is one shell: one `exit` ends it, with its code.
+    await call(client, 'send_input', {sessionId, text: 'exit 3\n'});
     let ended: Record<string, unknown> = {};
     for (let attempt = 0; attempt < 20 && ended.state !== 'ended'; attempt++) ended = (await call(client, 'read_output', {sessionId, waitMs: 2000})).value;
     assert.deepEqual([ended.state, ended.exitCode], ['ended', 3]);

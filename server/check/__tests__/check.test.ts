@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
-import {judge, matchesExpect, scriptedInput, type RunResult} from '../evaluate.js';
+import {judge, leaveShells, matchesExpect, scriptedInput, type RunResult} from '../evaluate.js';
 import {plainText} from '../../terminal-text.js';
 import {formatTable, toJson, toJUnit, toTranscripts} from '../report.js';
 import type {CheckReport} from '../run.js';
@@ -54,6 +54,13 @@ describe('evaluate', () => {
     assert.equal(scriptedInput('Ada\\n42'), 'Ada\r42\r');
     assert.equal(scriptedInput('one\ntwo\n'), 'one\rtwo\r');
     assert.equal(scriptedInput('a\\tb\\\\'), 'a\tb\\\r');
+  });
+
+  test('an interactive block is left with exit after its input; another gets its input as it is', () => {
+    assert.equal(leaveShells(options({interactive: true}), 'Ada\r'), 'Ada\rexit\rexit\r');
+    assert.equal(leaveShells(options({interactive: true}), undefined), 'exit\rexit\r');
+    assert.equal(leaveShells(options(), 'Ada\r'), 'Ada\r');
+    assert.equal(leaveShells(options(), undefined), undefined);
   });
 });
 
