@@ -1,18 +1,8 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
-import {SandboxError} from '../../errors.js';
 import {Admission} from '../admission.js';
 import {ManualClock} from '../../../test/helpers/clock.js';
-
-function rejection(action: () => unknown): SandboxError {
-  try {
-    action();
-  } catch (error) {
-    assert.ok(error instanceof SandboxError);
-    return error;
-  }
-  assert.fail('expected a rejection');
-}
+import {rejection} from './rejection.js';
 
 describe('Admission', () => {
   it('caps sessions globally with 503 at-capacity and Retry-After', () => {

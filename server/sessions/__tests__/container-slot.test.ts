@@ -31,8 +31,7 @@ describe('ContainerSlot', () => {
 
   it('a removal asked for while starting removes what the start lands with', async () => {
     const runtime = new FakeRuntime();
-    let open!: () => void;
-    runtime.gate = new Promise((resolve) => (open = resolve));
+    const open = runtime.holdStarts();
     const slot = new ContainerSlot(runtime);
     const started = slot.start(spec, new AbortController().signal);
     const removed = slot.remove();
@@ -92,8 +91,7 @@ describe('ContainerSlot', () => {
 
   it('a resize asked for while starting is applied once the container runs', async () => {
     const runtime = new FakeRuntime();
-    let open!: () => void;
-    runtime.gate = new Promise((resolve) => (open = resolve));
+    const open = runtime.holdStarts();
     const slot = new ContainerSlot(runtime);
     const started = slot.start(spec, new AbortController().signal);
     slot.resize(120, 40);

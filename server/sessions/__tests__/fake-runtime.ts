@@ -66,6 +66,13 @@ export class FakeRuntime implements ContainerRuntime {
   failWith: Error | undefined;
   /** start() waits for this before resolving (to test the starting state). */
   gate: Promise<void> = Promise.resolve();
+
+  /** Holds every start until the returned function is called (a start in flight). */
+  holdStarts(): () => void {
+    let open!: () => void;
+    this.gate = new Promise((resolve) => (open = resolve));
+    return open;
+  }
   engineInfo: EngineInfo = {reachable: true, version: 'fake', runtimes: ['runc']};
   images = new Set<string>();
   allImages = true;

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import {BUNDLED_ENVIRONMENTS, DEFAULT_LIMITS, normalizeConfig} from '../../../config/index.js';
 import {ManualClock} from '../../../test/helpers/clock.js';
-import {SandboxError} from '../../errors.js';
 import type {AdmissionLimits} from '../admission.js';
 import {SessionManager, type SessionRequest} from '../manager.js';
 import {SessionTokens} from '../tokens.js';
+import {rejection} from './rejection.js';
 import {FakePeer} from './fake-peer.js';
 import {FakeRuntime, type FakeContainer} from './fake-runtime.js';
 
@@ -34,16 +34,6 @@ function setup(limits: Partial<AdmissionLimits> = {}) {
   });
   const create = (options: {client?: string; outputRate?: number} = {}) => manager.create(request(options));
   return {clock, runtime, manager, create, request};
-}
-
-function rejection(action: () => unknown): SandboxError {
-  try {
-    action();
-  } catch (error) {
-    assert.ok(error instanceof SandboxError);
-    return error;
-  }
-  assert.fail('expected a rejection');
 }
 
 describe('SessionManager observers (the hooks for metrics)', () => {

@@ -61,8 +61,7 @@ describe('Session input and control messages', () => {
 
   it('keeps input typed while starting and delivers it once running', async () => {
     const context = setup();
-    let open!: () => void;
-    context.runtime.gate = new Promise((resolve) => (open = resolve));
+    const open = context.runtime.holdStarts();
     const peer = new FakePeer();
     context.session.attach(peer);
     const started = context.session.start();

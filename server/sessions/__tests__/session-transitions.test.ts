@@ -17,9 +17,7 @@ const SIGKILL = Buffer.from('{"type":"signal","signal":"SIGKILL"}');
 /** A session whose start waits until `open()`. */
 function gated(options: Parameters<typeof setup>[0] = {}) {
   const context = setup(options);
-  let open!: () => void;
-  context.runtime.gate = new Promise((resolve) => (open = resolve));
-  return {...context, open};
+  return {...context, open: context.runtime.holdStarts()};
 }
 
 /** Running, with no socket yet (the first-connect timer bounds it). */

@@ -118,8 +118,7 @@ describe('Session', () => {
 
   it('a SIGKILL while starting ends the session with killed and leaves no container', async () => {
     const context = setup();
-    let open!: () => void;
-    context.runtime.gate = new Promise((resolve) => (open = resolve));
+    const open = context.runtime.holdStarts();
     const peer = new FakePeer();
     context.session.attach(peer);
     const started = context.session.start();
@@ -200,8 +199,7 @@ describe('Session', () => {
 
   it('removes a container that finishes starting after shutdown', async () => {
     const context = setup();
-    let open!: () => void;
-    context.runtime.gate = new Promise((resolve) => (open = resolve));
+    const open = context.runtime.holdStarts();
     const started = context.session.start();
     const shut = context.session.shutdown();
     open();
