@@ -96,7 +96,20 @@ async function checkBlock(block: SandboxBlock, options: CheckOptions): Promise<B
   };
 }
 
-export async function checkBlocks(blocks: SandboxBlock[], options: CheckOptions): Promise<CheckReport> {
+export function checkBlocks(blocks: SandboxBlock[], options: CheckOptions): Promise<CheckReport> {
+  return checkEach(blocks, options, (block) => checkBlock(block, options));
+}
+
+/**
+ * The report of `checkOne` over the chosen blocks, with at most `jobs` of them
+ * at once: `check` runs each through its server URL, the MCP tools through
+ * their own session opener.
+ */
+export async function checkEach(
+  blocks: SandboxBlock[],
+  options: Pick<CheckOptions, 'jobs' | 'filter' | 'onProgress'>,
+  checkOne: (block: SandboxBlock) => Promise<BlockReport>,
+): Promise<CheckReport> {
   const selected = selectBlocks(blocks, options.filter);
   const jobs = Math.max(1, Math.floor(options.jobs));
   const reports: BlockReport[] = new Array(selected.length);
@@ -113,7 +126,7 @@ export async function checkBlocks(blocks: SandboxBlock[], options: CheckOptions)
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
       try {
-        reports[index] = await checkBlock(selected[index]!, options);
+        reports[index] = await checkOne(selected[index]!);
       } finally {
         inFlight--;
       }

@@ -8,7 +8,7 @@ import type {SandboxBlock} from '../../config/block.js';
 import {REQUEST_ERROR_CODES as PROTOCOL_REQUEST_ERROR_CODES, type CreateSessionRequest} from '../../protocol/index.js';
 import type {SessionRun} from '../check/client.js';
 import {judge, leaveShells, scriptedInput} from '../check/evaluate.js';
-import {selectBlocks, type BlockReport, type CheckReport} from '../check/run.js';
+import {checkEach, type BlockReport} from '../check/run.js';
 import {toJson} from '../check/report.js';
 import type {Clock} from '../clock.js';
 import {LiveSession} from './live-session.js';
@@ -183,35 +183,6 @@ async function checkBlock(target: SandboxTarget, block: SandboxBlock): Promise<B
 
 /** `check --json`'s report for the chosen blocks, with at most `target.jobs` runs at once. */
 export async function checkSite(target: SandboxTarget, blocks: SandboxBlock[], filter: string | undefined): Promise<unknown> {
-  const selected = selectBlocks(blocks, filter);
-  const jobs = Math.max(1, Math.floor(target.jobs));
-  const reports: BlockReport[] = new Array(selected.length);
-  const started = target.clock.now();
-  let next = 0;
-  let inFlight = 0;
-  let maxInFlight = 0;
-  const worker = async () => {
-    while (next < selected.length) {
-      const index = next++;
-      maxInFlight = Math.max(maxInFlight, ++inFlight);
-      try {
-        reports[index] = await checkBlock(target, selected[index]!);
-      } finally {
-        inFlight--;
-      }
-    }
-  };
-  await Promise.all(Array.from({length: Math.min(jobs, selected.length)}, worker));
-  const count = (status: BlockReport['verdict']['status']) => reports.filter((report) => report.verdict.status === status).length;
-  const report: CheckReport = {
-    blocks: reports,
-    passed: count('pass'),
-    failed: count('fail'),
-    skipped: count('skip'),
-    wallMs: target.clock.now() - started,
-    sumMs: reports.reduce((sum, each) => sum + each.durationMs, 0),
-    maxInFlight,
-    jobs,
-  };
+  const report = await checkEach(blocks, {jobs: target.jobs, filter}, (block) => checkBlock(target, block));
   return JSON.parse(toJson(report)) as unknown;
 }
