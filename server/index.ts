@@ -166,6 +166,8 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
   // The one limiter is the session manager's: it knows when each session ends.
   const admission = sessions.admission;
   const auth = createAuthVerifier(config.auth);
+  // One engine probe (and its cache) for the session routes and /mcp alike.
+  const probe = createEngineProbe(runtime, clock);
   const mcp = config.server.mcp
     ? mcpRoutes({
         config,
@@ -173,7 +175,7 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
         blocks: () => site.blocks(),
         originPolicy,
         auth,
-        probe: createEngineProbe(runtime, clock),
+        probe,
         adminToken: options.admin?.token,
         siteDir: options.siteDir,
         closing: () => closing,
@@ -185,6 +187,7 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
   const app = createApp({
     auth,
     mcp: mcp?.router,
+    probe,
     clock,
     config,
     runtime,

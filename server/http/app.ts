@@ -12,7 +12,7 @@ import type {LogFunction} from '../log.js';
 import type {ContainerRuntime} from '../runtime/types.js';
 import type {SessionManager} from '../sessions/manager.js';
 import {ROOT_BASE_PATHS, routeUnderBase, type BasePaths} from './base-path.js';
-import {createEngineProbe} from './engine.js';
+import {createEngineProbe, type EngineProbe} from './engine.js';
 import {errorHandler, notFound} from './errors.js';
 import type {OriginPolicy} from './origin.js';
 import {apiCors} from './routes/cors.js';
@@ -37,6 +37,8 @@ export interface AppContext {
   auth?: AuthVerifier | undefined;
   /** The site's base path and the API's (read per request: a redeploy may change them); default '/'. */
   basePaths?: (() => BasePaths) | undefined;
+  /** The engine probe (its answers are cached); the server shares one with `/mcp`. Default: a new one. */
+  probe?: EngineProbe | undefined;
   /** The `/mcp` route, when `server.mcp` is on (made by the server, which closes it). */
   mcp?: express.RequestHandler | undefined;
 }
@@ -73,7 +75,7 @@ export function createApp(context: AppContext): express.Express {
   // One hop: the address the reverse proxy appended, never the left-most entry
   // of X-Forwarded-For, which the client writes itself.
   app.set('trust proxy', context.config.server.trustProxy ? 1 : false);
-  const probe = createEngineProbe(context.runtime, context.clock);
+  const probe = context.probe ?? createEngineProbe(context.runtime, context.clock);
 
   app.use(underBase(context.basePaths ?? (() => ROOT_BASE_PATHS)));
   app.use('/api', apiCors(context.originPolicy));
