@@ -24,6 +24,10 @@ async function waitForStatus(sandbox: Locator, text: RegExp, timeout = RUN_TIMEO
 }
 
 async function waitForOutput(sandbox: Locator, text: string | RegExp, timeout = RUN_TIMEOUT): Promise<void> {
+  // xterm draws its rows only while the terminal is on screen; the click on Run
+  // scrolls the button into view, which can leave the terminal below it out of
+  // sight. Bring it into view, as a reader's eye would follow it.
+  await sandbox.locator('.xterm').first().scrollIntoViewIfNeeded({timeout});
   await sandbox.locator('.xterm-rows', {hasText: text}).waitFor({timeout});
 }
 

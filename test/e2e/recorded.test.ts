@@ -87,6 +87,8 @@ describe('recorded playback with the backend stopped (Chromium)', {skip: needChr
         await recorded.getByRole('button', {name: 'Run'}).click();
         await recorded.locator('[data-sandbox-recorded]').waitFor({timeout: 15_000});
         const started = Date.now();
+        // xterm draws only while on screen: bring the terminal below the Run button into view.
+        await recorded.locator('.xterm').first().scrollIntoViewIfNeeded({timeout: 15_000});
         await recorded.locator('.xterm-rows', {hasText: 'Hello, Ada!'}).waitFor({timeout: 10_000});
         const status = (await recorded.locator('[data-sandbox-status]').textContent()) ?? '';
         assert.match(status, /^Recorded on Nov 20, 2026/);
@@ -136,6 +138,8 @@ describe('recorded playback with the backend stopped (Chromium)', {skip: needChr
 
         const recorded = block(page, 'Greeting module');
         await recorded.getByRole('button', {name: 'Run'}).click();
+        // xterm draws only while on screen: bring the terminal below the Run button into view.
+        await recorded.locator('.xterm').first().scrollIntoViewIfNeeded({timeout: 15_000});
         await recorded.locator('.xterm-rows', {hasText: 'Hello, Ada!'}).waitFor({timeout: 15_000});
         assert.equal(await recorded.locator('[data-sandbox-recorded]').isVisible(), true);
 
