@@ -45,6 +45,27 @@ export interface SandboxBlock {
   source: string;
   /** 1-based line of the fence or directive in the source. */
   line: number;
+  /** Only for a block of a page session: the session's id (`SandboxManifest.sessions[].id`). */
+  session?: string;
+  /** Only for a block of a page session: its 1-based position among the session's blocks. */
+  step?: number;
+}
+
+/**
+ * The blocks of one page that share one environment (`session=NAME` on each,
+ * or `sandbox_session: NAME` in the page's front matter), in page order.
+ */
+export interface PageSession {
+  /** Stable and page-scoped: derived from the page's source path and the name. */
+  id: string;
+  /** The name the author gave. */
+  name: string;
+  /** The page's source file, as in `SandboxBlock.source`. */
+  source: string;
+  /** The one environment all its blocks use. */
+  env: string;
+  /** Its blocks' ids in step order (step 1 first). */
+  blocks: string[];
 }
 
 /**
@@ -80,6 +101,8 @@ export interface SandboxManifest {
    * builds, which the server serves at '/'.
    */
   baseUrl?: string;
+  /** The page sessions (multi-step tutorials); absent when there are none. */
+  sessions?: PageSession[];
 }
 
 export const MAX_PATH_BYTES = 255;

@@ -64,7 +64,20 @@ export type ServerMessage =
    * at output offset `from`. `truncated`: the bytes the client missed are no
    * longer kept, so it must clear its screen; what follows is all that is kept.
    */
-  | {type: 'replay'; from: number; truncated: boolean};
+  | {type: 'replay'; from: number; truncated: boolean}
+  /**
+   * A step run with `catchUp`: the page session's earlier steps that ran
+   * first in its new environment (their output is not streamed), sent before
+   * the step's own output, on every attach.
+   */
+  | {type: 'catch-up'; steps: CaughtUpStep[]};
+
+/** One earlier step a catch-up ran: its position, block and exit code (-1: it could not run). */
+export interface CaughtUpStep {
+  step: number;
+  block: string;
+  code: number;
+}
 
 /** Stable error codes, in HTTP bodies and in `error` messages. */
 /**
@@ -96,6 +109,10 @@ export const ERROR_CODES = [
   'message-rate',
   'session-not-found',
   'session-ended',
+  'environment-not-found',
+  'environment-unauthorized',
+  'environment-mismatch',
+  'busy',
   'not-found',
   'internal',
 ] as const;
@@ -116,12 +133,40 @@ export interface CreateSessionRequest {
   rows?: number;
   /** Inline runs only: the command reads input (no run timeout). */
   interactive?: boolean;
+  /** A step of a page session: run it in this environment (from an earlier answer's `environment`). */
+  environment?: EnvironmentRef;
+  /** A step of a page session: a new environment in which the earlier steps (as authored) have run first. */
+  catchUp?: boolean;
 }
 export interface CreateSessionResponse {
   id: string;
   token: string;
   ws: string;
+  /** Only for a block of a page session: the environment the step runs in. */
+  environment?: EnvironmentInfo;
 }
+
+/** Names a page session's environment: its id and the secret that proves the reader holds it. */
+export interface EnvironmentRef {
+  id: string;
+  token: string;
+}
+
+/** A page session's environment, as POST /api/sessions and GET /api/environments/<id> answer. */
+export interface EnvironmentInfo extends EnvironmentRef {
+  /** The page session (manifest `sessions[].id`) it belongs to. */
+  session: string;
+  /** The steps (1-based) that have run in it, each once, in the order they first ran (catch-up included). */
+  ran: number[];
+  /** The step running in it now, if any. */
+  running?: number;
+}
+
+/** The header that carries an environment's token on GET, DELETE and POST …/leave of /api/environments/<id>. */
+export const ENVIRONMENT_TOKEN_HEADER = 'x-sandbox-environment';
+
+/** The path of an environment (GET: its state; DELETE: remove it; + `/leave`: its page went away). */
+export const environmentPath = (id: string, basePath = '/'): string => `${basePath}api/environments/${encodeURIComponent(id)}`;
 
 /** WebSocket close codes the server uses, with their meaning. */
 export const CLOSE_CODES = {

@@ -30,6 +30,10 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   'message-rate': 429,
   'session-not-found': 404,
   'session-ended': 410,
+  'environment-not-found': 404,
+  'environment-unauthorized': 401,
+  'environment-mismatch': 409,
+  busy: 409,
   'not-found': 404,
   internal: 500,
 };
