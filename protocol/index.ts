@@ -267,10 +267,25 @@ export function parseServerMessage(text: string): ServerMessage | undefined {
       return typeof value.from === 'number' && Number.isSafeInteger(value.from) && value.from >= 0 && typeof value.truncated === 'boolean'
         ? (value as ServerMessage)
         : undefined;
+    case 'catch-up': {
+      const steps = value.steps;
+      if (!Array.isArray(steps) || steps.length > MAX_CAUGHT_UP_STEPS) return undefined;
+      const parsed: CaughtUpStep[] = [];
+      for (const item of steps) {
+        if (!isPlainObject(item)) return undefined;
+        const {step, block, code} = item;
+        if (!Number.isSafeInteger(step) || typeof block !== 'string' || !Number.isSafeInteger(code)) return undefined;
+        parsed.push({step: step as number, block, code: code as number});
+      }
+      return {type: 'catch-up', steps: parsed};
+    }
     default:
       return undefined;
   }
 }
+
+/** More earlier steps than any page holds: a longer list is not a server's. */
+const MAX_CAUGHT_UP_STEPS = 1000;
 
 export const encodeMessage = (message: ClientMessage | ServerMessage): string => JSON.stringify(message);
 

@@ -23,6 +23,7 @@ import {createRuntime} from './runtime/create.js';
 import type {ContainerRuntime} from './runtime/types.js';
 import type {AdmissionSnapshot} from './sessions/admission.js';
 import {systemClock, type Clock} from './clock.js';
+import {EnvironmentRegistry, environmentTokens} from './environments/registry.js';
 import {SessionManager} from './sessions/manager.js';
 import {SessionTokens} from './sessions/tokens.js';
 import {Heartbeat} from './lifecycle/heartbeat.js';
@@ -97,6 +98,9 @@ export interface SandboxServer extends AsyncDisposable {
   close(): Promise<void>;
 }
 
+/** How long a page session's standby step may take to be ready (ms): an exec start on a loaded engine. */
+const STANDBY_TIMEOUT_MS = 20_000;
+
 const silentLogger: SandboxLogger = {info: () => {}, warn: () => {}, error: () => {}};
 
 export function createSandboxServer(options: SandboxServerOptions): SandboxServer {
@@ -141,10 +145,11 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
   });
   const gate = new StartGate();
 
+  const tokens = new SessionTokens({secret: config.server.tokenSecret, ttlMs: config.server.tokenTtl, clock});
   const sessions = new SessionManager({
     runtime,
     clock,
-    tokens: new SessionTokens({secret: config.server.tokenSecret, ttlMs: config.server.tokenTtl, clock}),
+    tokens,
     limits: config.server,
     stream: {highWaterMark: config.server.highWaterMark, lowWaterMark: config.server.lowWaterMark},
     messagesPerSecond: config.server.messagesPerSecond,
@@ -157,6 +162,15 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
   });
   // Every admitted session is tracked for the metrics and the admin API.
   sessions.observe({created: (session, request) => tracker.created(session, {env: request.spec.envName, client: request.client})});
+
+  const environments = new EnvironmentRegistry({
+    runtime,
+    clock,
+    tokens: environmentTokens(tokens),
+    reconnectGrace: config.server.reconnectGrace,
+    standbyTimeout: STANDBY_TIMEOUT_MS,
+    log,
+  });
 
   const originPolicy = {
     origins: config.server.origins.map((origin) => origin.replace(/\/+$/, '')),
@@ -192,6 +206,7 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
     config,
     runtime,
     sessions,
+    environments,
     blocks: () => site.blocks(),
     basePaths,
     originPolicy,
@@ -259,7 +274,7 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
     background: [heartbeat, tracker, sweep, site],
     http: httpServer,
     // The runtime made here (with its warm pools) is drained here; one passed in is its owner's.
-    drain: () => Promise.all([mcp?.close(), sessions.closeAll(), options.runtime ? undefined : baseRuntime.close?.()]),
+    drain: () => Promise.all([mcp?.close(), sessions.closeAll(), environments.closeAll(), options.runtime ? undefined : baseRuntime.close?.()]),
     instance: ownership,
     reapInstance: () => runtime.reap({instanceId}),
     gate,

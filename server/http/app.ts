@@ -10,6 +10,7 @@ import {createAuthVerifier, type AuthVerifier} from '../auth/jwt.js';
 import type {Clock} from '../clock.js';
 import type {LogFunction} from '../log.js';
 import type {ContainerRuntime} from '../runtime/types.js';
+import type {EnvironmentRegistry} from '../environments/registry.js';
 import type {SessionManager} from '../sessions/manager.js';
 import {ROOT_BASE_PATHS, routeUnderBase, type BasePaths} from './base-path.js';
 import {createEngineProbe, type EngineProbe} from './engine.js';
@@ -17,6 +18,7 @@ import {errorHandler, notFound} from './errors.js';
 import type {OriginPolicy} from './origin.js';
 import {apiCors} from './routes/cors.js';
 import {healthRoutes} from './routes/health.js';
+import {environmentRoutes} from './routes/environments.js';
 import {sessionRoutes} from './routes/sessions.js';
 import {notFoundPage, siteRoutes} from './routes/site.js';
 
@@ -25,6 +27,8 @@ export interface AppContext {
   runtime: ContainerRuntime;
   /** Creates sessions and owns the limits they are admitted under. */
   sessions: SessionManager;
+  /** The page sessions' environments (steps run in them). */
+  environments: EnvironmentRegistry;
   blocks: () => ReadonlyMap<string, SandboxBlock>;
   originPolicy: OriginPolicy;
   siteDir?: string | undefined;
@@ -84,6 +88,7 @@ export function createApp(context: AppContext): express.Express {
     sessionRoutes({
       config: context.config,
       sessions: context.sessions,
+      environments: context.environments,
       blocks: context.blocks,
       originPolicy: context.originPolicy,
       auth: context.auth ?? createAuthVerifier(context.config.auth),
@@ -91,6 +96,7 @@ export function createApp(context: AppContext): express.Express {
       closing: context.closing,
     }),
   );
+  app.use(environmentRoutes({environments: context.environments, originPolicy: context.originPolicy}));
   if (context.mcp) app.use(context.mcp);
   app.all('/api/{*rest}', notFound('no such API endpoint'));
   if (context.siteDir) {

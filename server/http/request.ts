@@ -6,12 +6,56 @@
 import {checkFilePath, type SandboxBlock, type SandboxConfig} from '../../config/index.js';
 import {TERMINAL_BOUNDS} from '../../protocol/index.js';
 import {SandboxError} from '../errors.js';
+import type {EnvironmentRef} from '../../protocol/index.js';
+import type {StepSpec} from '../environments/registry.js';
 import type {SessionRequest} from '../sessions/manager.js';
+
+/** A block of a page session: which step, and where the reader wants it to run. */
+export interface StepTarget {
+  session: string;
+  step: number;
+  block: string;
+  environment?: EnvironmentRef;
+  catchUp: boolean;
+}
+
+/** A session request; for a step of a page session, with its target. */
+export interface ResolvedSessionRequest extends SessionRequest {
+  step?: StepTarget;
+}
+
+function readEnvironmentRef(value: unknown): EnvironmentRef {
+  if (!isRecord(value) || typeof value.id !== 'string' || typeof value.token !== 'string') {
+    throw new SandboxError('bad-request', '"environment" must be {"id": string, "token": string}');
+  }
+  if (value.id.length === 0 || value.id.length > MAX_REF_LENGTH || value.token.length > MAX_REF_LENGTH) {
+    throw new SandboxError('bad-request', `"environment" id and token hold 1 to ${MAX_REF_LENGTH} characters`);
+  }
+  return {id: value.id, token: value.token};
+}
+
+/** The step target of a request for `block`, or undefined for a block outside page sessions. */
+function stepTarget(body: Record<string, unknown>, block: SandboxBlock): StepTarget | undefined {
+  if (body.catchUp !== undefined && typeof body.catchUp !== 'boolean') throw new SandboxError('bad-request', '"catchUp" must be true or false');
+  const catchUp = body.catchUp === true;
+  if (block.session === undefined || block.step === undefined) {
+    if (body.environment !== undefined || catchUp) {
+      throw new SandboxError('bad-request', 'this block is not a step of a page session; send no "environment" or "catchUp"');
+    }
+    return undefined;
+  }
+  const environment = body.environment === undefined ? undefined : readEnvironmentRef(body.environment);
+  if (environment && catchUp) {
+    throw new SandboxError('bad-request', '"catchUp" makes a new environment; it cannot be combined with "environment"');
+  }
+  return {session: block.session, step: block.step, block: block.id, catchUp, ...(environment ? {environment} : {})};
+}
 
 const MAX_CMD_LENGTH = 4096;
 const DEFAULT_SIZE = {cols: 80, rows: 24};
 
-const BODY_KEYS = new Set(['block', 'env', 'cmd', 'files', 'cols', 'rows', 'interactive']);
+const BODY_KEYS = new Set(['block', 'env', 'cmd', 'files', 'cols', 'rows', 'interactive', 'environment', 'catchUp']);
+const MAX_REF_LENGTH = 200;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -62,7 +106,7 @@ function checkSeedBytes(files: Array<{content: string}>, maxSeedBytes: number): 
 export function resolveSessionRequest(
   body: unknown,
   context: {config: SandboxConfig; blocks: ReadonlyMap<string, SandboxBlock>; client: string},
-): SessionRequest {
+): ResolvedSessionRequest {
   if (!isRecord(body)) throw new SandboxError('bad-request', 'the body must be a JSON object');
   for (const key of Object.keys(body)) {
     if (!BODY_KEYS.has(key)) throw new SandboxError('bad-request', `unknown field "${key.slice(0, 40)}"`);
@@ -94,7 +138,9 @@ export function resolveSessionRequest(
     }
     checkSeedBytes(files, env.limits.maxSeedBytes);
     const runTimeout = Math.min(block.options.timeout ?? env.limits.timeout, env.limits.maxTimeout);
+    const step = stepTarget(body, block);
     return {
+      ...(step ? {step} : {}),
       spec: {envName: block.env, env, files, cmd: block.cmd, interactive: block.options.interactive, cols: size.cols, rows: size.rows},
       timeouts: {run: runTimeout, idle: env.limits.idleTimeout, lifetime: env.limits.maxLifetime},
       outputLimit: env.limits.outputLimit,
@@ -103,6 +149,9 @@ export function resolveSessionRequest(
     };
   }
 
+  for (const key of ['environment', 'catchUp'] as const) {
+    if (body[key] !== undefined) throw new SandboxError('bad-request', `"${key}" needs "block": only a block of a page session runs in an environment`);
+  }
   if (!config.server.allowInline) {
     throw new SandboxError('inline-disabled', 'this server only runs blocks of its manifest; send {"block": "<id>"}');
   }
@@ -129,3 +178,28 @@ export function resolveSessionRequest(
     client: context.client,
   };
 }
+
+/**
+ * The page session's steps before `target`, as authored (never a reader's
+ * edits), in order: what a catch-up runs first.
+ */
+export function earlierSteps(
+  target: StepTarget,
+  context: {config: SandboxConfig; blocks: ReadonlyMap<string, SandboxBlock>; client: string},
+): StepSpec[] {
+  const steps: StepSpec[] = [];
+  for (const block of context.blocks.values()) {
+    if (block.session !== target.session || block.step === undefined || block.step >= target.step) continue;
+    const request = resolveSessionRequest({block: block.id}, context);
+    steps.push({step: block.step, block: block.id, spec: request.spec, runTimeout: request.timeouts.run});
+  }
+  return steps.sort((a, b) => a.step - b.step);
+}
+
+/** The step as the environment registry runs it. */
+export const stepSpecOf = (request: ResolvedSessionRequest, target: StepTarget): StepSpec => ({
+  step: target.step,
+  block: target.block,
+  spec: request.spec,
+  runTimeout: request.timeouts.run,
+});

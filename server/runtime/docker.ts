@@ -14,16 +14,18 @@ import {systemClock, type Clock} from '../clock.js';
 import {SandboxError} from '../errors.js';
 import {deadline, raceSignal} from './abortable.js';
 import {DockerSandboxContainer, removeContainer} from './docker-container.js';
-import {engineStatus, toSandboxError} from './docker-errors.js';
+import {engineStatus, isAlreadyDone, toSandboxError} from './docker-errors.js';
 import {type EngineProbe, freshConnectionDocker, freshConnectionProbe} from './engine-shutdown.js';
 import {type ExitEventSource, ExitEvents} from './exit-events.js';
-import {hardenedCreateOptions} from './hardening.js';
+import {clampSize, hardenedCreateOptions, SANDBOX_USER, WORKSPACE} from './hardening.js';
 import {acquireInstanceLease, dockerLeaseEngine} from './lease.js';
 import {buildSeed, checkCommand} from './seed.js';
 import {
   type ContainerRuntime,
   type ContainerSpec,
   type EngineInfo,
+  type ExecProcess,
+  type ExecRequest,
   type InstanceLease,
   LABELS,
   type ReapFilter,
@@ -163,6 +165,54 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
+  /**
+   * create → start (hijacked, attached before the process runs) of an exec in
+   * a running container. The user and folder are fixed here, never taken
+   * from the request: a step is the sandbox user in /workspace, as the
+   * container's own command is.
+   */
+  async exec(containerId: string, request: ExecRequest, options: {signal?: AbortSignal | undefined} = {}): Promise<ExecProcess> {
+    const {signal} = options;
+    signal?.throwIfAborted();
+    const container = this.docker.getContainer(containerId);
+    const startDeadline = deadline(this.#startTimeout, signal);
+    try {
+      const exec = await raceSignal(
+        container.exec({
+          Cmd: request.argv,
+          User: SANDBOX_USER,
+          WorkingDir: WORKSPACE,
+          Privileged: false,
+          Tty: true,
+          AttachStdin: true,
+          AttachStdout: true,
+          AttachStderr: true,
+          // The engine sizes the TTY before the process starts (no 0x0 at first).
+          ConsoleSize: [clampSize(request.rows, 24), clampSize(request.cols, 80)],
+        } as Dockerode.ExecCreateOptions),
+        startDeadline.signal,
+        () => undefined,
+      );
+      const stream = await raceSignal(
+        exec.start({hijack: true, stdin: true, Tty: true}) as Promise<Duplex>,
+        startDeadline.signal,
+        (late) => late.destroy(),
+      );
+      // As for a container's stream: no idle timer on a quiet terminal.
+      if (stream instanceof Socket) stream.setTimeout(0);
+      stream.on('error', () => undefined);
+      return new DockerExecProcess(exec, stream);
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      if (engineStatus(error) === 404 || engineStatus(error) === 409) {
+        throw new SandboxError('sandbox-lost', 'the environment\'s container is gone', {cause: error});
+      }
+      throw toSandboxError(error, {operation: 'exec in container'});
+    } finally {
+      startDeadline.clear();
+    }
+  }
+
   /** The instance lease (lease.ts) in the first of `images` the engine has. */
   async acquireLease(images: readonly string[]): Promise<InstanceLease> {
     for (const image of new Set(images)) {
@@ -222,6 +272,46 @@ export class DockerRuntime implements ContainerRuntime {
     const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failed !== undefined && results.every((result) => result.status === 'rejected')) throw failed.reason;
     return results.filter((result) => result.status === 'fulfilled').length;
+  }
+}
+
+/** An exec's stream, resize and exit code (read once its stream has ended). */
+class DockerExecProcess implements ExecProcess {
+  #exitCode: Promise<number> | undefined;
+
+  constructor(
+    private readonly exec: Dockerode.Exec,
+    readonly stream: Duplex,
+  ) {}
+
+  async resize(cols: number, rows: number): Promise<void> {
+    try {
+      await this.exec.resize({w: cols, h: rows});
+    } catch (error) {
+      if (!isAlreadyDone(error)) throw toSandboxError(error, {operation: 'resize exec'});
+    }
+  }
+
+  exitCode(): Promise<number> {
+    this.#exitCode ??= (async () => {
+      await new Promise<void>((resolve) => {
+        if (this.stream.destroyed || this.stream.readableEnded) return resolve();
+        this.stream.once('end', () => resolve());
+        this.stream.once('close', () => resolve());
+      });
+      // The engine marks the exec ended a moment after its stream ends.
+      for (let attempt = 0; attempt < 50; attempt++) {
+        try {
+          const info = await this.exec.inspect();
+          if (!info.Running) return info.ExitCode ?? -1;
+        } catch {
+          return -1;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      return -1;
+    })();
+    return this.#exitCode;
   }
 }
 

@@ -23,6 +23,10 @@ export class HandedOutContainer implements SandboxContainer {
     return this.container.stream;
   }
 
+  get preamble(): SandboxContainer['preamble'] {
+    return this.container.preamble;
+  }
+
   get exited(): Promise<ContainerExit> {
     return this.container.exited;
   }

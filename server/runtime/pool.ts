@@ -65,6 +65,8 @@ export class PooledRuntime<Warm extends WarmHandle = WarmHandle> implements Cont
   #filling = false;
   /** The inner runtime's instance lease, when it has one. */
   readonly acquireLease?: (images: readonly string[]) => Promise<InstanceLease>;
+  /** The inner runtime's exec, when it has one (a step runs in a container this pool handed out). */
+  readonly exec?: NonNullable<ContainerRuntime['exec']>;
 
   constructor(options: PooledRuntimeOptions<Warm>) {
     this.#runtime = options.runtime;
@@ -77,6 +79,7 @@ export class PooledRuntime<Warm extends WarmHandle = WarmHandle> implements Cont
     this.#onWarmChange = options.onWarmChange;
     const inner = options.runtime;
     if (inner.acquireLease) this.acquireLease = (images) => inner.acquireLease!(images);
+    if (inner.exec) this.exec = (containerId, request, execOptions) => inner.exec!(containerId, request, execOptions);
     for (const [name, env] of Object.entries(options.environments)) {
       if (env.poolSize <= 0) continue;
       this.#pools.set(name, new EnvironmentPool(name, env));

@@ -5,6 +5,7 @@
  */
 import type {Duplex} from 'node:stream';
 import type {EnvironmentConfig} from '../../config/index.js';
+import type {ServerMessage} from '../../protocol/index.js';
 
 export interface SeedFile {
   /** Relative POSIX path inside /workspace, already validated (checkFilePath). */
@@ -60,6 +61,28 @@ export interface SandboxContainer extends AsyncDisposable {
   readonly exited: Promise<ContainerExit>;
   /** Force-removes the container. Idempotent. */
   remove(): Promise<void>;
+  /**
+   * Messages the session sends before the container's output, on every
+   * attach (a catch-up step names the steps that ran first). Usually absent.
+   */
+  readonly preamble?: readonly ServerMessage[];
+}
+
+/**
+ * A second process in a running container, with its own TTY (a step of a
+ * page session). It runs as the sandbox user under the container's own
+ * hardening: an exec can neither add a capability nor leave the container's
+ * cgroup, seccomp profile or namespaces.
+ */
+export interface ExecProcess {
+  /** The raw TTY stream, as a container's. */
+  readonly stream: Duplex;
+  resize(cols: number, rows: number): Promise<void>;
+  /**
+   * Resolves with the process's exit code once it has ended (its stream
+   * ended first); -1 when the engine cannot say (the container went away).
+   */
+  exitCode(): Promise<number>;
 }
 
 export interface EngineInfo {
@@ -104,6 +127,19 @@ export interface ContainerRuntime {
    * runtime without one (a test double) is its instance's only user.
    */
   acquireLease?(images: readonly string[]): Promise<InstanceLease>;
+  /**
+   * Runs `argv` in the running container `containerId` as the sandbox user in
+   * /workspace, with a TTY of `cols`×`rows`, attached before it starts.
+   * Throws SandboxError ('sandbox-lost' when the container is gone,
+   * 'docker-unavailable' otherwise). Optional: page sessions need it.
+   */
+  exec?(containerId: string, request: ExecRequest, options?: {signal?: AbortSignal | undefined}): Promise<ExecProcess>;
+}
+
+export interface ExecRequest {
+  argv: string[];
+  cols: number;
+  rows: number;
 }
 
 /** Held by the one live server with an instance id (lease.ts). */

@@ -48,40 +48,53 @@ function printfMarker(marker: string): string {
 }
 
 /**
+ * The part of a launcher that waits for its seed on the TTY stdin: prints
+ * `readyMarker`, reads the length line and the script, restores the terminal
+ * with the seed's size, unpacks the files into /workspace and prints
+ * SEEDED_MARKER (also when the files fail, so the server hands the process
+ * over and the reader sees the message); then exits 125 on such a failure.
+ * `beforeSeeded` runs right before SEEDED_MARKER (a step records its pid).
+ * The warm launcher and a page session's step launcher both start with it.
+ */
+export function seedReader(readyMarker: string, beforeSeeded: readonly string[] = []): string[] {
+  return [
+    'umask 022',
+    'sandbox_tty=$(stty -g 2>/dev/null)',
+    'stty raw -echo 2>/dev/null || exit 125',
+    printfMarker(readyMarker),
+    'IFS= read -r sandbox_length || exit 125',
+    'case "$sandbox_length" in',
+    `  ''|*[!0-9]*) echo 'sandbox: the seed header is not a length' >&2; exit 125 ;;`,
+    'esac',
+    'sandbox_script=$(head -c "$sandbox_length")',
+    // The script only assigns sandbox_cmd, sandbox_shell, sandbox_cols,
+    // sandbox_rows and sandbox_seed, each single-quoted by the server.
+    'eval "$sandbox_script"',
+    // One exec restores the saved settings and sets the size; `sane` if that fails.
+    'stty "$sandbox_tty" cols "$sandbox_cols" rows "$sandbox_rows" 2>/dev/null || {',
+    '  stty sane 2>/dev/null',
+    '  stty cols "$sandbox_cols" rows "$sandbox_rows" 2>/dev/null',
+    '}',
+    'sandbox_status=0',
+    'if [ -n "$sandbox_seed" ]; then',
+    `  printf '%s' "$sandbox_seed" | base64 -d | tar -x -f - -C /workspace || {`,
+    `    echo "sandbox: could not unpack the block's files into /workspace" >&2`,
+    '    sandbox_status=125',
+    '  }',
+    'fi',
+    'unset sandbox_tty sandbox_length sandbox_script sandbox_seed sandbox_cols sandbox_rows',
+    ...beforeSeeded,
+    printfMarker(SEEDED_MARKER),
+    '[ "$sandbox_status" -eq 0 ] || exit 125',
+  ];
+}
+
+/**
  * Exit code 125 means the seed could not be read or unpacked (the message
  * says why); the seeded marker is still printed when the files fail, so the
  * server hands the container over and the reader sees the message and code.
  */
-export const WARM_LAUNCHER = [
-  'umask 022',
-  'sandbox_tty=$(stty -g 2>/dev/null)',
-  'stty raw -echo 2>/dev/null || exit 125',
-  printfMarker(WARM_MARKER),
-  'IFS= read -r sandbox_length || exit 125',
-  'case "$sandbox_length" in',
-  `  ''|*[!0-9]*) echo 'sandbox: the seed header is not a length' >&2; exit 125 ;;`,
-  'esac',
-  'sandbox_script=$(head -c "$sandbox_length")',
-  // The script only assigns sandbox_cmd, sandbox_shell, sandbox_cols,
-  // sandbox_rows and sandbox_seed, each single-quoted by the server.
-  'eval "$sandbox_script"',
-  // One exec restores the saved settings and sets the size; `sane` if that fails.
-  'stty "$sandbox_tty" cols "$sandbox_cols" rows "$sandbox_rows" 2>/dev/null || {',
-  '  stty sane 2>/dev/null',
-  '  stty cols "$sandbox_cols" rows "$sandbox_rows" 2>/dev/null',
-  '}',
-  'sandbox_status=0',
-  'if [ -n "$sandbox_seed" ]; then',
-  `  printf '%s' "$sandbox_seed" | base64 -d | tar -x -f - -C /workspace || {`,
-  `    echo "sandbox: could not unpack the block's files into /workspace" >&2`,
-  '    sandbox_status=125',
-  '  }',
-  'fi',
-  'unset sandbox_tty sandbox_length sandbox_script sandbox_seed sandbox_cols sandbox_rows',
-  printfMarker(SEEDED_MARKER),
-  '[ "$sandbox_status" -eq 0 ] || exit 125',
-  ...LAUNCH_TAIL,
-].join('\n');
+export const WARM_LAUNCHER = [...seedReader(WARM_MARKER), ...LAUNCH_TAIL].join('\n');
 
 /** A POSIX-sh single-quoted word holding `value` exactly (no NUL: checked before). */
 export function shellQuote(value: string): string {

@@ -29,7 +29,7 @@ export class ContainerSlot {
   #removal: Promise<void> | undefined;
 
   constructor(
-    private readonly runtime: ContainerRuntime,
+    private readonly runtime: Pick<ContainerRuntime, 'start'>,
     private readonly log: LogFunction = () => {},
   ) {}
 

@@ -142,9 +142,11 @@ export class SessionManager {
    * and its socket token. `slot` is a release from `admit`, which the session
    * then keeps until it ends; without one the client is admitted here (or a
    * 429/503 SandboxError thrown). When this throws, the caller may still
-   * release a given slot (releasing twice does nothing).
+   * release a given slot (releasing twice does nothing). `runtime`: what
+   * starts its container, when not the server's (a step of a page session
+   * starts in its environment).
    */
-  create(request: SessionRequest, slot?: Release): {session: Session; token: string} {
+  create(request: SessionRequest, slot?: Release, options: {runtime?: Pick<ContainerRuntime, 'start'>} = {}): {session: Session; token: string} {
     if (this.closing) {
       throw new SandboxError('at-capacity', 'the server is shutting down; try again shortly', {retryAfter: 5, expose: true});
     }
@@ -164,7 +166,7 @@ export class SessionManager {
     this.live += 1;
     let session: Session;
     try {
-      session = this.newSession(id, request, rate?.rate, release);
+      session = this.newSession(id, request, rate?.rate, release, options.runtime ?? this.options.runtime);
     } catch (error) {
       release();
       throw error;
@@ -177,14 +179,14 @@ export class SessionManager {
     return {session, token: this.options.tokens.issue(id)};
   }
 
-  private newSession(id: string, request: SessionRequest, outputRate: OutputRate | undefined, release: () => void): Session {
+  private newSession(id: string, request: SessionRequest, outputRate: OutputRate | undefined, release: () => void, runtime: Pick<ContainerRuntime, 'start'>): Session {
     const {spec, timeouts} = request;
     return new Session({
       id,
       // Written out, not spread: a spread plus one more key gave each session
       // its own hidden class (~0.5 KB per session for these two, measured with the server bench).
       spec: {sessionId: id, envName: spec.envName, env: spec.env, files: spec.files, cmd: spec.cmd, interactive: spec.interactive, cols: spec.cols, rows: spec.rows},
-      runtime: this.options.runtime,
+      runtime,
       clock: this.options.clock,
       timeouts: {
         run: timeouts.run,

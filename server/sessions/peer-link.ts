@@ -30,7 +30,16 @@ export class PeerLink {
   /** The last socket closed with 1001: its page went away (a closed tab, a navigation), not the network. */
   #pageLeft = false;
 
+  /** Messages every socket gets before the output (SandboxContainer.preamble), once the container runs. */
+  #preamble: readonly ServerMessage[] = [];
+
   constructor(private readonly options: PeerLinkOptions) {}
+
+  /** Sets the preamble and sends it to the socket now, if one is open. */
+  setPreamble(messages: readonly ServerMessage[]): void {
+    this.#preamble = messages;
+    for (const message of messages) this.send(message);
+  }
 
   get current(): SessionPeer | undefined {
     return this.#peer;
@@ -49,6 +58,7 @@ export class PeerLink {
     this.options.timers.clear('first-connect');
     this.options.timers.clear('reconnect-grace');
     peer.send(encodeMessage({type: 'status', state}));
+    for (const message of this.#preamble) peer.send(encodeMessage(message));
     const token = this.credential.issue();
     peer.send(encodeMessage({type: 'resume-token', token, graceMs: this.options.reconnectGrace}));
     // Nothing was sent yet on a first attach (the source waits for a socket): no replay message then.

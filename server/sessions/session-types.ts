@@ -40,7 +40,8 @@ export interface AttachOptions {
 export interface SessionOptionsOf<Owner> {
   id: string;
   spec: ContainerSpec;
-  runtime: ContainerRuntime;
+  /** Only its `start` is used: a step of a page session starts in its environment instead. */
+  runtime: Pick<ContainerRuntime, 'start'>;
   clock: Clock;
   timeouts: SessionTimeouts;
   outputLimit: number;

@@ -140,6 +140,7 @@ export class Session {
     }
     if (!container) return;
     this.transition({name: 'running'});
+    if (container.preamble) this.link.setPreamble(container.preamble);
     this.container.watch({
       outputEnded: () => this.outputEnded(),
       exited: (exit) => this.exited(exit),

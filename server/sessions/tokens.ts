@@ -8,7 +8,8 @@ import {createHmac, randomBytes, timingSafeEqual} from 'node:crypto';
 import type {Clock} from '../clock.js';
 
 export interface TokenVerifier {
-  issue(sessionId: string): string;
+  /** A token for `sessionId`, valid for `ttlMs` (default: the verifier's own lifetime). */
+  issue(sessionId: string, ttlMs?: number): string;
   verify(token: string, sessionId: string): boolean;
 }
 
@@ -27,8 +28,8 @@ export class SessionTokens implements TokenVerifier {
     return createHmac('sha256', this.secret).update(`${sessionId}.${expiry}`).digest();
   }
 
-  issue(sessionId: string): string {
-    const expiry = (this.options.clock.now() + this.options.ttlMs).toString(36);
+  issue(sessionId: string, ttlMs = this.options.ttlMs): string {
+    const expiry = (this.options.clock.now() + ttlMs).toString(36);
     return `${expiry}.${this.mac(sessionId, expiry).toString('base64url')}`;
   }
 

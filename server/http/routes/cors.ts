@@ -4,6 +4,7 @@
  * Mounted on `/api`.
  */
 import type {RequestHandler} from 'express';
+import {ENVIRONMENT_TOKEN_HEADER} from '../../../protocol/index.js';
 import {SandboxError} from '../../errors.js';
 import {originAllowed, type OriginPolicy} from '../origin.js';
 
@@ -26,8 +27,8 @@ export function apiCors(originPolicy: OriginPolicy): RequestHandler {
       next(new SandboxError('origin-not-allowed', 'requests from this origin are not allowed'));
       return;
     }
-    response.set('Access-Control-Allow-Methods', 'GET, POST');
-    response.set('Access-Control-Allow-Headers', 'Content-Type, Authorization');
+    response.set('Access-Control-Allow-Methods', 'GET, POST, DELETE');
+    response.set('Access-Control-Allow-Headers', `Content-Type, Authorization, ${ENVIRONMENT_TOKEN_HEADER}`);
     response.set('Access-Control-Max-Age', '600');
     response.status(204).end();
   };

@@ -31,7 +31,7 @@ export const OPERATOR_SCOPE = 'sandbox:operator';
 const CHECK_JOBS = 2;
 
 /** What POST /api/sessions needs (MCP tools create sessions the same way), and more. */
-export interface McpRouteContext extends SessionRoutesContext {
+export interface McpRouteContext extends Omit<SessionRoutesContext, 'environments'> {
   /** The admin listener's token: its bearer is an operator too. */
   adminToken?: string | undefined;
   siteDir?: string | undefined;

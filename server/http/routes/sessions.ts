@@ -11,11 +11,14 @@ import {SandboxError} from '../../errors.js';
 import type {SessionManager} from '../../sessions/manager.js';
 import type {EngineProbe} from '../engine.js';
 import {originAllowed, type OriginPolicy} from '../origin.js';
-import {resolveSessionRequest} from '../request.js';
+import type {EnvironmentRegistry, PreparedStep} from '../../environments/registry.js';
+import {earlierSteps, resolveSessionRequest, stepSpecOf} from '../request.js';
 
 export interface SessionRoutesContext {
   config: SandboxConfig;
   sessions: Pick<SessionManager, 'admit' | 'create'>;
+  /** The page sessions' environments: a step of one runs in its reader's. */
+  environments: Pick<EnvironmentRegistry, 'prepare'>;
   blocks: () => ReadonlyMap<string, SandboxBlock>;
   originPolicy: OriginPolicy;
   auth: AuthVerifier;
@@ -30,6 +33,18 @@ export const clientAddress = (request: Request): string => request.ip ?? request
 export function sessionRoutes(context: SessionRoutesContext): Router {
   const {config, sessions, auth, probe} = context;
   const router = Router();
+
+  const checkEngine = async (image: string) => {
+    const info = await probe.engine();
+    if (!info.reachable) throw new SandboxError('docker-unavailable', 'the Docker engine does not answer', {retryAfter: 10});
+    if (!(await probe.hasImage(image))) throw new SandboxError('image-missing', `image ${image} is missing`);
+  };
+
+  const answer = ({session, token}: ReturnType<SessionManager['create']>, response: Response): CreateSessionResponse => {
+    // Under the base the request came in by (the site's for a bare /api/…), so a proxy that forwards only the site's path reaches it.
+    const base = typeof response.locals.apiBase === 'string' ? response.locals.apiBase : '/';
+    return {id: session.id, token, ws: sessionSocketPath(session.id, base)};
+  };
 
   const checkOrigin = (request: Request, _response: Response, next: NextFunction) => {
     const allowed = originAllowed(request.get('origin'), {host: request.get('host'), secure: request.secure}, context.originPolicy);
@@ -60,26 +75,42 @@ export function sessionRoutes(context: SessionRoutesContext): Router {
         client: clientAddress(request),
       });
       const principal = response.locals.principal as Principal | undefined;
+      const {step} = sessionRequest;
+      if (step) {
+        // A step: its environment's one slot is taken when the environment is
+        // made, and the environment's checks come after the engine's.
+        await checkEngine(sessionRequest.spec.env.image);
+        const resolution = {config, blocks: context.blocks(), client: sessionRequest.client};
+        const prepared: PreparedStep = context.environments.prepare({
+          session: step.session,
+          step: stepSpecOf(sessionRequest, step),
+          environment: step.environment,
+          catchUp: step.catchUp ? earlierSteps(step, resolution) : undefined,
+          admit: () => sessions.admit(sessionRequest.client, principal?.user),
+        });
+        let created: ReturnType<SessionManager['create']>;
+        try {
+          created = sessions.create(sessionRequest, () => {}, {runtime: prepared.runtime});
+        } catch (error) {
+          prepared.cancel();
+          throw error;
+        }
+        const body: CreateSessionResponse = {...answer(created, response), environment: prepared.info};
+        response.status(201).json(body);
+        return;
+      }
       // Limits before anything costs a Docker call or a container.
       const slot = sessions.admit(sessionRequest.client, principal?.user);
       let created: ReturnType<SessionManager['create']>;
       try {
-        const info = await probe.engine();
-        if (!info.reachable) throw new SandboxError('docker-unavailable', 'the Docker engine does not answer', {retryAfter: 10});
-        if (!(await probe.hasImage(sessionRequest.spec.env.image))) {
-          throw new SandboxError('image-missing', `image ${sessionRequest.spec.env.image} is missing`);
-        }
+        await checkEngine(sessionRequest.spec.env.image);
         // The session keeps the slot from here until it ends.
         created = sessions.create(sessionRequest, slot);
       } catch (error) {
         slot();
         throw error;
       }
-      const {session, token} = created;
-      // Under the base the request came in by (the site's for a bare /api/…), so a proxy that forwards only the site's path reaches it.
-      const base = typeof response.locals.apiBase === 'string' ? response.locals.apiBase : '/';
-      const body: CreateSessionResponse = {id: session.id, token, ws: sessionSocketPath(session.id, base)};
-      response.status(201).json(body);
+      response.status(201).json(answer(created, response));
     },
   );
 
