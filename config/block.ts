@@ -89,6 +89,19 @@ export interface SandboxDisplay {
   files: Record<string, FileDisplay>;
 }
 
+/**
+ * The `session` prop of the `<Sandbox>` element of a step, as a JSON string:
+ * the page session it belongs to. Blocks of no page session have no such prop.
+ */
+export interface SandboxStepSession {
+  /** `PageSession.id`, as in the block's `session`. */
+  id: string;
+  /** `PageSession.name`. */
+  name: string;
+  /** How many steps the page session has. */
+  steps: number;
+}
+
 export const MANIFEST_FILE = 'sandbox-manifest.json';
 export const MANIFEST_VERSION = 1;
 

@@ -7,10 +7,10 @@
  */
 import {mkdir, readFile, writeFile} from 'node:fs/promises';
 import {dirname, join, resolve} from 'node:path';
-import {MANIFEST_FILE, MANIFEST_VERSION, type SandboxBlock, type SandboxManifest} from '../config/block.js';
+import {MANIFEST_FILE, MANIFEST_VERSION, type PageSession, type SandboxBlock, type SandboxManifest} from '../config/block.js';
 import type {SandboxConfig} from '../config/schema.js';
 import {sourcePath} from './remark/config.js';
-import {parseMdxPage, scanMarkdown, type MarkdownFormat} from './remark/scan.js';
+import {parseMdxPage, scanPage, type MarkdownFormat} from './remark/scan.js';
 
 const MARKDOWN = /\.mdx?$/i;
 
@@ -160,18 +160,29 @@ export interface ManifestOptions {
   onUnreadable?: (source: string, error: Error) => void;
 }
 
-/** Pure: the manifest of already-read sources, deduplicated by id and sorted so every build writes the same bytes. */
+/**
+ * Pure: the manifest of already-read sources, blocks and page sessions each
+ * deduplicated by id and sorted so every build writes the same bytes. A
+ * manifest without page sessions has no `sessions` at all, as before they existed.
+ */
 export function manifestOf(files: {source: string; text: string}[], config: SandboxConfig, options: ManifestOptions = {}): SandboxManifest {
   const {format, onUnreadable} = options;
   const byId = new Map<string, SandboxBlock>();
+  const sessionsById = new Map<string, PageSession>();
   for (const {source, text} of files) {
     const scan = {source, config, format, onUnreadable: (error: Error) => onUnreadable?.(source, error)};
-    for (const block of scanMarkdown(text, scan)) byId.set(block.id, block);
+    const page = scanPage(text, scan);
+    for (const block of page.blocks) byId.set(block.id, block);
+    for (const session of page.sessions) sessionsById.set(session.id, session);
   }
   const blocks = [...byId.values()].sort(
     (a, b) => compare(a.source, b.source) || a.line - b.line || compare(a.id, b.id),
   );
-  return {version: MANIFEST_VERSION, blocks};
+  const firstLine = (session: PageSession) => byId.get(session.blocks[0]!)?.line ?? 0;
+  const sessions = [...sessionsById.values()].sort(
+    (a, b) => compare(a.source, b.source) || firstLine(a) - firstLine(b) || compare(a.id, b.id),
+  );
+  return {version: MANIFEST_VERSION, blocks, ...(sessions.length > 0 ? {sessions} : {})};
 }
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

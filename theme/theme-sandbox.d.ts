@@ -15,6 +15,13 @@ declare module '@theme/Sandbox' {
      * absent when no file has any.
      */
     readonly display?: string;
+    /**
+     * Only on a step of a page session (a multi-step tutorial): the session, as
+     * the JSON string of `{"id": "ps-…", "name": "<NAME>", "steps": <how many>}`
+     * (`SandboxStepSession` of `docusaurus-sandbox/config`). The block's own
+     * position is `step` in `block`; absent for a block of no session.
+     */
+    readonly session?: string;
   }
   export default function Sandbox(props: Props): ReactNode;
 }

@@ -84,6 +84,33 @@ describe('manifest', () => {
   it('stops with the place when a source has a bad block', () => {
     assert.throws(() => manifestOf([{source: 'docs/bad.md', text: '\n```sandbox env=nope\n```\n'}], config), {message: /^docs\/bad\.md:2:1: unknown env "nope"/});
   });
+
+  it('has no sessions key when no page has a page session, so it reads as before', () => {
+    const manifest = manifestOf([{source: 'docs/a.md', text: '```sandbox\necho 1\n```\n'}], config);
+    assert.equal('sessions' in manifest, false);
+    assert.equal(serializeManifest(manifest).includes('session'), false);
+  });
+
+  it('lists each page session once, sorted, and gives its blocks their session and step', () => {
+    const files = [
+      {source: 'docs/z.md', text: '---\nsandbox_session: tour\n---\n\n```sandbox\necho 1\n```\n\n```sandbox\necho 2\n```\n'},
+      {source: 'docs/a.md', text: '```sandbox env=node session=late\nconsole.log(1)\n```\n\n```sandbox session=early\necho 1\n```\n\n```sandbox env=node session=late\n```\n'},
+    ];
+    const forward = manifestOf(files, config);
+    assert.equal(serializeManifest(forward), serializeManifest(manifestOf([...files].reverse().concat(files), config)));
+    assert.equal(forward.version, 1);
+    const sessions = forward.sessions ?? [];
+    assert.deepEqual(sessions.map((session) => [session.source, session.name, session.env, session.blocks.length]), [
+      ['docs/a.md', 'late', 'node', 2],
+      ['docs/a.md', 'early', 'shell', 1],
+      ['docs/z.md', 'tour', 'shell', 2],
+    ]);
+    for (const session of sessions) {
+      assert.match(session.id, /^ps-[0-9a-f]{12}$/);
+      const steps = session.blocks.map((id) => forward.blocks.find((block) => block.id === id));
+      assert.deepEqual(steps.map((block) => [block?.session, block?.step]), session.blocks.map((_, index) => [session.id, index + 1]));
+    }
+  });
 });
 
 /**

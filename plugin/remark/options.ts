@@ -33,6 +33,12 @@ export const OPTION_TABLE = {
   exit: {type: 'integer', scope: 'block', defaultText: '0', description: 'Expected exit code (0–255).'},
   input: {type: 'string', scope: 'block', defaultText: 'none', description: 'Scripted terminal input for checking interactive blocks.'},
   'skip-check': {type: 'boolean', scope: 'block', defaultText: 'false', description: '`docusaurus-sandbox check` lists the block as skipped.'},
+  session: {
+    type: 'string',
+    scope: 'block',
+    defaultText: "the page's `sandbox_session`, else none",
+    description: "Page session (multi-step tutorial) the block is a step of; `none` keeps it out of the page's `sandbox_session`.",
+  },
   hidden: {type: 'boolean', scope: 'file', defaultText: 'false', description: 'Seed the file but do not show it. Not secret: it is in the page and the manifest.'},
   readonly: {type: 'boolean', scope: 'file', defaultText: 'false', description: 'Show the file but do not let the reader edit it.'},
   showLineNumbers: {

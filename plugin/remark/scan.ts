@@ -12,7 +12,8 @@ import {unified} from 'unified';
 import {VFile} from 'vfile';
 import type {SandboxBlock} from '../../config/block.js';
 import type {SandboxConfig} from '../../config/schema.js';
-import {SANDBOX, transformSandboxBlocks} from './transform.js';
+import {FRONT_MATTER} from './front-matter.js';
+import {SANDBOX, transformSandboxPage, type SandboxPage} from './transform.js';
 
 /** Docusaurus `markdown.format`: 'detect' means MDX for .mdx and CommonMark for the rest. */
 export type MarkdownFormat = 'mdx' | 'md' | 'detect';
@@ -37,7 +38,7 @@ const blank = (text: string) => text.replace(/[^\n]/g, ' ');
  * (and an MDX parse may reject it: `{` starts an expression).
  */
 export function blankFrontMatter(text: string): string {
-  const match = /^---[ \t]*\r?\n[\s\S]*?\r?\n---[ \t]*(?=\r?\n|$)/.exec(text);
+  const match = FRONT_MATTER.exec(text);
   return match ? blank(match[0]) + text.slice(match[0].length) : text;
 }
 
@@ -116,9 +117,15 @@ function parse(text: string, mdx: boolean): Root {
   return processor.parse(text);
 }
 
+/** `scanPage`'s blocks. */
 export function scanMarkdown(text: string, options: ScanOptions): SandboxBlock[] {
+  return scanPage(text, options).blocks;
+}
+
+/** The blocks and page sessions of a page, as the remark plugin finds them when it compiles the page. */
+export function scanPage(text: string, options: ScanOptions): SandboxPage {
   // Most pages have no block; skipping their parse keeps the manifest cheap.
-  if (!text.includes(SANDBOX)) return [];
+  if (!text.includes(SANDBOX)) return {blocks: [], sessions: []};
   const format = options.format ?? 'mdx';
   const mdx = format === 'mdx' || (format === 'detect' && options.source.endsWith('.mdx'));
   let page: ParsedPage | undefined;
@@ -135,5 +142,6 @@ export function scanMarkdown(text: string, options: ScanOptions): SandboxBlock[]
     page = {tree: parse(body, false), text: body};
   }
   const file = new VFile({path: options.source, value: page.text});
-  return transformSandboxBlocks(page.tree, file, {config: options.config, source: options.source});
+  // The parsed text has its front matter blanked; the page's `sandbox_session` is read from the page as written.
+  return transformSandboxPage(page.tree, file, {config: options.config, source: options.source, pageText: text});
 }

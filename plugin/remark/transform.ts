@@ -2,22 +2,25 @@
  * The tree transform shared by the remark plugin (at MDX compile time) and the
  * manifest scanner (after the build): every ```sandbox fence and
  * `:::sandbox{...}` directive becomes a `<Sandbox block="{json}"/>` element and
- * a `SandboxBlock`, and a page with blocks imports `@theme/Sandbox`. Keeping one walk for both guarantees the same blocks, in
- * the same order, with the same ids.
+ * a `SandboxBlock`, the blocks that name one session become its steps, and a
+ * page with blocks imports `@theme/Sandbox`. Keeping one walk for both
+ * guarantees the same blocks, in the same order, with the same ids.
  */
 import type {Code, Parent, Root, RootContent} from 'mdast';
 import type {ContainerDirective, LeafDirective} from 'mdast-util-directive';
 import type {MdxJsxFlowElement} from 'mdast-util-mdx-jsx';
 import {SKIP, visit} from 'unist-util-visit';
 import type {VFile} from 'vfile';
-import type {SandboxBlock, SandboxDisplay} from '../../config/block.js';
+import type {PageSession, SandboxBlock, SandboxDisplay, SandboxStepSession} from '../../config/block.js';
 import type {SandboxConfig} from '../../config/schema.js';
 import {BlockError, blockId, buildBlockBody, type BlockDraft, type FileDraft} from './block.js';
 import {blockDisplay} from './display.js';
 import {ensureSandboxImport} from './esm.js';
+import {frontMatterSession, SESSION_KEY} from './front-matter.js';
 import {MetaSyntaxError, parseMeta, type MetaEntry} from './meta.js';
 import {OptionError, readOptions} from './options.js';
 import {failOnProblems, type AuthoringProblem, type Place} from './problems.js';
+import {checkSessionName, groupPageSessions, sessionNameOf, spellOption, type StepCandidate} from './session.js';
 
 export const SANDBOX = 'sandbox';
 export const COMPONENT = 'Sandbox';
@@ -26,6 +29,17 @@ export interface TransformContext {
   config: SandboxConfig;
   /** Source path relative to the site, POSIX separators (ids and messages use it). */
   source: string;
+  /**
+   * The page as written, for its front matter, when `file` holds a text with
+   * the front matter blanked (the manifest scanner's). Default: `file`'s text.
+   */
+  pageText?: string | undefined;
+}
+
+/** What the transform found on a page: its blocks in document order, and its page sessions. */
+export interface SandboxPage {
+  blocks: SandboxBlock[];
+  sessions: PageSession[];
 }
 
 type SandboxNode = Code | ContainerDirective | LeafDirective;
@@ -38,16 +52,32 @@ const isSandboxNode = (node: unknown): node is SandboxNode => {
   );
 };
 
+/** `transformSandboxPage`'s blocks: the transform as the remark plugin has always exported it. */
+export function transformSandboxBlocks(tree: Root, file: VFile, context: TransformContext): SandboxBlock[] {
+  return transformSandboxPage(tree, file, context).blocks;
+}
+
+/** A block found by the walk, replaced once the page's sessions are known (a step's element names its session). */
+interface Found {
+  block: SandboxBlock;
+  display: SandboxDisplay | undefined;
+  node: SandboxNode;
+  parent: Parent;
+  index: number;
+}
+
 /**
  * Replaces the sandbox blocks of `tree` in place and returns them in document
- * order. A bad block does not stop the walk: every problem of the file is
- * collected, then the file fails once (`failOnProblems`) with each problem's
- * `source:line:column` and reason (Docusaurus prints only the message of a
- * failed MDX compilation).
+ * order, with the page's sessions. A bad block does not stop the walk: every
+ * problem of the file is collected, then the file fails once
+ * (`failOnProblems`) with each problem's `source:line:column` and reason
+ * (Docusaurus prints only the message of a failed MDX compilation).
  */
-export function transformSandboxBlocks(tree: Root, file: VFile, context: TransformContext): SandboxBlock[] {
-  const blocks: SandboxBlock[] = [];
+export function transformSandboxPage(tree: Root, file: VFile, context: TransformContext): SandboxPage {
+  const found: Found[] = [];
+  const candidates: StepCandidate[] = [];
   const problems: AuthoringProblem[] = [];
+  const pageSession = pageSessionName(context.pageText ?? sourceText(file), problems);
 
   visit(tree, (node, index, parent: Parent | undefined) => {
     if (!isSandboxNode(node) || parent === undefined || index === undefined) return undefined;
@@ -72,17 +102,22 @@ export function transformSandboxBlocks(tree: Root, file: VFile, context: Transfo
         draft = parsed.draft;
         fenceStarts = parsed.fenceStarts;
       }
+      const named = draft.options.get('session');
+      const nameProblem = typeof named === 'string' ? checkSessionName(named, spellOption) : undefined;
+      if (nameProblem) throw new OptionError(nameProblem);
       const body = buildBlockBody(draft, context.config);
+      // The session is not part of the body, so it is not hashed: joining or leaving a session keeps the id.
       const block: SandboxBlock = {
-        id: blockId(context.source, blocks.length, body),
+        id: blockId(context.source, found.length, body),
         ...body,
         source: context.source,
         line: start?.line ?? 0,
       };
       const display = blockDisplay(draft, body);
-      blocks.push(block);
-      parent.children[index] = sandboxElement(block, display, node);
-      return [SKIP, index];
+      found.push({block, display, node, parent, index});
+      candidates.push({id: block.id, env: block.env, session: sessionNameOf(typeof named === 'string' ? named : undefined, pageSession), place: start});
+      // The node is replaced after the walk; SKIP keeps the walk out of a directive's fences meanwhile.
+      return SKIP;
     } catch (error) {
       const problem = (reason: string, place: Place | undefined) => problems.push({reason, place});
       if (error instanceof PlacedError) problem(error.message, error.place ?? start);
@@ -93,12 +128,37 @@ export function transformSandboxBlocks(tree: Root, file: VFile, context: Transfo
       return SKIP;
     }
   });
+  const grouped = groupPageSessions(context.source, candidates);
+  problems.push(...grouped.problems);
+  const steps = new Map<string, {step: number; session: SandboxStepSession}>();
+  for (const session of grouped.sessions) {
+    const summary = {id: session.id, name: session.name, steps: session.blocks.length};
+    session.blocks.forEach((id, position) => steps.set(id, {step: position + 1, session: summary}));
+  }
+  const blocks = found.map(({block, display, node, parent, index}) => {
+    const step = steps.get(block.id);
+    const placed: SandboxBlock = step ? {...block, session: step.session.id, step: step.step} : block;
+    parent.children[index] = sandboxElement(placed, display, step?.session, node);
+    return placed;
+  });
   if (blocks.length > 0) {
     const clash = ensureSandboxImport(tree, COMPONENT);
     if (clash) problems.push(clash);
   }
   failOnProblems(file, context.source, problems);
-  return blocks;
+  return {blocks, sessions: grouped.sessions};
+}
+
+/** The page's `sandbox_session`, checked; a bad one is a problem at its front matter line and sets no default. */
+function pageSessionName(text: string | undefined, problems: AuthoringProblem[]): string | undefined {
+  const found = frontMatterSession(text);
+  if (!found) return undefined;
+  const problem = 'problem' in found ? found.problem : checkSessionName(found.name, (name) => `${SESSION_KEY}: ${name}`);
+  if (problem) {
+    problems.push({reason: problem, place: found.place});
+    return undefined;
+  }
+  return 'name' in found ? found.name : undefined;
 }
 
 /** An error inside a directive that belongs to one of its children. */
@@ -195,7 +255,12 @@ export function attributeText(line: string): string | undefined {
   return close > position ? line.slice(position + 1, close) : undefined;
 }
 
-function sandboxElement(block: SandboxBlock, display: SandboxDisplay | undefined, node: SandboxNode): MdxJsxFlowElement {
+function sandboxElement(
+  block: SandboxBlock,
+  display: SandboxDisplay | undefined,
+  session: SandboxStepSession | undefined,
+  node: SandboxNode,
+): MdxJsxFlowElement {
   return {
     type: 'mdxJsxFlowElement',
     name: COMPONENT,
@@ -203,6 +268,7 @@ function sandboxElement(block: SandboxBlock, display: SandboxDisplay | undefined
     attributes: [
       {type: 'mdxJsxAttribute', name: 'block', value: JSON.stringify(block)},
       ...(display ? [{type: 'mdxJsxAttribute' as const, name: 'display', value: JSON.stringify(display)}] : []),
+      ...(session ? [{type: 'mdxJsxAttribute' as const, name: 'session', value: JSON.stringify(session)}] : []),
     ],
     children: [],
     ...(node.position ? {position: node.position} : {}),

@@ -45,7 +45,7 @@ const cases: Case[] = [
     name: 'unknown option',
     markdown: fence('env=shell colour=red'),
     message:
-      'docs/guide.md:5:1: unknown option "colour"; the options are env, file, cmd, title, lang, editable, interactive, timeout, expect, exit, input, skip-check, hidden, readonly, showLineNumbers',
+      'docs/guide.md:5:1: unknown option "colour"; the options are env, file, cmd, title, lang, editable, interactive, timeout, expect, exit, input, skip-check, session, hidden, readonly, showLineNumbers',
   },
   {
     name: 'unquoted value with a space',

@@ -56,7 +56,7 @@ function expectFile(path: string, actual: string): void {
 
 describe('remark plugin fixtures', () => {
   it('has the fixtures the acceptance list asks for', () => {
-    assert.deepEqual(inputs, ['directive.md', 'display.md', 'nested.mdx', 'options.md', 'single.md', 'terminal.md', 'untouched.md']);
+    assert.deepEqual(inputs, ['directive.md', 'display.md', 'nested.mdx', 'options.md', 'session.md', 'single.md', 'terminal.md', 'untouched.md']);
   });
 
   for (const name of inputs) {
