@@ -140,7 +140,10 @@ async function readToEnd(session: LiveSession, started: number, options: {deadli
 
 async function run(target: SandboxTarget, body: CreateSessionRequest, limitMs: number, request: RunRequest, input: string | undefined) {
   const deadlineMs = request.timeoutSeconds === undefined ? limitMs + GRACE_MS : Math.round(request.timeoutSeconds * 1000);
-  return toRunResult(await runToEnd(target, body, {deadlineMs, maxChars: keptChars(request), input}), request);
+  const session = await runToEnd(target, body, {deadlineMs, maxChars: keptChars(request), input});
+  // A step run alone made an environment for this run only: it goes with the run.
+  if (session.environment) await removeQuietly(target, session.environment);
+  return toRunResult(session, request);
 }
 
 /** Best effort: an environment the server could not remove expires on its own. */
@@ -155,8 +158,15 @@ function blockInput(block: SandboxBlock, input: string | undefined): string | un
   return leaveShells(block, keys);
 }
 
+/**
+ * A step of a page session runs in a new environment of its own, in which the
+ * server first runs the earlier steps as authored (`catchUp`; their output is
+ * not part of the result), so the step finds what it needs, as a reader who
+ * opens a tutorial at step 3 does.
+ */
 export function runBlock(target: SandboxTarget, block: SandboxBlock, request: RunRequest & {files?: Array<{path: string; content: string}> | undefined}) {
-  const body: CreateSessionRequest = {block: block.id, ...(request.files ? {files: request.files} : {})};
+  const catchUp = block.step !== undefined && block.step > 1;
+  const body: CreateSessionRequest = {block: block.id, ...(request.files ? {files: request.files} : {}), ...(catchUp ? {catchUp} : {})};
   return run(target, body, block.options.timeout ?? target.defaultTimeoutMs, request, blockInput(block, request.input));
 }
 
