@@ -50,7 +50,7 @@ export const TOOL_ARGUMENTS = {
       ...runOptions,
     })
     .strict(),
-  check_blocks: z.object({filter: z.string().max(500).optional().describe('Only blocks whose id, source file or title contains this text')}).strict(),
+  check_blocks: z.object({filter: z.string().max(500).optional().describe('Only blocks whose id, source file or title contains this text; a tutorial step brings the steps before it')}).strict(),
   run_code: z
     .object({
       env: z.string().min(1).max(64).describe('An environment of the server, e.g. "node"'),
