@@ -9,7 +9,7 @@ import type {CheckCommand, CheckIo} from '../server/cli/check.js';
 export interface BuildCheckOptions {
   /** Blocks run at once; default the number of cores. */
   jobs?: number | undefined;
-  /** Only blocks whose id, source or title contains this text. */
+  /** Only blocks whose id, source or title contains this text (a tutorial step brings the steps before it). */
   filter?: string | undefined;
   /** Also write `sandbox-transcripts.json` for the offline playback. */
   record: boolean;

@@ -4,8 +4,8 @@
  * `sandbox.v1` subprotocol and the session token. Used by `check` and tests.
  */
 import WebSocket from 'ws';
-import {clientSubprotocols, parseServerMessage, type CreateSessionRequest} from '../../protocol/index.js';
-import {createSession, sessionSocketUrl} from './create-session.js';
+import {clientSubprotocols, parseServerMessage, type CreateSessionRequest, type EnvironmentRef} from '../../protocol/index.js';
+import {createSession, environmentOf, sessionSocketUrl} from './create-session.js';
 import {systemClock} from '../clock.js';
 import type {RunResult} from './evaluate.js';
 import {InputFeeder} from './input-feeder.js';
@@ -44,6 +44,8 @@ export interface SessionRunOptions {
 export interface SessionRun extends RunResult {
   transcript?: TranscriptChunk[];
   truncated: boolean;
+  /** A step of a page session: the environment the server ran it in (its answer's `environment`). */
+  environment?: EnvironmentRef;
 }
 
 const DEFAULT_MAX_OUTPUT = 1024 * 1024;
@@ -57,6 +59,7 @@ export async function runSession(serverUrl: string, body: CreateSessionRequest, 
   if ('error' in created) return {output: '', error: created.error, durationMs: elapsed(), truncated: false};
 
   const {session} = created;
+  const environment = environmentOf(session);
   const socketUrl = sessionSocketUrl(serverUrl, session);
   const maxOutput = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
   const chunks: Buffer[] = [];
@@ -66,7 +69,7 @@ export async function runSession(serverUrl: string, body: CreateSessionRequest, 
   let lastOutputAt: number | undefined;
   let runningAt: number | undefined;
   const transcript: TranscriptChunk[] | undefined = options.record ? [] : undefined;
-  const result: SessionRun = {output: '', durationMs: 0, truncated: false};
+  const result: SessionRun = {output: '', durationMs: 0, truncated: false, ...(environment ? {environment} : {})};
 
   await new Promise<void>((resolve) => {
     const socket = new WebSocket(socketUrl, clientSubprotocols(session.token), {

@@ -3,7 +3,14 @@
  * unless told otherwise). Shared by the one-shot runner (`runSession`) and by
  * clients that keep a session open (the MCP server's interactive sessions).
  */
-import type {CreateSessionRequest, CreateSessionResponse, ErrorBody} from '../../protocol/index.js';
+import {
+  ENVIRONMENT_TOKEN_HEADER,
+  environmentPath,
+  type CreateSessionRequest,
+  type CreateSessionResponse,
+  type EnvironmentRef,
+  type ErrorBody,
+} from '../../protocol/index.js';
 
 export interface CreateSessionOptions {
   /** Give up after this long. */
@@ -30,6 +37,34 @@ export async function createSession(serverUrl: string, body: CreateSessionReques
     return {error};
   }
   return {session: payload};
+}
+
+/** The environment of an answer, as a later step names it (id and token only: the rest is the state when it answered). */
+export function environmentOf(session: CreateSessionResponse): EnvironmentRef | undefined {
+  return session.environment ? {id: session.environment.id, token: session.environment.token} : undefined;
+}
+
+/** Longest wait for the answer to DELETE /api/environments/<id>: it only stops a container. */
+export const REMOVE_DEADLINE_MS = 10_000;
+
+export type RemovedEnvironment = {removed: true} | {error: {code: string; message: string}};
+
+/**
+ * DELETE /api/environments/<id> with the environment's token: the server
+ * removes it (and its container) at once instead of when it has been idle
+ * long enough. An environment already gone counts as removed.
+ */
+export async function removeEnvironment(serverUrl: string, environment: EnvironmentRef, options: CreateSessionOptions): Promise<RemovedEnvironment> {
+  const origin = options.origin ?? new URL(serverUrl).origin;
+  const response = await fetch(apiUrl(serverUrl, environmentPath(environment.id, '')), {
+    method: 'DELETE',
+    headers: {origin, [ENVIRONMENT_TOKEN_HEADER]: environment.token, ...options.headers},
+    signal: AbortSignal.timeout(options.deadlineMs),
+  });
+  const payload = (await response.json().catch(() => undefined)) as ErrorBody | undefined;
+  if (response.ok) return {removed: true};
+  const error = payload?.error ?? {code: 'internal', message: `HTTP ${response.status}`};
+  return error.code === 'environment-not-found' ? {removed: true} : {error};
 }
 
 /**

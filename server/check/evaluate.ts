@@ -22,7 +22,22 @@ export interface RunResult {
 export type Verdict =
   | {status: 'pass'}
   | {status: 'skip'; reason: 'skip-check'}
-  | {status: 'fail'; reason: 'expect' | 'exit-code' | 'timeout' | 'error' | 'no-exit'; message: string};
+  | {status: 'fail'; reason: 'expect' | 'exit-code' | 'timeout' | 'error' | 'no-exit'; message: string}
+  /**
+   * A step of a page session after one that failed: it was never started,
+   * since it needs what the earlier steps leave in the shared environment.
+   * Its own status, not a skip: the author did not ask for it, and a run
+   * with one says the tutorial is broken (the failed step is a `fail` too).
+   */
+  | {status: 'not-run'; reason: 'step-failed'; failedStep: number; message: string};
+
+/** The verdict of every step after `failedStep`, with the words the reports print. */
+export const notRunAfter = (failedStep: number): Verdict => ({
+  status: 'not-run',
+  reason: 'step-failed',
+  failedStep,
+  message: `not run (step ${failedStep} failed)`,
+});
 
 /** `/regex/flags` or a plain substring. Throws on an invalid regex, with the text. */
 export function matchesExpect(output: string, expect: string): boolean {

@@ -89,6 +89,7 @@ Commands:
       --server URL           Run against this server instead of one started in-process
       --jobs N               Blocks run at once (default: the number of cores)
       --filter TEXT          Only blocks whose id, source file or title contains TEXT
+                             (a tutorial step brings the steps before it)
       --json                 Print the report as JSON
       --junit FILE           Also write a JUnit XML report to FILE
       --record               Write sandbox-transcripts.json next to the manifest

@@ -7,8 +7,10 @@ import {existsSync, writeFileSync} from 'node:fs';
 import {availableParallelism} from 'node:os';
 import {join, resolve} from 'node:path';
 import {loadConfig, MANIFEST_FILE, TRANSCRIPTS_FILE, DEFAULT_LIMITS, type SandboxConfig} from '../../config/index.js';
-import {checkBlocks, selectBlocks, type BlockReport} from '../check/run.js';
-import {formatTable, toJson, toJUnit, toTranscripts} from '../check/report.js';
+import type {BlockReport} from '../check/block-report.js';
+import {planCheck} from '../check/plan.js';
+import {checkBlocks} from '../check/run.js';
+import {formatTable, statusWord, toJson, toJUnit, toTranscripts} from '../check/report.js';
 import {createSandboxServer, readManifest, type SandboxServer} from '../index.js';
 import {createLogger} from '../log.js';
 import {requireNamedConfigFile, resolveConfigFile, UsageError, type Command} from './args.js';
@@ -41,8 +43,8 @@ const BAR_WIDTH = 24;
 
 export function progressLine(done: number, total: number, last: BlockReport): string {
   const filled = total === 0 ? BAR_WIDTH : Math.round((done / total) * BAR_WIDTH);
-  const status = last.verdict.status === 'fail' ? 'FAIL' : last.verdict.status;
-  return `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ${done}/${total} ${last.source}:${last.line} ${status}`;
+  const step = last.session && last.step !== undefined ? ` step ${last.step}/${last.session.steps}` : '';
+  return `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ${done}/${total} ${last.source}:${last.line}${step} ${statusWord(last.verdict)}`;
 }
 
 export async function runCheck(command: CheckCommand, io: CheckIo): Promise<number> {
@@ -52,8 +54,8 @@ export async function runCheck(command: CheckCommand, io: CheckIo): Promise<numb
   }
   const manifest = readManifest(siteDir)!;
   const jobs = command.jobs ?? availableParallelism();
-  const selected = selectBlocks(manifest.blocks, command.filter);
-  if (selected.length === 0) {
+  const source = {blocks: manifest.blocks, sessions: manifest.sessions};
+  if (planCheck(source, command.filter).length === 0) {
     io.stderr.write(command.filter ? `no block matches --filter ${JSON.stringify(command.filter)}\n` : 'the manifest has no blocks\n');
     return command.filter ? 1 : 0;
   }
@@ -77,9 +79,10 @@ export async function runCheck(command: CheckCommand, io: CheckIo): Promise<numb
       io.onServer?.(server);
     }
     const showProgress = io.stderr.isTTY === true && !command.json;
-    const report = await checkBlocks(selected, {
+    const report = await checkBlocks(source, {
       serverUrl,
       jobs,
+      filter: command.filter,
       record: command.record,
       defaultTimeoutMs,
       onProgress: showProgress
@@ -93,7 +96,8 @@ export async function runCheck(command: CheckCommand, io: CheckIo): Promise<numb
       writeFileSync(file, `${JSON.stringify(toTranscripts(report, new Date()))}\n`);
       if (!command.json) io.stdout.write(`recorded ${report.blocks.filter((block) => block.transcript).length} transcripts in ${file}\n`);
     }
-    return report.failed > 0 ? 1 : 0;
+    // A step not run follows a failed step, which fails the run already; counted too, so the status never rests on that.
+    return report.failed > 0 || report.notRun > 0 ? 1 : 0;
   } finally {
     await server?.close();
   }

@@ -64,7 +64,7 @@ export async function runMcp(command: McpCommand, io: McpIo): Promise<number> {
   }
 
   const mcp = createMcpServer({
-    catalog: new BlockCatalog(manifest.blocks, readPageIndex(siteDir)),
+    catalog: new BlockCatalog(manifest.blocks, readPageIndex(siteDir), manifest.sessions),
     target: {opener: httpOpener(serverUrl), defaultTimeoutMs, jobs: command.jobs ?? DEFAULT_JOBS, clock: systemClock},
     allowInline: command.allowInline,
     clock: systemClock,

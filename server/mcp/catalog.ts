@@ -2,7 +2,7 @@
  * The blocks an agent may ask about: a site's manifest, searchable, with the
  * page each block is shown on. Pure: the page index is passed in.
  */
-import type {SandboxBlock} from '../../config/block.js';
+import type {PageSession, SandboxBlock} from '../../config/block.js';
 
 /** What `list_blocks` says about one block (no file contents: `get_block` has them). */
 export interface BlockSummary {
@@ -13,6 +13,10 @@ export interface BlockSummary {
   source: string;
   line: number;
   title?: string;
+  /** A step of a page session (a multi-step tutorial): the session's id, shared by its steps. */
+  session?: string;
+  /** A step of a page session: its 1-based position; `check_blocks` runs the steps in this order in one sandbox. */
+  step?: number;
   env: string;
   files: string[];
   interactive: boolean;
@@ -50,6 +54,8 @@ export class BlockCatalog {
   constructor(
     readonly blocks: readonly SandboxBlock[],
     private readonly pages: ReadonlyMap<string, string> = new Map(),
+    /** The manifest's page sessions: `check_blocks` names steps by their session's name (else its id). */
+    readonly sessions: readonly PageSession[] = [],
   ) {
     this.byId = new Map(blocks.map((block) => [block.id, block]));
   }
@@ -70,6 +76,8 @@ export class BlockCatalog {
       source: block.source,
       line: block.line,
       ...(block.title === undefined ? {} : {title: block.title}),
+      ...(block.session === undefined ? {} : {session: block.session}),
+      ...(block.step === undefined ? {} : {step: block.step}),
       env: block.env,
       files: block.files.filter((file) => !file.hidden).map((file) => file.path),
       interactive: block.options.interactive,

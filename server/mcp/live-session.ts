@@ -6,7 +6,8 @@
  */
 import {StringDecoder} from 'node:string_decoder';
 import WebSocket from 'ws';
-import {clientSubprotocols, parseServerMessage, type CreateSessionRequest, type ExitReason} from '../../protocol/index.js';
+import {clientSubprotocols, parseServerMessage, type CreateSessionRequest, type EnvironmentRef, type ExitReason} from '../../protocol/index.js';
+import {environmentOf} from '../check/create-session.js';
 import type {Clock} from '../clock.js';
 import type {SessionOpener} from './opener.js';
 
@@ -45,6 +46,8 @@ export class LiveSession implements AsyncDisposable {
     readonly id: string,
     private readonly socket: WebSocket,
     private readonly clock: Clock,
+    /** A step of a page session: the environment it runs in (the server's answer named it). */
+    readonly environment: EnvironmentRef | undefined,
   ) {
     // Handlers attach synchronously: a server may send its first frame together with the upgrade answer.
     socket.on('message', (data, isBinary) => (isBinary ? this.append(this.decoder.write(data as Buffer)) : this.onControl(data.toString())));
@@ -73,7 +76,7 @@ export class LiveSession implements AsyncDisposable {
       origin: opener.origin,
       ...(opener.headers ? {headers: opener.headers} : {}),
     });
-    return {session: new LiveSession(created.session.id, socket, options.clock)};
+    return {session: new LiveSession(created.session.id, socket, options.clock, environmentOf(created.session))};
   }
 
   get state(): LiveState {

@@ -5,8 +5,8 @@
  * own client. Either way the session's socket is then opened over the
  * WebSocket API with the session token, like a reader's browser does.
  */
-import type {CreateSessionRequest, CreateSessionResponse} from '../../protocol/index.js';
-import {createSession, sessionSocketUrl, type CreatedSession} from '../check/create-session.js';
+import type {CreateSessionRequest, CreateSessionResponse, EnvironmentRef} from '../../protocol/index.js';
+import {createSession, removeEnvironment, REMOVE_DEADLINE_MS, sessionSocketUrl, type CreatedSession, type RemovedEnvironment} from '../check/create-session.js';
 
 export interface SessionOpener {
   /** Creates the session; a refusal comes back as `{error}` with the server's stable code. */
@@ -19,7 +19,13 @@ export interface SessionOpener {
   readonly headers?: Record<string, string> | undefined;
   /** Where sessions are made, for error messages. */
   readonly label: string;
+  /**
+   * Removes a page session's environment once the tools are done with it.
+   * An opener without it leaves the environment to the server's idle expiry.
+   */
+  removeEnvironment?(environment: EnvironmentRef): Promise<RemovedEnvironment>;
 }
+
 
 export function httpOpener(serverUrl: string, headers?: Record<string, string>): SessionOpener {
   return {
@@ -31,5 +37,9 @@ export function httpOpener(serverUrl: string, headers?: Record<string, string>):
     origin: new URL(serverUrl).origin,
     headers,
     label: serverUrl,
+    removeEnvironment: (environment) =>
+      removeEnvironment(serverUrl, environment, {deadlineMs: REMOVE_DEADLINE_MS, ...(headers ? {headers} : {})}).catch((error: Error) => ({
+        error: {code: 'unreachable', message: `cannot reach ${serverUrl}: ${error.message}`},
+      })),
   };
 }

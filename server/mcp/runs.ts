@@ -5,10 +5,12 @@
  * such runs the way `check` does.
  */
 import type {SandboxBlock} from '../../config/block.js';
-import {REQUEST_ERROR_CODES as PROTOCOL_REQUEST_ERROR_CODES, type CreateSessionRequest} from '../../protocol/index.js';
+import {REQUEST_ERROR_CODES as PROTOCOL_REQUEST_ERROR_CODES, type CreateSessionRequest, type EnvironmentRef} from '../../protocol/index.js';
+import {reportBase, skippedReport, type BlockCheck, type BlockChecker} from '../check/block-report.js';
 import type {SessionRun} from '../check/client.js';
 import {judge, leaveShells, scriptedInput} from '../check/evaluate.js';
-import {checkEach, type BlockReport} from '../check/run.js';
+import type {CheckSource} from '../check/plan.js';
+import {BUSY_CODES, BUSY_RETRIES, busyDelayMs, checkEach} from '../check/run.js';
 import {toJson} from '../check/report.js';
 import type {Clock} from '../clock.js';
 import {LiveSession} from './live-session.js';
@@ -129,7 +131,7 @@ async function readToEnd(session: LiveSession, started: number, options: {deadli
     read = await session.read(deadline ? 0 : Math.max(0, until - clock.now()));
     keep(read.output, read.droppedChars);
   }
-  const run: SessionRun = {output, durationMs: clock.now() - started, truncated};
+  const run: SessionRun = {output, durationMs: clock.now() - started, truncated, ...(session.environment ? {environment: session.environment} : {})};
   if (read.exit) run.exit = read.exit;
   if (deadline && !read.exit) run.error = {code: 'deadline', message: `no exit within ${options.deadlineMs} ms`};
   else if (read.error) run.error = read.error;
@@ -138,7 +140,15 @@ async function readToEnd(session: LiveSession, started: number, options: {deadli
 
 async function run(target: SandboxTarget, body: CreateSessionRequest, limitMs: number, request: RunRequest, input: string | undefined) {
   const deadlineMs = request.timeoutSeconds === undefined ? limitMs + GRACE_MS : Math.round(request.timeoutSeconds * 1000);
-  return toRunResult(await runToEnd(target, body, {deadlineMs, maxChars: keptChars(request), input}), request);
+  const session = await runToEnd(target, body, {deadlineMs, maxChars: keptChars(request), input});
+  // A step run alone made an environment for this run only: it goes with the run.
+  if (session.environment) await removeQuietly(target, session.environment);
+  return toRunResult(session, request);
+}
+
+/** Best effort: an environment the server could not remove expires on its own. */
+async function removeQuietly(target: SandboxTarget, environment: EnvironmentRef): Promise<void> {
+  await target.opener.removeEnvironment?.(environment).catch(() => undefined);
 }
 
 /** The keystrokes a block's run is given: the agent's input, else the block's scripted input; an interactive block then leaves its shells. */
@@ -148,8 +158,15 @@ function blockInput(block: SandboxBlock, input: string | undefined): string | un
   return leaveShells(block, keys);
 }
 
+/**
+ * A step of a page session runs in a new environment of its own, in which the
+ * server first runs the earlier steps as authored (`catchUp`; their output is
+ * not part of the result), so the step finds what it needs, as a reader who
+ * opens a tutorial at step 3 does.
+ */
 export function runBlock(target: SandboxTarget, block: SandboxBlock, request: RunRequest & {files?: Array<{path: string; content: string}> | undefined}) {
-  const body: CreateSessionRequest = {block: block.id, ...(request.files ? {files: request.files} : {})};
+  const catchUp = block.step !== undefined && block.step > 1;
+  const body: CreateSessionRequest = {block: block.id, ...(request.files ? {files: request.files} : {}), ...(catchUp ? {catchUp} : {})};
   return run(target, body, block.options.timeout ?? target.defaultTimeoutMs, request, blockInput(block, request.input));
 }
 
@@ -158,31 +175,40 @@ export function runCode(target: SandboxTarget, request: RunRequest & {env: strin
   return run(target, body, target.defaultTimeoutMs, request, request.input === undefined ? undefined : keystrokes(request.input));
 }
 
-/** Refusals of a busy server, retried a few times as `check` does rather than reported as a broken block. */
-const BUSY_CODES = new Set(['rate-limited', 'too-many-sessions', 'at-capacity']);
-const BUSY_RETRIES = 5;
 const TAIL_CHARS = 2000;
 
-async function checkBlock(target: SandboxTarget, block: SandboxBlock): Promise<BlockReport> {
-  const base = {id: block.id, source: block.source, line: block.line, env: block.env, ...(block.title ? {title: block.title} : {})};
-  if (block.options.skipCheck) return {...base, durationMs: 0, verdict: {status: 'skip', reason: 'skip-check'}, outputTail: ''};
+async function checkBlock(target: SandboxTarget, block: SandboxBlock, environment: EnvironmentRef | undefined): Promise<BlockCheck> {
+  if (block.options.skipCheck) return {report: skippedReport(block)};
   const options = {deadlineMs: (block.options.timeout ?? target.defaultTimeoutMs) + GRACE_MS, maxChars: 1024 * 1024, input: blockInput(block, undefined)};
-  let result = await runToEnd(target, {block: block.id}, options);
+  const attempt = (inEnvironment: EnvironmentRef | undefined) => runToEnd(target, {block: block.id, ...(inEnvironment ? {environment: inEnvironment} : {})}, options);
+  let result = await attempt(environment);
   for (let retry = 0; retry < BUSY_RETRIES && result.error && BUSY_CODES.has(result.error.code); retry++) {
-    await new Promise<void>((resolve) => target.clock.setTimeout(() => resolve(), Math.min(1000 * 2 ** retry, 10_000)));
-    result = await runToEnd(target, {block: block.id}, options);
+    await new Promise<void>((resolve) => target.clock.setTimeout(() => resolve(), busyDelayMs(retry)));
+    // As in `check`: a refusal after the server made an environment retries in it.
+    result = await attempt(environment ?? result.environment);
   }
   return {
-    ...base,
-    ...(result.exit ? {exitCode: result.exit.code, reason: result.exit.reason} : {}),
-    durationMs: result.durationMs,
-    verdict: judge(block, result),
-    outputTail: result.output.slice(-TAIL_CHARS),
+    report: {
+      ...reportBase(block),
+      ...(result.exit ? {exitCode: result.exit.code, reason: result.exit.reason} : {}),
+      durationMs: result.durationMs,
+      verdict: judge(block, result),
+      outputTail: result.output.slice(-TAIL_CHARS),
+    },
+    environment: result.environment,
   };
 }
 
-/** `check --json`'s report for the chosen blocks, with at most `target.jobs` runs at once. */
-export async function checkSite(target: SandboxTarget, blocks: SandboxBlock[], filter: string | undefined): Promise<unknown> {
-  const report = await checkEach(blocks, {jobs: target.jobs, filter}, (block) => checkBlock(target, block));
+/** How `check_blocks` runs a block: through the target's opener, as the other tools do. */
+export function targetChecker(target: SandboxTarget): BlockChecker {
+  return {
+    check: (block, environment) => checkBlock(target, block, environment),
+    removeEnvironment: (environment) => removeQuietly(target, environment),
+  };
+}
+
+/** `check --json`'s report for the chosen blocks (page sessions step by step, as `check` runs them), with at most `target.jobs` jobs at once. */
+export async function checkSite(target: SandboxTarget, source: CheckSource, filter: string | undefined): Promise<unknown> {
+  const report = await checkEach(source, {jobs: target.jobs, filter}, targetChecker(target));
   return JSON.parse(toJson(report)) as unknown;
 }

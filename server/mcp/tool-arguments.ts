@@ -50,7 +50,7 @@ export const TOOL_ARGUMENTS = {
       ...runOptions,
     })
     .strict(),
-  check_blocks: z.object({filter: z.string().max(500).optional().describe('Only blocks whose id, source file or title contains this text')}).strict(),
+  check_blocks: z.object({filter: z.string().max(500).optional().describe('Only blocks whose id, source file or title contains this text; a tutorial step brings the steps before it')}).strict(),
   run_code: z
     .object({
       env: z.string().min(1).max(64).describe('An environment of the server, e.g. "node"'),
@@ -83,8 +83,10 @@ export type ToolArguments<Name extends ToolName> = z.output<(typeof TOOL_ARGUMEN
 const DESCRIPTIONS: Record<ToolName, string> = {
   list_blocks: "List the site's runnable blocks (id, page, title, environment, files, expected output); filter by words, page or environment.",
   get_block: "A block's files with their contents, its command and its options.",
-  run_block: 'Run a block to its end in a fresh sandbox, optionally with edited files and typed input; returns output, exit code and reason.',
-  check_blocks: "Run every block (or those matching filter) and judge each against its expected output and exit code, like `docusaurus-sandbox check --json`.",
+  run_block:
+    'Run a block to its end in a fresh sandbox, optionally with edited files and typed input; returns output, exit code and reason. A step of a tutorial (list_blocks gives session and step) runs after its earlier steps, whose output is left out.',
+  check_blocks:
+    "Run every block (or those matching filter) and judge each against its expected output and exit code, like `docusaurus-sandbox check --json`; a tutorial's steps run in order in one sandbox, and those after a failed step are not run.",
   run_code: 'Run your own files and command in a fresh sandbox of an environment.',
   start_session: 'Start an interactive terminal session (a block, or an environment\'s shell); drive it with send_input and read_output.',
   send_input: 'Type text into an interactive session.',

@@ -77,7 +77,7 @@ export async function callTool(context: ToolContext, name: ToolName, rawArgument
     }
     case 'check_blocks': {
       const args = parseToolArguments(name, rawArguments);
-      const report = (await checkSite(context.target, [...context.catalog.blocks], args.filter)) as Record<string, unknown>;
+      const report = (await checkSite(context.target, context.catalog, args.filter)) as Record<string, unknown>;
       return result(report, typeof report.failed === 'number' && report.failed > 0);
     }
     case 'start_session': {

@@ -4,7 +4,7 @@ import {judge, leaveShells, matchesExpect, scriptedInput, type RunResult} from '
 import {plainText} from '../../terminal-text.js';
 import {formatTable, toJson, toJUnit, toTranscripts} from '../report.js';
 import type {CheckReport} from '../run.js';
-import {selectBlocks} from '../run.js';
+import {planCheck} from '../plan.js';
 import type {SandboxBlock} from '../../../config/block.js';
 
 const options = (extra: Partial<SandboxBlock['options']> = {}): Pick<SandboxBlock, 'options'> => ({
@@ -84,6 +84,7 @@ const sampleReport: CheckReport = {
   passed: 1,
   failed: 1,
   skipped: 1,
+  notRun: 0,
   wallMs: 1500,
   sumMs: 2000,
   maxInFlight: 2,
@@ -123,9 +124,10 @@ describe('report', () => {
       {id: 'abc', source: 'docs/x.md', title: 'Hello'},
       {id: 'def', source: 'docs/y.md'},
     ] as SandboxBlock[];
-    assert.deepEqual(selectBlocks(blocks, 'y.md').map((block) => block.id), ['def']);
-    assert.deepEqual(selectBlocks(blocks, 'Hell').map((block) => block.id), ['abc']);
-    assert.equal(selectBlocks(blocks, undefined).length, 2);
+    const ids = (filter: string | undefined) => planCheck({blocks}, filter).map((unit) => (unit.kind === 'block' ? unit.block.id : unit.session.id));
+    assert.deepEqual(ids('y.md'), ['def']);
+    assert.deepEqual(ids('Hell'), ['abc']);
+    assert.deepEqual(ids(undefined), ['abc', 'def']);
   });
 });
 

@@ -92,6 +92,7 @@ describe('output tail in the table', () => {
       passed: 1,
       failed: 1,
       skipped: 0,
+      notRun: 0,
       wallMs: 30_200,
       sumMs: 30_200,
       maxInFlight: 2,

@@ -10,6 +10,8 @@ describe('check command helpers', () => {
     assert.equal(progressLine(6, 24, last), `[${'#'.repeat(6)}${'-'.repeat(18)}] 6/24 docs/a.md:12 pass`);
     const failed = {...last, verdict: {status: 'fail' as const, reason: 'expect' as const, message: 'm'}};
     assert.equal(progressLine(24, 24, failed), `[${'#'.repeat(24)}] 24/24 docs/a.md:12 FAIL`);
+    const notRun = {...last, session: {id: 't', name: 'tour', steps: 3}, step: 3, verdict: {status: 'not-run' as const, reason: 'step-failed' as const, failedStep: 2, message: 'not run (step 2 failed)'}};
+    assert.equal(progressLine(24, 24, notRun), `[${'#'.repeat(24)}] 24/24 docs/a.md:12 step 3/3 not run`);
   });
 
   it('runs the in-process server on loopback, own origin only, with room for every job', () => {
