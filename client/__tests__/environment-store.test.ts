@@ -169,7 +169,7 @@ describe('PageEnvironments', () => {
     calls.length = 0;
     a.detach();
     a.detach();
-    assert.deepEqual(calls, []);
+    assert.equal(calls.length, 0);
     b.detach();
     assert.deepEqual(calls.map((call) => `${call.init.method} ${call.url}`), [`POST ${base}/api/environments/e1/leave`]);
     const again = environments.attach(base, session);
