@@ -9,7 +9,8 @@
  * Those are `no-backend` / `unreachable`, which the runner answers with the
  * block's recording when there is one, never "something went wrong on the server".
  */
-import type {CreateSessionRequest, CreateSessionResponse, ErrorCode} from '../protocol/index.js';
+import type {CreateSessionRequest, CreateSessionResponse, EnvironmentInfo, ErrorCode} from '../protocol/index.js';
+import {readEnvironmentInfo} from './environment.js';
 import {isErrorCode} from './server-frames.js';
 import type {ClientErrorCode} from './status.js';
 import {socketUrl} from './url.js';
@@ -35,7 +36,8 @@ export interface CreateSessionInput {
 }
 
 export type CreateSessionOutcome =
-  | {created: true; id: string; token: string; socketUrl: string}
+  /** `environment`: a page session's step, the environment it runs in (validated; absent for other blocks). */
+  | {created: true; id: string; token: string; socketUrl: string; environment?: EnvironmentInfo}
   | {created: false; code: ErrorCode | ClientErrorCode}
   /** Cancelled: nothing to report. */
   | undefined;
@@ -119,12 +121,17 @@ export async function createSession(input: CreateSessionInput): Promise<CreateSe
     warnNoBackend(input, url, response.status);
     return {created: false, code: 'no-backend'};
   }
-  return {
-    created: true,
+  const created = {
+    created: true as const,
     id: answer.id,
     token: answer.token,
     socketUrl: socketUrl(input.base, answer.id, typeof answer.ws === 'string' ? answer.ws : undefined),
   };
+  // A malformed environment is left out: the step still runs, the page just cannot reuse its environment.
+  const environment = readEnvironmentInfo(answer.environment);
+  if (!environment) return created;
+  const {ref, session, ran} = environment;
+  return {...created, environment: {id: ref.id, token: ref.token, session, ran: [...ran]}};
 }
 
 function warnNoBackend(input: CreateSessionInput, url: string, status: number): void {

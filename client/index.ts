@@ -5,9 +5,26 @@
  * `SandboxSession` is the WebSocket session underneath. No React, no Node.
  */
 export type {BlockFile, SandboxBlock, Transcript} from '../config/block.js';
-export type {CreateSessionRequest} from '../protocol/index.js';
+export type {CaughtUpStep, CreateSessionRequest, EnvironmentInfo, EnvironmentRef} from '../protocol/index.js';
 export {backoffBound, backoffDelay, DEFAULT_BACKOFF, type BackoffOptions} from './backoff.js';
 export {decideOnClose, type CloseDecision, type CloseFacts} from './closing.js';
+export {
+  forgetEnvironment,
+  loadEnvironment,
+  readEnvironmentInfo,
+  saveEnvironment,
+  environmentKey,
+  type KnownEnvironment,
+} from './environment.js';
+export {environmentRequest, fetchEnvironmentState, type EnvironmentFetch, type EnvironmentState} from './environment-api.js';
+export {
+  browserSessionStorage,
+  EnvironmentStore,
+  PageEnvironments,
+  pageEnvironments,
+  type AttachedEnvironment,
+  type EnvironmentStoreOptions,
+} from './environment-store.js';
 export {englishMessage, MESSAGE_ID_PREFIX, MESSAGE_IDS, MESSAGES, type MessageEntry, type MessageId} from './messages.js';
 export {
   formatRecordedDate,
@@ -37,6 +54,20 @@ export {SandboxSession} from './session.js';
 export type {SessionOptions} from './session-options.js';
 export type {SocketFactory, SocketLike} from './socket.js';
 export {
+  formatSteps,
+  missingSteps,
+  modeForChoice,
+  parseSessionProp,
+  planStep,
+  retryAfterRefusal,
+  stepRequest,
+  type PageSessionInfo,
+  type StepChoice,
+  type StepMode,
+  type StepPlan,
+} from './steps.js';
+export {
+  describeCatchUp,
   describeError,
   describeStatus,
   formatDuration,

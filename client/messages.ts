@@ -18,6 +18,14 @@ const ENTRIES = {
     message: "Runnable example",
     description: "The accessible name of a sandbox block that has no title",
   },
+  'button.catchUp': {
+    message: "Run steps 1–{last} first",
+    description: "Offered on a step of a multi-step tutorial whose earlier steps have not run: a new environment runs steps 1 to {last} first, then this one",
+  },
+  'button.catchUpOne': {
+    message: "Run step 1 first",
+    description: "As button.catchUp, on step 2: a new environment runs step 1 first, then this one",
+  },
   'button.edit': {
     message: "Edit",
     description: "The button that turns the block's code into editors",
@@ -26,6 +34,10 @@ const ENTRIES = {
     message: "Reset",
     description: "The button that drops the reader's edits and restores the authored code",
   },
+  'button.resetEnvironment': {
+    message: "Reset environment",
+    description: "On the steps of a multi-step tutorial: ends the steps' shared environment so the next Run starts afresh",
+  },
   'button.run': {
     message: "Run",
     description: "The button that starts the example in a sandbox",
@@ -33,6 +45,10 @@ const ENTRIES = {
   'button.runAgain': {
     message: "Run again",
     description: "The Run button after a first run",
+  },
+  'button.runOnlyThis': {
+    message: "Run only this step",
+    description: "Offered on a step of a multi-step tutorial whose earlier steps have not run: runs this step alone",
   },
   'button.stop': {
     message: "Stop",
@@ -54,6 +70,10 @@ const ENTRIES = {
     message: "Too many sandboxes are running right now; try again in a minute.",
     description: "The server runs as many sandboxes as it can",
   },
+  'error.busy': {
+    message: "Another step is already running in this tutorial's shared environment, perhaps in another tab. Stop it or wait for it to end, then run again.",
+    description: "The server runs one step at a time in a multi-step tutorial's environment, and one runs elsewhere",
+  },
   'error.connectionFailed': {
     message: "The terminal connection failed. Run again to retry.",
     description: "The terminal's WebSocket could not be opened",
@@ -61,6 +81,18 @@ const ENTRIES = {
   'error.editsRefused': {
     message: "The server refused your edits (too large or a bad file name). Reset and try again.",
     description: "The server refused the reader's edited files (too large, too many or a bad path)",
+  },
+  'error.environmentMismatch': {
+    message: "This step belongs to another tutorial than the environment it was sent to. Reload the page and run again.",
+    description: "The server refused a step in an environment of another multi-step tutorial",
+  },
+  'error.environmentNotFound': {
+    message: "This tutorial's shared environment has ended (it expired or was removed). Run again to start a new one.",
+    description: "The server no longer has the multi-step tutorial's environment",
+  },
+  'error.environmentUnauthorized': {
+    message: "The sandbox server did not accept this page's key to the tutorial's shared environment. Reset the environment, then run again.",
+    description: "The server refused the token of the multi-step tutorial's environment",
   },
   'error.generic': {
     message: "Something went wrong on the sandbox server. Run again in a moment.",
@@ -225,6 +257,38 @@ const ENTRIES = {
   'status.stopping': {
     message: "Stopping…",
     description: "Status after Stop, until the program has ended",
+  },
+  'step.caughtUp': {
+    message: "Ran steps {steps} first.",
+    description: "After a catch-up in a multi-step tutorial: the earlier steps ({steps}, e.g. 1–2) ran first in the new environment",
+  },
+  'step.caughtUpFailed': {
+    message: "Step {step} failed (exit code {code}).",
+    description: "After a catch-up: earlier step {step} ended with exit code {code}",
+  },
+  'step.caughtUpNotRun': {
+    message: "Step {step} could not run.",
+    description: "After a catch-up: earlier step {step} could not be started",
+  },
+  'step.caughtUpOne': {
+    message: "Ran step {steps} first.",
+    description: "As step.caughtUp, when one earlier step ({steps}) ran first",
+  },
+  'step.environment': {
+    message: "Shared environment: {name}",
+    description: "A badge on each step of a multi-step tutorial: its steps run one after the other in one environment, named {name} by the author",
+  },
+  'step.label': {
+    message: "Step {step} of {steps}",
+    description: "Where a block stands in a multi-step tutorial",
+  },
+  'step.offer': {
+    message: "Steps {steps} have not run in the shared environment yet.",
+    description: "On a step whose earlier steps ({steps}, e.g. 1–2) have not run in the shared environment, above the two choices",
+  },
+  'step.offerOne': {
+    message: "Step {steps} has not run in the shared environment yet.",
+    description: "As step.offer, when one earlier step ({steps}) has not run",
   },
   'terminal.hint': {
     message: "Ctrl-C interrupts; select text to copy; Esc then Tab leaves the terminal.",

@@ -6,11 +6,13 @@
  * the session. A UI binds it to its components (the theme's hook is one) and
  * renders the `RunnerView` it reports. Disposable.
  */
-import type {CreateSessionRequest} from '../protocol/index.js';
+import type {CaughtUpStep, CreateSessionRequest} from '../protocol/index.js';
+import type {EnvironmentStore} from './environment-store.js';
 import {playTranscript, transcripts as pageTranscripts, transcriptsUrl, type Playback, type TranscriptStore} from './recorded.js';
 import {liveSandboxes, type LiveSandboxRegistry} from './registry.js';
 import {SandboxSession, type SessionOptions} from './session.js';
 import {isLive, type SandboxStatus} from './status.js';
+import {modeForChoice, planStep, retryAfterRefusal, stepRequest, type StepChoice, type StepMode} from './steps.js';
 import {globalTimers, type Timers} from './timers.js';
 
 /** The part of a terminal the runner drives. */
@@ -37,6 +39,13 @@ export interface RunnerView {
   readonly status: SandboxStatus;
   /** The terminal area is shown (from a Run until a run that never reached the server). */
   readonly terminalShown: boolean;
+  /**
+   * A page session's step whose earlier steps have not run in the environment:
+   * those steps, and the reader is offered to run them first or this one only.
+   */
+  readonly offer?: readonly number[];
+  /** A page session's step that started with catch-up: the earlier steps that ran first, with their exit codes. */
+  readonly caughtUp?: readonly CaughtUpStep[];
 }
 
 /** Where recorded runs come from and whether the site shows only them (plugin global data). */
@@ -71,6 +80,8 @@ export interface RunnerOptions {
   now?: () => number;
   transcripts?: Pick<TranscriptStore, 'find'>;
   registry?: LiveSandboxRegistry;
+  /** The block is step `number` of a page session whose environment `store` holds. */
+  step?: {number: number; store: EnvironmentStore};
 }
 
 /** How long "stop my other sandboxes and run this one" waits for the others to end before it runs anyway. */
@@ -90,6 +101,9 @@ export class SandboxRunner {
   #playback: Playback | undefined;
   #unregister: (() => void) | undefined;
   #waitTimer: unknown;
+  /** Ends this block's claim on the page session's environment (see `EnvironmentStore.claim`). */
+  #releaseStep: (() => void) | undefined;
+  readonly #stopWatchingReset: (() => void) | undefined;
   /** Bumped by every Run and by dispose: work of an older run checks it and gives up. */
   #run = 0;
   #disposed = false;
@@ -106,19 +120,50 @@ export class SandboxRunner {
     this.#timers = options.timers ?? globalTimers;
     this.#now = options.now ?? (() => Date.now());
     this.#registry = options.registry ?? liveSandboxes;
+    this.#stopWatchingReset = options.step?.store.onReset(() => this.#environmentReset());
   }
 
   get view(): RunnerView {
     return this.#view;
   }
 
-  /** Starts a run (live or recorded), replacing the current one. */
+  /**
+   * Starts a run (live or recorded), replacing the current one. A page
+   * session's step whose earlier steps have not run in the environment only
+   * shows the offer (see `runStep`).
+   */
   run(files?: CreateSessionRequest['files']): void {
     if (this.#disposed) return;
-    const thisRun = ++this.#run;
-    this.#endCurrent();
-    this.#update({terminalShown: true});
-    void this.#start(thisRun, files);
+    const step = this.#options.step;
+    if (!step || this.#options.recorded.recordedOnly) {
+      this.#begin(files, undefined);
+      return;
+    }
+    const plan = planStep(step.number, step.store.environment);
+    if (plan.action === 'offer') this.#update({offer: plan.missing});
+    else this.#begin(files, plan.mode);
+  }
+
+  /** The reader's answer to the offer: run the earlier steps first (a new environment), or this step only. */
+  runStep(choice: StepChoice, files?: CreateSessionRequest['files']): void {
+    const step = this.#options.step;
+    if (this.#disposed) return;
+    if (!step) {
+      this.run(files);
+      return;
+    }
+    const mode = modeForChoice(choice, step.store.environment);
+    if (mode !== 'catch-up' || !step.store.environment) {
+      this.#begin(files, mode);
+      return;
+    }
+    // A catch-up starts over in a new environment: the old one goes first, so it holds no slot of the reader's.
+    void step.store.reset().then(() => this.#begin(files, mode));
+  }
+
+  /** Reset environment: every step block of the page session returns to idle and the server removes the environment. */
+  resetEnvironment(): void {
+    void this.#options.step?.store.reset();
   }
 
   stop(): void {
@@ -153,6 +198,7 @@ export class SandboxRunner {
     this.#disposed = true;
     this.#run += 1;
     this.#timers.clearTimeout(this.#waitTimer);
+    this.#stopWatchingReset?.();
     this.#endCurrent();
     this.#terminal = undefined;
   }
@@ -166,11 +212,34 @@ export class SandboxRunner {
   }
 
   #update(change: Partial<RunnerView>): void {
-    this.#view = {...this.#view, ...change};
+    const next: {-readonly [Key in keyof RunnerView]: RunnerView[Key]} = {...this.#view, ...change};
+    // Cleared step fields are left out, not kept as undefined: a block that is no step never shows them.
+    if (next.offer === undefined) delete next.offer;
+    if (next.caughtUp === undefined) delete next.caughtUp;
+    this.#view = next;
     this.#options.onChange(this.#view);
   }
 
+  #begin(files: CreateSessionRequest['files'], mode: StepMode | undefined): void {
+    if (this.#disposed) return;
+    const thisRun = ++this.#run;
+    this.#endCurrent();
+    this.#update({terminalShown: true, offer: undefined, caughtUp: undefined});
+    void this.#start(thisRun, files, mode);
+  }
+
+  /** The environment was reset (here or by another block): a running step has ended with it. */
+  #environmentReset(): void {
+    if (this.#disposed) return;
+    this.#run += 1;
+    this.#timers.clearTimeout(this.#waitTimer);
+    this.#endCurrent();
+    this.#update({status: {state: 'idle'}, terminalShown: false, offer: undefined, caughtUp: undefined});
+  }
+
   #endCurrent(): void {
+    this.#releaseStep?.();
+    this.#releaseStep = undefined;
     this.#playback?.dispose();
     this.#playback = undefined;
     this.#session?.dispose();
@@ -179,7 +248,7 @@ export class SandboxRunner {
     this.#unregister = undefined;
   }
 
-  async #start(thisRun: number, files: CreateSessionRequest['files']): Promise<void> {
+  async #start(thisRun: number, files: CreateSessionRequest['files'], mode: StepMode | undefined): Promise<void> {
     // The container must be laid out before the terminal opens in it.
     await this.#options.nextFrame();
     if (!this.#current(thisRun)) return;
@@ -204,7 +273,26 @@ export class SandboxRunner {
       }
       return;
     }
-    await this.#startLive(thisRun, terminal, files);
+    if (mode === 'environment' && !(await this.#freeEnvironment(thisRun))) return;
+    await this.#startLive(thisRun, terminal, files, mode);
+  }
+
+  /**
+   * The environment runs one step at a time: a step another block of this
+   * page runs there is stopped first (the newer Run wins), waiting (bounded)
+   * for it to end. False when this run was replaced meanwhile.
+   */
+  async #freeEnvironment(thisRun: number): Promise<boolean> {
+    const store = this.#options.step?.store;
+    if (!store?.stopOther(this)) return true;
+    const deadline = this.#now() + STOP_OTHERS_WAIT_MS;
+    while (store.otherRunning(this) && this.#now() <= deadline) {
+      await new Promise<void>((resolve) => {
+        this.#waitTimer = this.#timers.setTimeout(resolve, STOP_OTHERS_POLL_MS);
+      });
+      if (!this.#current(thisRun)) return false;
+    }
+    return this.#current(thisRun);
   }
 
   /**
@@ -227,11 +315,12 @@ export class SandboxRunner {
     return true;
   }
 
-  async #startLive(thisRun: number, terminal: RunnerTerminal, files: CreateSessionRequest['files']): Promise<void> {
-    const {blockId} = this.#options;
+  async #startLive(thisRun: number, terminal: RunnerTerminal, files: CreateSessionRequest['files'], mode: StepMode | undefined): Promise<void> {
+    const {blockId, step} = this.#options;
     const {cols, rows} = terminal.size();
-    const request: CreateSessionRequest = {block: blockId, cols, rows};
+    let request: CreateSessionRequest = {block: blockId, cols, rows};
     if (files && files.length > 0) request.files = files;
+    if (step && mode) request = stepRequest(request, mode, step.store.environment?.ref);
     let connected = false;
     const session: SandboxSession = new SandboxSession({
       ...this.#options.session,
@@ -245,6 +334,16 @@ export class SandboxRunner {
       // Acks go out once the terminal has parsed the bytes (its write callback): that is what the flow window measures.
       onOutput: (bytes, processed) => terminal.write(bytes, processed),
       onReplayTruncated: () => terminal.reset(),
+      retryRequest: (code, refused) => {
+        const retry = step ? retryAfterRefusal(refused, code) : undefined;
+        // The server no longer has the environment (or it is not ours): the page forgets it and starts a fresh one.
+        if (retry) step?.store.forget();
+        return retry;
+      },
+      onEnvironment: (environment) => step?.store.accept(environment),
+      onCatchUp: (steps) => {
+        if (this.#session === session) this.#update({caughtUp: steps});
+      },
       onStatus: (next) => {
         if (this.#session !== session) return;
         if (next.state === 'error' && (next.code === 'unreachable' || next.code === 'no-backend') && !connected) {
@@ -260,12 +359,14 @@ export class SandboxRunner {
         this.#update(next.state === 'error' && !connected ? {status: next, terminalShown: false} : {status: next});
         if (isLive(next)) return;
         this.#unregister?.();
+        this.#releaseStep?.();
         // Nothing runs any more: a blinking cursor would suggest it waits for input.
         terminal.write(HIDE_CURSOR);
       },
     });
     this.#session = session;
     this.#unregister = this.#registry.register(blockId, {stop: () => session.stop()});
+    if (step) this.#releaseStep = step.store.claim(this, () => session.stop());
     terminal.focus();
     await session.start();
   }

@@ -4,7 +4,7 @@
  * messages. Frames of other kinds and messages the client does not know are
  * ignored (a newer server may send more).
  */
-import {ERROR_CODES, parseServerMessage, type ErrorCode, type ExitReason} from '../protocol/index.js';
+import {ERROR_CODES, parseServerMessage, type CaughtUpStep, type ErrorCode, type ExitReason} from '../protocol/index.js';
 
 export const isErrorCode = (value: unknown): value is ErrorCode =>
   typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
@@ -19,6 +19,8 @@ export interface ServerEvents {
   resumeToken(token: string): void;
   /** The output that follows starts at `from`; `truncated`: what was missed is gone, restart the screen. */
   replay(from: number, truncated: boolean): void;
+  /** A page session's step started with catch-up: the earlier steps that ran first (sent again on every attach). */
+  catchUp(steps: CaughtUpStep[]): void;
 }
 
 /** Decodes one frame's data and calls the matching event, if any. */
@@ -49,6 +51,9 @@ export function dispatchServerFrame(data: unknown, events: ServerEvents): void {
       break;
     case 'replay':
       events.replay(message.from, message.truncated);
+      break;
+    case 'catch-up':
+      events.catchUp(message.steps);
       break;
   }
 }

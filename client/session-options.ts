@@ -1,9 +1,9 @@
 /** What a `SandboxSession` is given: where the server is, what to run, where output and status go, and its seams. */
-import type {CreateSessionRequest} from '../protocol/index.js';
+import type {CaughtUpStep, CreateSessionRequest, EnvironmentInfo, ErrorCode} from '../protocol/index.js';
 import type {BackoffOptions} from './backoff.js';
 import type {FetchLike} from './create-session.js';
 import type {SocketFactory} from './socket.js';
-import type {SandboxStatus} from './status.js';
+import type {ClientErrorCode, SandboxStatus} from './status.js';
 import type {Timers} from './timers.js';
 
 export interface SessionOptions {
@@ -16,6 +16,16 @@ export interface SessionOptions {
   /** Program output; call `processed` once the terminal has parsed it (flow-control acks). */
   onOutput(data: Uint8Array, processed: () => void): void;
   onStatus(status: SandboxStatus): void;
+  /**
+   * The POST was refused with `code`: a request to send instead, once, or
+   * undefined to report the refusal (a page session's step whose environment
+   * the server no longer has starts a fresh one).
+   */
+  retryRequest?(code: ErrorCode | ClientErrorCode, request: CreateSessionRequest): CreateSessionRequest | undefined;
+  /** A page session's step: the environment the POST answered it runs in. */
+  onEnvironment?(environment: EnvironmentInfo): void;
+  /** A page session's step started with catch-up: the earlier steps that ran first (on every attach). */
+  onCatchUp?(steps: CaughtUpStep[]): void;
   /** A resume could not replay everything that was missed: clear the terminal, the kept tail follows. */
   onReplayTruncated?(): void;
   /** The operator's bearer token for the POST (jwt auth mode); undefined sends none. */

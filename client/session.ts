@@ -78,6 +78,7 @@ export class SandboxSession {
         if (truncated) this.#options.onReplayTruncated?.();
         this.#resume.replayFrom(from);
       },
+      catchUp: (steps) => this.#options.onCatchUp?.(steps),
     };
   }
 
@@ -89,20 +90,18 @@ export class SandboxSession {
   async start(): Promise<void> {
     if (this.#disposed) return;
     this.#setStatus({state: 'connecting'});
-    const outcome = await createSession({
-      base: apiBase(this.#options.serverUrl, this.#options.pageOrigin, this.#options.baseUrl),
-      pageOrigin: this.#options.pageOrigin,
-      request: this.#options.request,
-      fetch: this.#options.fetch ?? ((url, init) => globalThis.fetch(url, init)),
-      getAuthToken: this.#options.getAuthToken,
-      warn: this.#options.warn ?? ((message) => console.warn(message)),
-      cancelled: () => this.#disposed,
-    });
+    let outcome = await this.#create(this.#options.request);
+    if (outcome && !outcome.created) {
+      // At most one retry, with the request the owner chose (see SessionOptions.retryRequest).
+      const retry = this.#options.retryRequest?.(outcome.code, this.#options.request);
+      if (retry) outcome = await this.#create(retry);
+    }
     if (outcome === undefined) return;
     if (!outcome.created) {
       this.#setStatus({state: 'error', code: outcome.code});
       return;
     }
+    if (outcome.environment) this.#options.onEnvironment?.(outcome.environment);
     this.id = outcome.id;
     this.#token = outcome.token;
     this.#socketUrl = outcome.socketUrl;
@@ -113,6 +112,18 @@ export class SandboxSession {
       return;
     }
     this.#connect();
+  }
+
+  #create(request: SessionOptions['request']): ReturnType<typeof createSession> {
+    return createSession({
+      base: apiBase(this.#options.serverUrl, this.#options.pageOrigin, this.#options.baseUrl),
+      pageOrigin: this.#options.pageOrigin,
+      request,
+      fetch: this.#options.fetch ?? ((url, init) => globalThis.fetch(url, init)),
+      getAuthToken: this.#options.getAuthToken,
+      warn: this.#options.warn ?? ((message) => console.warn(message)),
+      cancelled: () => this.#disposed,
+    });
   }
 
   /**

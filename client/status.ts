@@ -3,9 +3,10 @@
  * descriptors into text with Docusaurus `translate()`; ids and English
  * messages come from the one list in `messages.ts`.
  */
-import type {ErrorCode, ExitReason} from '../protocol/index.js';
+import type {CaughtUpStep, ErrorCode, ExitReason} from '../protocol/index.js';
 import {englishMessage, type MessageId} from './messages.js';
 import {formatRecordedDate} from './recorded.js';
+import {formatSteps} from './steps.js';
 
 /**
  * Errors the client itself detects, beside the server's codes. `unreachable`:
@@ -89,6 +90,14 @@ export function describeError(code: ErrorCode | ClientErrorCode): MessageDescrip
       return describe('theme.Sandbox.error.editsRefused');
     case 'not-editable':
       return describe('theme.Sandbox.error.notEditable');
+    case 'environment-not-found':
+      return describe('theme.Sandbox.error.environmentNotFound');
+    case 'environment-unauthorized':
+      return describe('theme.Sandbox.error.environmentUnauthorized');
+    case 'environment-mismatch':
+      return describe('theme.Sandbox.error.environmentMismatch');
+    case 'busy':
+      return describe('theme.Sandbox.error.busy');
     case 'session-not-found':
     case 'session-ended':
     case 'sandbox-lost':
@@ -153,6 +162,22 @@ function describeExit(code: number, reason: ExitReason, durationMs: number): Mes
   }
 }
 
+/**
+ * The note after a catch-up: which earlier steps ran first, then each that
+ * failed (its exit code) or could not run (code -1). None for an empty list.
+ */
+export function describeCatchUp(steps: readonly CaughtUpStep[]): MessageDescriptor[] {
+  if (steps.length === 0) return [];
+  const numbers = steps.map((step) => step.step);
+  const ran = formatSteps(numbers);
+  const notes = [describe(new Set(numbers).size === 1 ? 'theme.Sandbox.step.caughtUpOne' : 'theme.Sandbox.step.caughtUp', {steps: ran})];
+  for (const {step, code} of [...steps].sort((a, b) => a.step - b.step)) {
+    if (code === -1) notes.push(describe('theme.Sandbox.step.caughtUpNotRun', {step}));
+    else if (code !== 0) notes.push(describe('theme.Sandbox.step.caughtUpFailed', {step, code}));
+  }
+  return notes;
+}
+
 /** States in which a session is alive (Stop makes sense, Run means restart). */
 export const isLive = (status: SandboxStatus): boolean =>
   status.state === 'connecting' || status.state === 'running' || status.state === 'stopping' || status.state === 'reconnecting';
@@ -193,5 +218,13 @@ export const STATUS_MESSAGE_IDS: readonly MessageId[] = [
   'theme.Sandbox.error.editsRefused',
   'theme.Sandbox.error.notEditable',
   'theme.Sandbox.error.sessionLost',
+  'theme.Sandbox.error.environmentNotFound',
+  'theme.Sandbox.error.environmentUnauthorized',
+  'theme.Sandbox.error.environmentMismatch',
+  'theme.Sandbox.error.busy',
   'theme.Sandbox.error.generic',
+  'theme.Sandbox.step.caughtUp',
+  'theme.Sandbox.step.caughtUpOne',
+  'theme.Sandbox.step.caughtUpFailed',
+  'theme.Sandbox.step.caughtUpNotRun',
 ];

@@ -79,6 +79,12 @@ export interface CaughtUpStep {
   code: number;
 }
 
+/**
+ * Most steps one `catch-up` message may list: a page session is a tutorial of
+ * a handful of steps, so a longer list is refused rather than rendered.
+ */
+export const MAX_CAUGHT_UP_STEPS = 100;
+
 /** Stable error codes, in HTTP bodies and in `error` messages. */
 /**
  * The refusals caused by what a session request itself says (its block, env,
@@ -267,25 +273,27 @@ export function parseServerMessage(text: string): ServerMessage | undefined {
       return typeof value.from === 'number' && Number.isSafeInteger(value.from) && value.from >= 0 && typeof value.truncated === 'boolean'
         ? (value as ServerMessage)
         : undefined;
-    case 'catch-up': {
-      const steps = value.steps;
-      if (!Array.isArray(steps) || steps.length > MAX_CAUGHT_UP_STEPS) return undefined;
-      const parsed: CaughtUpStep[] = [];
-      for (const item of steps) {
-        if (!isPlainObject(item)) return undefined;
-        const {step, block, code} = item;
-        if (!Number.isSafeInteger(step) || typeof block !== 'string' || !Number.isSafeInteger(code)) return undefined;
-        parsed.push({step: step as number, block, code: code as number});
-      }
-      return {type: 'catch-up', steps: parsed};
-    }
+    case 'catch-up':
+      return parseCatchUp(value.steps);
     default:
       return undefined;
   }
 }
 
-/** More earlier steps than any page holds: a longer list is not a server's. */
-const MAX_CAUGHT_UP_STEPS = 1000;
+const isCaughtUpStep = (value: unknown): value is CaughtUpStep =>
+  isPlainObject(value) &&
+  Number.isSafeInteger(value.step) &&
+  (value.step as number) >= 1 &&
+  typeof value.block === 'string' &&
+  value.block !== '' &&
+  Number.isSafeInteger(value.code);
+
+/** Every listed step must be well formed: a note that names the wrong steps is worse than none. */
+function parseCatchUp(steps: unknown): ServerMessage | undefined {
+  if (!Array.isArray(steps) || steps.length > MAX_CAUGHT_UP_STEPS || !steps.every(isCaughtUpStep)) return undefined;
+  // Copied field by field: what the client keeps has exactly the fields it reads.
+  return {type: 'catch-up', steps: steps.map(({step, block, code}) => ({step, block, code}))};
+}
 
 export const encodeMessage = (message: ClientMessage | ServerMessage): string => JSON.stringify(message);
 

@@ -95,6 +95,54 @@ declare module '@theme/Sandbox/StatusLine/statusText' {
   export function statusText(descriptor: MessageDescriptor): string;
 }
 
+declare module '@theme/Sandbox/StepBar' {
+  import type {PageSessionInfo} from 'docusaurus-sandbox/client';
+  import type {ReactNode} from 'react';
+
+  export interface Props {
+    /** This block's position in the page session (1-based). */
+    readonly step: number;
+    readonly session: PageSessionInfo;
+    /** The page holds an environment of the session (Reset environment is offered). */
+    readonly hasEnvironment: boolean;
+    readonly onResetEnvironment: () => void;
+  }
+  /** "Step N of M", the shared environment's name, and Reset environment. */
+  export default function SandboxStepBar(props: Props): ReactNode;
+}
+
+declare module '@theme/Sandbox/StepOffer' {
+  import type {CaughtUpStep} from 'docusaurus-sandbox/client';
+  import type {ReactNode} from 'react';
+
+  export interface Props {
+    readonly step: number;
+    /** The earlier steps that have not run in the environment, while the reader is asked what to do; else undefined. */
+    readonly offer?: readonly number[];
+    /** After a catch-up: the earlier steps that ran first, with their exit codes. */
+    readonly caughtUp?: readonly CaughtUpStep[];
+    /** "Run steps 1–(N−1) first". */
+    readonly onCatchUp: () => void;
+    /** "Run only this step". */
+    readonly onRunOnly: () => void;
+  }
+  /** The choice when earlier steps have not run, and the note after a catch-up. */
+  export default function SandboxStepOffer(props: Props): ReactNode;
+}
+
+declare module '@theme/Sandbox/usePageEnvironment' {
+  import type {EnvironmentStore, KnownEnvironment, PageSessionInfo} from 'docusaurus-sandbox/client';
+
+  export interface PageEnvironmentState {
+    /** The page session's store, once attached (after hydration); undefined for a block that is not a step. */
+    readonly store: EnvironmentStore | undefined;
+    /** The environment the page holds, if any. */
+    readonly environment: KnownEnvironment | undefined;
+  }
+  /** Attaches a step block to its page session's shared environment. */
+  export function usePageEnvironment(session: PageSessionInfo | undefined, serverUrl: string | undefined, baseUrl: string): PageEnvironmentState;
+}
+
 declare module '@theme/Sandbox/TerminalArea' {
   import type {SandboxRunnerHandle} from '@theme/Sandbox/useSandboxRunner';
   import type {ReactNode} from 'react';
@@ -107,7 +155,7 @@ declare module '@theme/Sandbox/TerminalArea' {
 }
 
 declare module '@theme/Sandbox/useSandboxRunner' {
-  import type {CreateSessionRequest, RecordedOptions, SandboxStatus} from 'docusaurus-sandbox/client';
+  import type {CaughtUpStep, CreateSessionRequest, EnvironmentStore, RecordedOptions, SandboxStatus, StepChoice} from 'docusaurus-sandbox/client';
   import type {RefObject} from 'react';
 
   export type {RecordedOptions} from 'docusaurus-sandbox/client';
@@ -124,9 +172,22 @@ declare module '@theme/Sandbox/useSandboxRunner' {
     sendKey(sequence: string): void;
     readonly screenReaderMode: boolean;
     toggleScreenReaderMode(): void;
+    /** A step whose earlier steps have not run in the environment, after Run: those steps (the reader chooses). */
+    readonly offer?: readonly number[];
+    /** After a catch-up: the earlier steps that ran first. */
+    readonly caughtUp?: readonly CaughtUpStep[];
+    /** The reader's answer to the offer. */
+    runStep(choice: StepChoice, files: CreateSessionRequest['files']): void;
+    /** Ends the page session's shared environment; every step block returns to idle. */
+    resetEnvironment(): void;
+  }
+  /** A page session's step: its position and the store of the session's environment. */
+  export interface StepOptions {
+    readonly number: number;
+    readonly store: EnvironmentStore;
   }
   /** Binds the client's `SandboxRunner` to a component. */
-  export function useSandboxRunner(blockId: string, serverUrl: string | undefined, recorded?: RecordedOptions): SandboxRunnerHandle;
+  export function useSandboxRunner(blockId: string, serverUrl: string | undefined, recorded?: RecordedOptions, step?: StepOptions): SandboxRunnerHandle;
 }
 
 declare module '@theme/Sandbox/display' {

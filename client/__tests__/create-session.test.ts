@@ -146,4 +146,32 @@ describe('createSession', () => {
     assert.equal(outcome, undefined);
     assert.equal(bodyRead, false);
   });
+
+  it('reads the environment a step runs in, and leaves a malformed one out', async () => {
+    const environment = {id: 'e1', token: 'et', session: 'p1', ran: [1, 2], running: 2};
+    const created = await createSession(input(answering(201, {id: 's1', token: 'tok', ws: '/api/sessions/s1/ws', environment})));
+    assert.deepEqual(created, {
+      created: true,
+      id: 's1',
+      token: 'tok',
+      socketUrl: 'ws://localhost:3000/api/sessions/s1/ws',
+      environment: {id: 'e1', token: 'et', session: 'p1', ran: [1, 2]},
+    });
+    const malformed = await createSession(input(answering(201, {id: 's1', token: 'tok', environment: {id: 'e1', ran: 'all'}})));
+    assert.ok(malformed?.created && !('environment' in malformed));
+  });
+
+  it('sends a step\'s environment or catch-up as given', async () => {
+    const bodies: unknown[] = [];
+    const fetch: FetchLike = async (_url, init) => {
+      bodies.push(JSON.parse(init.body));
+      return {ok: true, status: 201, json: async () => ({id: 's1', token: 'tok'})};
+    };
+    await createSession(input(fetch, {request: {block: 'b2', environment: {id: 'e1', token: 'et'}}}));
+    await createSession(input(fetch, {request: {block: 'b2', catchUp: true}}));
+    assert.deepEqual(bodies, [
+      {block: 'b2', environment: {id: 'e1', token: 'et'}},
+      {block: 'b2', catchUp: true},
+    ]);
+  });
 });

@@ -11,6 +11,7 @@ function recorder() {
     error: (code) => events.push(['error', code]),
     resumeToken: (token) => events.push(['resumeToken', token]),
     replay: (from, truncated) => events.push(['replay', from, truncated]),
+    catchUp: (steps) => events.push(['catchUp', steps]),
   };
   return {events, dispatch: (data: unknown) => dispatchServerFrame(data, handlers)};
 }
@@ -35,6 +36,7 @@ describe('dispatchServerFrame', () => {
     dispatch(JSON.stringify({type: 'error', code: 'from-a-newer-server', message: 'x'}));
     dispatch(JSON.stringify({type: 'resume-token', token: 'r1', graceMs: 60_000}));
     dispatch(JSON.stringify({type: 'replay', from: 5, truncated: true}));
+    dispatch(JSON.stringify({type: 'catch-up', steps: [{step: 1, block: 'b1', code: 0}]}));
     assert.deepEqual(events, [
       ['running'],
       ['exit', 1, 'exit'],
@@ -42,6 +44,7 @@ describe('dispatchServerFrame', () => {
       ['error', 'internal'],
       ['resumeToken', 'r1'],
       ['replay', 5, true],
+      ['catchUp', [{step: 1, block: 'b1', code: 0}]],
     ]);
   });
 
@@ -50,6 +53,7 @@ describe('dispatchServerFrame', () => {
     dispatch('not json');
     dispatch(JSON.stringify({type: 'something-new'}));
     dispatch(JSON.stringify({type: 'replay', from: -1, truncated: false}));
+    dispatch(JSON.stringify({type: 'catch-up', steps: [{step: 'one', block: 'b1', code: 0}]}));
     dispatch(42);
     dispatch(null);
     assert.deepEqual(events, []);

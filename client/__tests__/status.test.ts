@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import {ERROR_CODES} from '../../protocol/index.js';
-import {describeError, describeStatus, formatDuration, isLive, STATUS_MESSAGE_IDS, type SandboxStatus} from '../status.js';
+import {describeCatchUp, describeError, describeStatus, formatDuration, isLive, STATUS_MESSAGE_IDS, type SandboxStatus} from '../status.js';
 
 /** Fills `{name}` placeholders the way Docusaurus translate() does. */
 const render = (descriptor: {message: string; values?: Record<string, string | number>}) =>
@@ -59,7 +59,14 @@ describe('status text', () => {
         code: code as 'internal',
       })),
     ];
-    const produced = new Set(statuses.map((status) => describeStatus(status).id));
+    const catchUps = [
+      [{step: 1, block: 'b1', code: 0}],
+      [
+        {step: 1, block: 'b1', code: 2},
+        {step: 2, block: 'b2', code: -1},
+      ],
+    ];
+    const produced = new Set([...statuses.map((status) => describeStatus(status).id), ...catchUps.flatMap((steps) => describeCatchUp(steps).map((note) => note.id))]);
     assert.deepEqual([...produced].sort(), [...STATUS_MESSAGE_IDS].sort());
     for (const id of produced) assert.match(id, /^theme\.Sandbox\./);
     assert.equal(render(describeStatus({state: 'reconnecting', attempt: 2, delayMs: 1500})), 'Connection lost; reconnecting in 2 s (attempt 2)…');
@@ -76,5 +83,25 @@ describe('status text', () => {
     assert.equal(isLive({state: 'reconnecting', attempt: 1, delayMs: 1}), true);
     assert.equal(isLive({state: 'exited', code: 0, reason: 'exit', durationMs: 1}), false);
     assert.equal(isLive({state: 'error', code: 'internal'}), false);
+  });
+
+  it('describes the four page session refusals, each with what to do', () => {
+    assert.match(describeError('environment-not-found').message, /shared environment has ended.*Run again/);
+    assert.match(describeError('environment-unauthorized').message, /did not accept.*Reset the environment/);
+    assert.match(describeError('environment-mismatch').message, /another tutorial.*Reload the page/);
+    assert.match(describeError('busy').message, /Another step is already running.*another tab/);
+  });
+
+  it('names the steps a catch-up ran first, and each that failed or could not run', () => {
+    assert.deepEqual(describeCatchUp([]), []);
+    assert.deepEqual(describeCatchUp([{step: 1, block: 'b1', code: 0}]).map(render), ['Ran step 1 first.']);
+    assert.deepEqual(
+      describeCatchUp([
+        {step: 2, block: 'b2', code: 1},
+        {step: 1, block: 'b1', code: 0},
+        {step: 3, block: 'b3', code: -1},
+      ]).map(render),
+      ['Ran steps 1–3 first.', 'Step 2 failed (exit code 1).', 'Step 3 could not run.'],
+    );
   });
 });

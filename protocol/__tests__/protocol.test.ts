@@ -60,3 +60,30 @@ test('resume and flow-control additions (issues 6 and 7)', async () => {
   // A client acking every ACK_EVERY_BYTES can never stall a window of FLOW_WINDOW_BYTES.
   assert.ok(ACK_EVERY_BYTES * 2 <= FLOW_WINDOW_BYTES);
 });
+
+test('the catch-up message of a page session step is read strictly', async () => {
+  const {MAX_CAUGHT_UP_STEPS} = await import('../index.js');
+  const steps = [
+    {step: 1, block: 'b1', code: 0},
+    {step: 2, block: 'b2', code: 3},
+  ];
+  assert.deepEqual(parseServerMessage(JSON.stringify({type: 'catch-up', steps})), {type: 'catch-up', steps});
+  assert.deepEqual(parseServerMessage('{"type":"catch-up","steps":[]}'), {type: 'catch-up', steps: []});
+  // Unknown fields are dropped, not carried along.
+  assert.deepEqual(parseServerMessage('{"type":"catch-up","steps":[{"step":1,"block":"b1","code":-1,"extra":"x"}]}'), {
+    type: 'catch-up',
+    steps: [{step: 1, block: 'b1', code: -1}],
+  });
+  for (const bad of [
+    {type: 'catch-up'},
+    {type: 'catch-up', steps: {}},
+    {type: 'catch-up', steps: [{step: 0, block: 'b1', code: 0}]},
+    {type: 'catch-up', steps: [{step: 1.5, block: 'b1', code: 0}]},
+    {type: 'catch-up', steps: [{step: 1, block: '', code: 0}]},
+    {type: 'catch-up', steps: [{step: 1, block: 'b1', code: '0'}]},
+    {type: 'catch-up', steps: [{step: 1, block: 'b1', code: 0}, null]},
+    {type: 'catch-up', steps: Array.from({length: MAX_CAUGHT_UP_STEPS + 1}, (_, index) => ({step: index + 1, block: 'b', code: 0}))},
+  ]) {
+    assert.equal(parseServerMessage(JSON.stringify(bad)), undefined, JSON.stringify(bad).slice(0, 80));
+  }
+});

@@ -11,12 +11,15 @@ import {useCallback, useMemo, useState, type ReactNode} from 'react';
 import type {Props} from '@theme/Sandbox';
 import SandboxFiles from '@theme/Sandbox/Files';
 import SandboxStatusLine from '@theme/Sandbox/StatusLine';
+import SandboxStepBar from '@theme/Sandbox/StepBar';
+import SandboxStepOffer from '@theme/Sandbox/StepOffer';
 import SandboxTerminalArea from '@theme/Sandbox/TerminalArea';
 import SandboxToolbar from '@theme/Sandbox/Toolbar';
 import {useEdits} from '@theme/Sandbox/useEdits';
+import {usePageEnvironment} from '@theme/Sandbox/usePageEnvironment';
 import {useSandboxRunner} from '@theme/Sandbox/useSandboxRunner';
 import {parseDisplay} from '@theme/Sandbox/display';
-import {changedFiles, liveSandboxes, type SandboxBlock} from 'docusaurus-sandbox/client';
+import {changedFiles, liveSandboxes, parseSessionProp, type SandboxBlock} from 'docusaurus-sandbox/client';
 import styles from './styles.module.css';
 
 /** The plugin's global data; absent when the plugin is not registered (then the page's origin is used). */
@@ -28,8 +31,11 @@ function usePluginData(): {serverUrl: string | undefined; recordedOnly: boolean}
   };
 }
 
-export default function Sandbox({block, display}: Props): ReactNode {
+export default function Sandbox({block, display, session}: Props): ReactNode {
   const data = useMemo(() => JSON.parse(block) as SandboxBlock, [block]);
+  // A step of a page session needs both its position (the block) and the session (the prop); without either it runs alone.
+  const pageSession = useMemo(() => parseSessionProp(session), [session]);
+  const stepNumber = pageSession && data.step !== undefined && data.session === pageSession.id ? data.step : undefined;
   const fileDisplay = useMemo(() => parseDisplay(display), [display]);
   const editablePaths = useMemo(
     () => (data.options.editable ? data.files.filter((file) => !file.hidden && !file.readonly).map((file) => file.path) : []),
@@ -39,13 +45,17 @@ export default function Sandbox({block, display}: Props): ReactNode {
   const {serverUrl, recordedOnly} = usePluginData();
   const {baseUrl} = useDocusaurusContext().siteConfig;
   const recorded = useMemo(() => ({baseUrl, recordedOnly}), [baseUrl, recordedOnly]);
-  const runner = useSandboxRunner(data.id, serverUrl, recorded);
+  const shared = usePageEnvironment(stepNumber === undefined ? undefined : pageSession, serverUrl, baseUrl);
+  const step = useMemo(() => (stepNumber !== undefined && shared.store ? {number: stepNumber, store: shared.store} : undefined), [stepNumber, shared.store]);
+  const runner = useSandboxRunner(data.id, serverUrl, recorded, step);
   const [editing, setEditing] = useState(false);
   // Remounts the editors with the authored code on Reset.
   const [generation, setGeneration] = useState(0);
   const changed = changedFiles(data.files, edits);
 
   const runWithEdits = useCallback(() => runner.run(changed), [runner, changed]);
+  const catchUp = useCallback(() => runner.runStep('catch-up', changed), [runner, changed]);
+  const runOnly = useCallback(() => runner.runStep('only-this', changed), [runner, changed]);
   const onReset = useCallback(() => {
     reset();
     setGeneration((value) => value + 1);
@@ -58,6 +68,9 @@ export default function Sandbox({block, display}: Props): ReactNode {
       data-sandbox-state={runner.status.state}
       role="group"
       aria-label={data.title ?? translate({id: 'theme.Sandbox.block.label', message: 'Runnable example', description: 'The accessible name of a sandbox block that has no title'})}>
+      {stepNumber !== undefined && pageSession && (
+        <SandboxStepBar step={stepNumber} session={pageSession} hasEnvironment={shared.environment !== undefined} onResetEnvironment={runner.resetEnvironment} />
+      )}
       <SandboxFiles
         block={data}
         display={fileDisplay}
@@ -76,6 +89,9 @@ export default function Sandbox({block, display}: Props): ReactNode {
         onEdit={() => setEditing(true)}
         onReset={onReset}
       />
+      {stepNumber !== undefined && (
+        <SandboxStepOffer step={stepNumber} offer={runner.offer} caughtUp={runner.caughtUp} onCatchUp={catchUp} onRunOnly={runOnly} />
+      )}
       <SandboxStatusLine
         status={runner.status}
         othersLive={runner.status.state === 'error' && liveSandboxes.others(data.id).length > 0}

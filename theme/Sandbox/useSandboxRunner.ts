@@ -7,9 +7,9 @@
 import {useColorMode} from '@docusaurus/theme-common';
 import {translate} from '@docusaurus/Translate';
 import getAuthToken from '@theme/SandboxAuth';
-import type {RecordedOptions, SandboxRunnerHandle} from '@theme/Sandbox/useSandboxRunner';
+import type {RecordedOptions, SandboxRunnerHandle, StepOptions} from '@theme/Sandbox/useSandboxRunner';
 import type {TerminalHandle} from '@theme/SandboxTerminal/xterm';
-import {SandboxRunner, type CreateSessionRequest, type RunnerView} from 'docusaurus-sandbox/client';
+import {SandboxRunner, type CreateSessionRequest, type RunnerView, type StepChoice} from 'docusaurus-sandbox/client';
 import {useCallback, useEffect, useRef, useState} from 'react';
 
 const SCREEN_READER_KEY = 'docusaurus-sandbox:screen-reader-mode';
@@ -27,7 +27,10 @@ export function useSandboxRunner(
   blockId: string,
   serverUrl: string | undefined,
   recorded: RecordedOptions = NOT_RECORDED,
+  step?: StepOptions,
 ): SandboxRunnerHandle {
+  const stepNumber = step?.number;
+  const stepStore = step?.store;
   const {colorMode} = useColorMode();
   const [view, setView] = useState<RunnerView>({status: {state: 'idle'}, terminalShown: false});
   const [screenReaderMode, setScreenReaderMode] = useState(false);
@@ -77,17 +80,20 @@ export function useSandboxRunner(
         return terminal.current;
       },
       onChange: setView,
+      step: stepNumber !== undefined && stepStore ? {number: stepNumber, store: stepStore} : undefined,
     });
     runner.current = current;
     return () => {
       current.dispose();
       if (runner.current === current) runner.current = undefined;
     };
-  }, [blockId, serverUrl, recorded.baseUrl, recorded.recordedOnly]);
+  }, [blockId, serverUrl, recorded.baseUrl, recorded.recordedOnly, stepNumber, stepStore]);
 
   const run = useCallback((files: CreateSessionRequest['files']) => runner.current?.run(files), []);
   const stop = useCallback(() => runner.current?.stop(), []);
   const stopOthersAndRun = useCallback((files: CreateSessionRequest['files']) => runner.current?.stopOthersAndRun(files), []);
+  const runStep = useCallback((choice: StepChoice, files: CreateSessionRequest['files']) => runner.current?.runStep(choice, files), []);
+  const resetEnvironment = useCallback(() => runner.current?.resetEnvironment(), []);
   const sendKey = useCallback((sequence: string) => runner.current?.sendKey(sequence), []);
   const toggleScreenReaderMode = useCallback(() => {
     setScreenReaderMode((on) => {
@@ -110,5 +116,9 @@ export function useSandboxRunner(
     sendKey,
     screenReaderMode,
     toggleScreenReaderMode,
+    offer: view.offer,
+    caughtUp: view.caughtUp,
+    runStep,
+    resetEnvironment,
   };
 }

@@ -83,6 +83,22 @@ export const STATUS_TEXT: Partial<Record<MessageId, (values: Values) => string>>
     translate({id: 'theme.Sandbox.error.notEditable', message: 'This example cannot be edited. Reset it and run again.', description: 'The server refused edits for a block that is not editable'}),
   'theme.Sandbox.error.sessionLost': () =>
     translate({id: 'theme.Sandbox.error.sessionLost', message: 'The sandbox was lost. Run again to start a new one.', description: 'The server no longer has the session'}),
+  'theme.Sandbox.error.environmentNotFound': () =>
+    translate({id: 'theme.Sandbox.error.environmentNotFound', message: "This tutorial's shared environment has ended (it expired or was removed). Run again to start a new one.", description: "The server no longer has the multi-step tutorial's environment"}),
+  'theme.Sandbox.error.environmentUnauthorized': () =>
+    translate({id: 'theme.Sandbox.error.environmentUnauthorized', message: "The sandbox server did not accept this page's key to the tutorial's shared environment. Reset the environment, then run again.", description: "The server refused the token of the multi-step tutorial's environment"}),
+  'theme.Sandbox.error.environmentMismatch': () =>
+    translate({id: 'theme.Sandbox.error.environmentMismatch', message: 'This step belongs to another tutorial than the environment it was sent to. Reload the page and run again.', description: 'The server refused a step in an environment of another multi-step tutorial'}),
+  'theme.Sandbox.error.busy': () =>
+    translate({id: 'theme.Sandbox.error.busy', message: "Another step is already running in this tutorial's shared environment, perhaps in another tab. Stop it or wait for it to end, then run again.", description: "The server runs one step at a time in a multi-step tutorial's environment, and one runs elsewhere"}),
+  'theme.Sandbox.step.caughtUp': (values) =>
+    translate({id: 'theme.Sandbox.step.caughtUp', message: 'Ran steps {steps} first.', description: 'After a catch-up in a multi-step tutorial: the earlier steps ({steps}, e.g. 1–2) ran first in the new environment'}, {steps: value(values, 'steps')}),
+  'theme.Sandbox.step.caughtUpOne': (values) =>
+    translate({id: 'theme.Sandbox.step.caughtUpOne', message: 'Ran step {steps} first.', description: 'As step.caughtUp, when one earlier step ({steps}) ran first'}, {steps: value(values, 'steps')}),
+  'theme.Sandbox.step.caughtUpFailed': (values) =>
+    translate({id: 'theme.Sandbox.step.caughtUpFailed', message: 'Step {step} failed (exit code {code}).', description: 'After a catch-up: earlier step {step} ended with exit code {code}'}, {step: value(values, 'step'), code: value(values, 'code')}),
+  'theme.Sandbox.step.caughtUpNotRun': (values) =>
+    translate({id: 'theme.Sandbox.step.caughtUpNotRun', message: 'Step {step} could not run.', description: 'After a catch-up: earlier step {step} could not be started'}, {step: value(values, 'step')}),
   'theme.Sandbox.error.generic': () =>
     translate({id: 'theme.Sandbox.error.generic', message: 'Something went wrong on the sandbox server. Run again in a moment.', description: 'An unexpected server error'}),
 };
