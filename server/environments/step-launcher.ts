@@ -35,9 +35,13 @@ export type StepSignal = (typeof STEP_SIGNALS)[number];
 /**
  * The environment container's command. It switches its TTY to raw (no echo,
  * no line editing of what the server writes) and reads lines: `kill SIG`
- * signals the running step's process group. Anything else is ignored. The
- * step's programs run as the same user and could end the keeper; then the
- * container, and with it the environment, ends: nothing is lost but theirs.
+ * signals the running step. The step's shell runs its jobs in process groups
+ * of their own (job control, see STEP_LAUNCHER), so the keeper signals the
+ * group in the foreground of the step's terminal (field 8 of the shell's
+ * /proc/PID/stat), as a key on that terminal would; TERM and KILL also reach
+ * the shell's own group. Anything else is ignored. The step's programs run as
+ * the same user and could end the keeper; then the container, and with it the
+ * environment, ends: nothing is lost but theirs.
  */
 export const KEEPER_COMMAND = [
   'stty raw -echo 2>/dev/null',
@@ -45,11 +49,17 @@ export const KEEPER_COMMAND = [
   'while IFS= read -r sandbox_line; do',
   '  case "$sandbox_line" in',
   `    ${STEP_SIGNALS.map((signal) => `'kill ${signal}'`).join('|')})`,
+  '      sandbox_signal=${sandbox_line#kill }',
   `      sandbox_pid=$(cat ${STEP_PID_FILE} 2>/dev/null)`,
   '      case "$sandbox_pid" in',
-  "        ''|*[!0-9]*) ;;",
-  '        *) kill -s "${sandbox_line#kill }" -- "-$sandbox_pid" 2>/dev/null ;;',
-  '      esac ;;',
+  "        ''|*[!0-9]*) continue ;;",
+  '      esac',
+  '      sandbox_fg=$(cut -d " " -f 8 "/proc/$sandbox_pid/stat" 2>/dev/null)',
+  '      case "$sandbox_fg" in',
+  "        ''|*[!0-9]*) sandbox_fg=$sandbox_pid ;;",
+  '      esac',
+  '      kill -s "$sandbox_signal" -- "-$sandbox_fg" 2>/dev/null',
+  '      [ "$sandbox_signal" = INT ] || [ "$sandbox_fg" = "$sandbox_pid" ] || kill -s "$sandbox_signal" -- "-$sandbox_pid" 2>/dev/null ;;',
   '  esac',
   'done',
 ].join('\n');
@@ -71,17 +81,22 @@ const SAVE_STATE = [
 
 /**
  * A step: the seed reader, then the carried state, then the command.
- * - HUP is ignored: when a step's TTY closes, the kernel hangs up its process
- *   group, and a `server &` of the step is in that group (no job control in a
- *   script); ignored signals are inherited, so it keeps running.
- * - INT and TERM end the launcher's shell through `exit`, so the EXIT trap
- *   still saves the state; the command itself gets them with their defaults.
+ * - Job control (`set -m`): each command of the step runs in a process group
+ *   of its own, the one in the foreground of the terminal while it runs. When
+ *   the step's shell exits, the kernel hangs up only the terminal's foreground
+ *   group, which is then the shell's own: a `server &` of the step, in a group
+ *   of its own, keeps running. (Ignoring SIGHUP instead would not do: Node,
+ *   among others, resets every signal to its default at start.)
+ * - Ctrl-C reaches the foreground job only; dash (and busybox ash) then raise
+ *   SIGINT in the shell itself when the job died of it, so the step ends as a
+ *   script would. INT and TERM end the shell through `exit`, so the EXIT trap
+ *   still saves the state.
  * - Interactive: the command, the state saved, then the shell `exec`'d with
  *   it (what is exported inside that shell ends with it).
  */
 export const STEP_LAUNCHER = [
   ...seedReader(STEP_MARKER, [`mkdir -p ${STATE_DIR} && echo "$$" > ${STEP_PID_FILE}`]),
-  "trap '' HUP",
+  'set -m',
   "trap 'exit 130' INT",
   "trap 'exit 143' TERM",
   ...SAVE_STATE,
@@ -97,3 +112,17 @@ export const STEP_LAUNCHER = [
   'fi',
   'eval "$sandbox_cmd"',
 ].join('\n');
+
+const SH_SCRIPT = /^sh ([A-Za-z0-9._-][A-Za-z0-9._/-]*)$/;
+
+/**
+ * A step's command as its shell runs it. `sh FILE` (a shell block's own
+ * script) is read by the step's shell itself (`. /workspace/FILE`): run as a
+ * child, its `cd` and `export` would end with it, and carrying those to the
+ * next step is the point of a page session. Any other command runs as written.
+ */
+export function stepCommand(cmd: string): string {
+  const script = SH_SCRIPT.exec(cmd)?.[1];
+  if (script === undefined || script.split('/').includes('..')) return cmd;
+  return `. /workspace/${script}`;
+}

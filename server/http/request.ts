@@ -8,6 +8,7 @@ import {TERMINAL_BOUNDS} from '../../protocol/index.js';
 import {SandboxError} from '../errors.js';
 import type {EnvironmentRef} from '../../protocol/index.js';
 import type {StepSpec} from '../environments/registry.js';
+import {stepCommand} from '../environments/step-launcher.js';
 import type {SessionRequest} from '../sessions/manager.js';
 
 /** A block of a page session: which step, and where the reader wants it to run. */
@@ -191,7 +192,7 @@ export function earlierSteps(
   for (const block of context.blocks.values()) {
     if (block.session !== target.session || block.step === undefined || block.step >= target.step) continue;
     const request = resolveSessionRequest({block: block.id}, context);
-    steps.push({step: block.step, block: block.id, spec: request.spec, runTimeout: request.timeouts.run});
+    steps.push({step: block.step, block: block.id, spec: {...request.spec, cmd: stepCommand(request.spec.cmd)}, runTimeout: request.timeouts.run});
   }
   return steps.sort((a, b) => a.step - b.step);
 }
@@ -200,6 +201,6 @@ export function earlierSteps(
 export const stepSpecOf = (request: ResolvedSessionRequest, target: StepTarget): StepSpec => ({
   step: target.step,
   block: target.block,
-  spec: request.spec,
+  spec: {...request.spec, cmd: stepCommand(request.spec.cmd)},
   runTimeout: request.timeouts.run,
 });

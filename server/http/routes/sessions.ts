@@ -81,16 +81,18 @@ export function sessionRoutes(context: SessionRoutesContext): Router {
         // made, and the environment's checks come after the engine's.
         await checkEngine(sessionRequest.spec.env.image);
         const resolution = {config, blocks: context.blocks(), client: sessionRequest.client};
+        const stepSpec = stepSpecOf(sessionRequest, step);
         const prepared: PreparedStep = context.environments.prepare({
           session: step.session,
-          step: stepSpecOf(sessionRequest, step),
+          step: stepSpec,
           environment: step.environment,
           catchUp: step.catchUp ? earlierSteps(step, resolution) : undefined,
           admit: () => sessions.admit(sessionRequest.client, principal?.user),
         });
         let created: ReturnType<SessionManager['create']>;
         try {
-          created = sessions.create(sessionRequest, () => {}, {runtime: prepared.runtime});
+          // The step's command as its environment's shell runs it (stepCommand).
+          created = sessions.create({...sessionRequest, spec: stepSpec.spec}, () => {}, {runtime: prepared.runtime});
         } catch (error) {
           prepared.cancel();
           throw error;
