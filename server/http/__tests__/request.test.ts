@@ -3,7 +3,7 @@ import {describe, it} from 'node:test';
 import {normalizeConfig, type SandboxBlock} from '../../../config/index.js';
 import {SandboxError} from '../../errors.js';
 import {originAllowed} from '../origin.js';
-import {resolveSessionRequest} from '../request.js';
+import {earlierSteps, resolveSessionRequest, stepSpecOf} from '../request.js';
 import {findToken, offeredProtocols, selectProtocol} from '../upgrade.js';
 
 const block = (id: string, editable: boolean): SandboxBlock => ({
@@ -90,6 +90,62 @@ describe('resolveSessionRequest', () => {
   it('clamps the terminal size', () => {
     const request = resolve({cols: 1, rows: 100_000});
     assert.deepEqual([request.spec.cols, request.spec.rows], [10, 200]);
+  });
+});
+
+describe('steps of a page session', () => {
+  const stepBlock = (id: string, step: number, cmd: string): SandboxBlock => ({
+    ...block(id, true),
+    env: 'shell',
+    cmd,
+    files: [{path: 'main.sh', content: `echo ${id}`, hidden: false, readonly: false, lang: 'bash'}],
+    session: 'ps-a',
+    step,
+  });
+  const steps = new Map([
+    ['s3', stepBlock('s3', 3, 'sh main.sh')],
+    ['s1', stepBlock('s1', 1, 'sh main.sh')],
+    ['s2', stepBlock('s2', 2, 'node x.js')],
+    ['b1', block('b1', true)],
+  ]);
+  const context = {config, blocks: steps, client: '1.2.3.4'};
+
+  it('carries the step target: its session, position, environment and catch-up', () => {
+    assert.deepEqual(resolveSessionRequest({block: 's2'}, context).step, {session: 'ps-a', step: 2, block: 's2', catchUp: false});
+    assert.deepEqual(resolveSessionRequest({block: 's2', environment: {id: 'env-1', token: 't'}}, context).step?.environment, {id: 'env-1', token: 't'});
+    assert.equal(resolveSessionRequest({block: 's3', catchUp: true}, context).step?.catchUp, true);
+    assert.equal(resolveSessionRequest({block: 'b1'}, context).step, undefined);
+  });
+
+  it('refuses an environment or catch-up where they mean nothing, and malformed ones', () => {
+    const refused = (body: unknown) => {
+      try {
+        resolveSessionRequest(body, context);
+      } catch (error) {
+        return (error as SandboxError).code;
+      }
+      return 'accepted';
+    };
+    assert.equal(refused({block: 'b1', environment: {id: 'env-1', token: 't'}}), 'bad-request');
+    assert.equal(refused({block: 'b1', catchUp: true}), 'bad-request');
+    assert.equal(refused({env: 'shell', cmd: 'true', catchUp: true}), 'bad-request');
+    assert.equal(refused({block: 's2', environment: 'env-1'}), 'bad-request');
+    assert.equal(refused({block: 's2', environment: {id: '', token: 't'}}), 'bad-request');
+    assert.equal(refused({block: 's2', environment: {id: 'x'.repeat(201), token: 't'}}), 'bad-request');
+    assert.equal(refused({block: 's2', catchUp: 'yes'}), 'bad-request');
+    assert.equal(refused({block: 's3', catchUp: true, environment: {id: 'env-1', token: 't'}}), 'bad-request');
+  });
+
+  it('catch-up runs the earlier steps as authored, in order, a shell script read by the step\'s shell', () => {
+    const target = resolveSessionRequest({block: 's3', catchUp: true, files: [{path: 'main.sh', content: 'edited'}]}, context);
+    const earlier = earlierSteps(target.step!, context);
+    assert.deepEqual(earlier.map((item) => [item.step, item.block, item.spec.cmd, item.spec.files[0]!.content]), [
+      [1, 's1', '. /workspace/main.sh', 'echo s1'],
+      [2, 's2', 'node x.js', 'echo s2'],
+    ]);
+    const own = stepSpecOf(target, target.step!);
+    assert.equal(own.spec.cmd, '. /workspace/main.sh');
+    assert.equal(own.spec.files[0]!.content, 'edited', 'the step itself runs with the reader\'s edits');
   });
 });
 
