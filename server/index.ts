@@ -186,6 +186,7 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
     ? mcpRoutes({
         config,
         sessions,
+        environments,
         blocks: () => site.blocks(),
         originPolicy,
         auth,

@@ -6,6 +6,8 @@
  * in-process with the principal as the client, so each operator has the
  * per-client limits of one reader instead of sharing the loopback address.
  */
+import type {EnvironmentRegistry} from '../../environments/registry.js';
+import {openSession} from '../open-session.js';
 import {timingSafeEqual} from 'node:crypto';
 import type {Request} from 'express';
 import express, {Router} from 'express';
@@ -22,7 +24,6 @@ import type {SessionOpener} from '../../mcp/opener.js';
 import {readPageIndex} from '../../mcp/pages.js';
 import {createMcpServer} from '../../mcp/server.js';
 import {originAllowed} from '../origin.js';
-import {resolveSessionRequest} from '../request.js';
 import type {SessionRoutesContext} from './sessions.js';
 
 /** The scope (in the token's space-separated `scope` claim) that makes a JWT an operator's. */
@@ -32,6 +33,7 @@ const CHECK_JOBS = 2;
 
 /** What POST /api/sessions needs (MCP tools create sessions the same way), and more. */
 export interface McpRouteContext extends Omit<SessionRoutesContext, 'environments'> {
+  environments: Pick<EnvironmentRegistry, 'prepare' | 'remove'>;
   /** The admin listener's token: its bearer is an operator too. */
   adminToken?: string | undefined;
   siteDir?: string | undefined;
@@ -77,20 +79,20 @@ function inProcessOpener(context: McpRouteContext, operator: Operator, selfUrl: 
   return {
     async open(body) {
       try {
-        if (context.closing()) throw new SandboxError('at-capacity', 'the server is shutting down', {retryAfter: 5, expose: true});
-        const request = resolveSessionRequest(body, {config: context.config, blocks: context.blocks(), client: operator.client});
-        const slot = context.sessions.admit(operator.client, operator.user);
-        try {
-          if (!(await context.probe.engine()).reachable) throw new SandboxError('docker-unavailable', 'the Docker engine does not answer', {retryAfter: 10});
-          if (!(await context.probe.hasImage(request.spec.env.image))) throw new SandboxError('image-missing', `image ${request.spec.env.image} is missing`);
-          const {session, token} = context.sessions.create(request, slot);
-          return {session: {id: session.id, token, ws: sessionSocketPath(session.id)}};
-        } catch (error) {
-          slot();
-          throw error;
-        }
+        const opened = await openSession(context, body, operator);
+        return {session: {id: opened.session.id, token: opened.token, ws: sessionSocketPath(opened.session.id), ...(opened.environment ? {environment: opened.environment} : {})}};
       } catch (error) {
         return {error: toClientError(error)};
+      }
+    },
+    async removeEnvironment(environment) {
+      try {
+        await context.environments.remove(environment);
+        return {removed: true};
+      } catch (error) {
+        const refusal = toClientError(error);
+        // Already gone counts as removed, as over HTTP.
+        return refusal.code === 'environment-not-found' ? {removed: true} : {error: refusal};
       }
     },
     socketUrl: (session) => sessionSocketUrl(selfUrl, session),

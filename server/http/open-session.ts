@@ -1,0 +1,81 @@
+/**
+ * Opens a session from the body of `POST /api/sessions`, for the HTTP route
+ * and the `/mcp` tools alike: the body checked, then the limits, then the
+ * engine, and only then a container. A step of a page session runs in its
+ * reader's environment, whose one admission slot is taken when it is made.
+ */
+import type {SandboxBlock, SandboxConfig} from '../../config/index.js';
+import type {EnvironmentInfo} from '../../protocol/index.js';
+import type {AdmissionUser} from '../sessions/admission.js';
+import type {EnvironmentRegistry, PreparedStep} from '../environments/registry.js';
+import {SandboxError} from '../errors.js';
+import type {Session} from '../sessions/session.js';
+import type {SessionManager} from '../sessions/manager.js';
+import type {EngineProbe} from './engine.js';
+import {earlierSteps, resolveSessionRequest, stepSpecOf} from './request.js';
+
+export interface OpenSessionContext {
+  config: SandboxConfig;
+  sessions: Pick<SessionManager, 'admit' | 'create'>;
+  environments: Pick<EnvironmentRegistry, 'prepare'>;
+  blocks: () => ReadonlyMap<string, SandboxBlock>;
+  probe: EngineProbe;
+  /** True once close() began: new sessions are refused. */
+  closing: () => boolean;
+}
+
+export interface OpenedSession {
+  session: Session;
+  token: string;
+  /** Only for a step of a page session. */
+  environment?: EnvironmentInfo;
+}
+
+/** Who asks: the address (or operator) the limits count against, and the authenticated user. */
+export interface Requester {
+  client: string;
+  user?: AdmissionUser | undefined;
+}
+
+export async function openSession(context: OpenSessionContext, body: unknown, requester: Requester): Promise<OpenedSession> {
+  const {config, sessions, probe} = context;
+  if (context.closing()) throw new SandboxError('at-capacity', 'the server is shutting down', {retryAfter: 5, expose: true});
+  const resolution = {config, blocks: context.blocks(), client: requester.client};
+  const request = resolveSessionRequest(body, resolution);
+  const checkEngine = async () => {
+    const info = await probe.engine();
+    if (!info.reachable) throw new SandboxError('docker-unavailable', 'the Docker engine does not answer', {retryAfter: 10});
+    if (!(await probe.hasImage(request.spec.env.image))) throw new SandboxError('image-missing', `image ${request.spec.env.image} is missing`);
+  };
+  const {step} = request;
+  if (step) {
+    // The environment's checks come after the engine's; its slot is taken only if it is made.
+    await checkEngine();
+    const stepSpec = stepSpecOf(request, step);
+    const prepared: PreparedStep = context.environments.prepare({
+      session: step.session,
+      step: stepSpec,
+      environment: step.environment,
+      catchUp: step.catchUp ? earlierSteps(step, resolution) : undefined,
+      admit: () => sessions.admit(requester.client, requester.user),
+    });
+    try {
+      // The step's command as its environment's shell runs it (stepCommand); no slot of its own.
+      const created = sessions.create({...request, spec: stepSpec.spec}, () => {}, {runtime: prepared.runtime});
+      return {...created, environment: prepared.info};
+    } catch (error) {
+      prepared.cancel();
+      throw error;
+    }
+  }
+  // Limits before anything costs a Docker call or a container.
+  const slot = sessions.admit(requester.client, requester.user);
+  try {
+    await checkEngine();
+    // The session keeps the slot from here until it ends.
+    return sessions.create(request, slot);
+  } catch (error) {
+    slot();
+    throw error;
+  }
+}
