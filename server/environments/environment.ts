@@ -15,13 +15,15 @@ import type {ContainerExit, ContainerSpec, ExecProcess, ExecRequest, SandboxCont
 import {readUntilMarker} from '../runtime/warm.js';
 import {buildWarmSeed, SEEDED_MARKER} from '../runtime/warm-seed.js';
 import type {ServerMessage} from '../../protocol/index.js';
-import {keeperKillLine, STEP_LAUNCHER, STEP_MARKER, type StepSignal} from './step-launcher.js';
+import {keeperKillLine, STEP_MARKER, stepArgv, type StepSignal} from './step-launcher.js';
 
 export type ExecFunction = (containerId: string, request: ExecRequest, options?: {signal?: AbortSignal | undefined}) => Promise<ExecProcess>;
 
 export interface EnvironmentOptions {
   /** The environment's container, running KEEPER_COMMAND. */
   container: SandboxContainer;
+  /** The container's OCI runtime (`env.runtime`): it decides the step shell's job control (stepArgv). */
+  runtime?: string | undefined;
   exec: ExecFunction;
   /** How long a standby may take to print its marker, and a seed to be read (ms). */
   timeoutMs: number;
@@ -85,7 +87,7 @@ export class Environment {
 
   #startStep(signal?: AbortSignal): Promise<ExecProcess> {
     return (async () => {
-      const process = await this.#options.exec(this.#container.id, {argv: ['sh', '-c', STEP_LAUNCHER], cols: 80, rows: 24}, {signal});
+      const process = await this.#options.exec(this.#container.id, {argv: stepArgv(this.#options.runtime), cols: 80, rows: 24}, {signal});
       try {
         const {after} = await readUntilMarker(process.stream, STEP_MARKER, {timeoutMs: this.#options.timeoutMs, signal});
         if (after.length > 0) process.stream.unshift(after);

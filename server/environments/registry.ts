@@ -218,6 +218,7 @@ export class EnvironmentRegistry {
     const environment = started.then((container: SandboxContainer) => {
       const made = new Environment({
         container,
+        runtime: spec.env.runtime,
         exec: (containerId, execRequest, options) => exec.call(runtime, containerId, execRequest, options),
         timeoutMs: this.#options.standbyTimeout,
         clock: this.#options.clock,

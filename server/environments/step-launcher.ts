@@ -56,7 +56,8 @@ export const KEEPER_COMMAND = [
   '      esac',
   '      sandbox_fg=$(cut -d " " -f 8 "/proc/$sandbox_pid/stat" 2>/dev/null)',
   '      case "$sandbox_fg" in',
-  "        ''|*[!0-9]*) sandbox_fg=$sandbox_pid ;;",
+  // 0 would mean the keeper's own group to kill: a kernel that does not report the foreground group gets the step's.
+  "        ''|0|*[!0-9]*) sandbox_fg=$sandbox_pid ;;",
   '      esac',
   '      kill -s "$sandbox_signal" -- "-$sandbox_fg" 2>/dev/null',
   '      [ "$sandbox_signal" = INT ] || [ "$sandbox_fg" = "$sandbox_pid" ] || kill -s "$sandbox_signal" -- "-$sandbox_pid" 2>/dev/null ;;',
@@ -81,7 +82,7 @@ const SAVE_STATE = [
 
 /**
  * A step: the seed reader, then the carried state, then the command.
- * - Job control (`set -m`): each command of the step runs in a process group
+ * - Job control (`set -m`, unless stepArgv says no): each command of the step runs in a process group
  *   of its own, the one in the foreground of the terminal while it runs. When
  *   the step's shell exits, the kernel hangs up only the terminal's foreground
  *   group, which is then the shell's own: a `server &` of the step, in a group
@@ -91,12 +92,15 @@ const SAVE_STATE = [
  *   SIGINT in the shell itself when the job died of it, so the step ends as a
  *   script would. INT and TERM end the shell through `exit`, so the EXIT trap
  *   still saves the state.
+ * - Without job control (gVisor, see stepArgv) SIGHUP is ignored instead:
+ *   a background `sleep` then survives the hang-up, a Node server does not.
  * - Interactive: the command, the state saved, then the shell `exec`'d with
  *   it (what is exported inside that shell ends with it).
  */
 export const STEP_LAUNCHER = [
   ...seedReader(STEP_MARKER, [`mkdir -p ${STATE_DIR} && echo "$$" > ${STEP_PID_FILE}`]),
-  'set -m',
+  // $1 is the job-control mode (stepArgv).
+  'if [ "$1" = jobs ]; then set -m; else trap \'\' HUP; fi',
   "trap 'exit 130' INT",
   "trap 'exit 143' TERM",
   ...SAVE_STATE,
@@ -125,4 +129,16 @@ export function stepCommand(cmd: string): string {
   const script = SH_SCRIPT.exec(cmd)?.[1];
   if (script === undefined || script.split('/').includes('..')) return cmd;
   return `. /workspace/${script}`;
+}
+
+/**
+ * The argv of a step's exec. gVisor (runsc 20221219, measured) lost the whole
+ * sandbox ("urpc method containerManager.WaitPID failed: EOF") a step or two
+ * after a job-control shell ran a pipeline while an earlier step's background
+ * job was alive; so under a gVisor runtime the step's shell runs without job
+ * control.
+ */
+export function stepArgv(runtime: string | undefined): string[] {
+  const jobControl = runtime === undefined || !runtime.startsWith('runsc');
+  return ['sh', '-c', STEP_LAUNCHER, 'sandbox-step', jobControl ? 'jobs' : 'nojobs'];
 }

@@ -14,6 +14,7 @@ import {
   type ServerMessage,
 } from '../../protocol/index.js';
 import {createSandboxServer, type SandboxServer} from '../../server/index.js';
+import type {SandboxLogger} from '../../server/log.js';
 import type {ContainerRuntime} from '../../server/runtime/types.js';
 import {LABELS} from '../../server/runtime/types.js';
 
@@ -37,6 +38,14 @@ export interface ConnectOptions {
   query?: string;
 }
 
+/** With SANDBOX_TEST_LOG=1 a test server prints its warnings and errors (and with =info everything): for debugging a failure. */
+function testLogger(): SandboxLogger | undefined {
+  const level = process.env.SANDBOX_TEST_LOG;
+  if (!level) return undefined;
+  const print = (name: string) => (details: object, message: string) => console.error(`[server ${name}] ${message} ${JSON.stringify(details)}`);
+  return {info: level === 'info' ? print('info') : () => {}, warn: print('warn'), error: print('error')};
+}
+
 /** A unique instance id per test file keeps parallel suites' containers apart. */
 export const testInstanceId = (name: string) => `test-${name}-${process.pid}-${Date.now().toString(36)}`;
 
@@ -52,7 +61,7 @@ export async function startTestServer(options: {
     ...input,
     server: {host: '127.0.0.1', allowInline: true, ...input.server, port: 0, instanceId: options.instanceId},
   });
-  const server = createSandboxServer({config, manifest: options.manifest, siteDir: options.siteDir, runtime: options.runtime});
+  const server = createSandboxServer({config, manifest: options.manifest, siteDir: options.siteDir, runtime: options.runtime, logger: testLogger()});
   const {url} = await server.listen();
   const close = () => server.close();
   return {...serverClient(url), server, close, [Symbol.asyncDispose]: close};

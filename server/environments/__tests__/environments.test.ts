@@ -8,7 +8,7 @@ import type {ContainerExit, ContainerSpec, ExecProcess, ExecRequest, SandboxCont
 import {SEEDED_MARKER} from '../../runtime/warm-seed.js';
 import {Environment} from '../environment.js';
 import {EnvironmentRegistry, environmentTokens, type StepSpec} from '../registry.js';
-import {KEEPER_COMMAND, keeperKillLine, STEP_LAUNCHER, STEP_MARKER, stepCommand} from '../step-launcher.js';
+import {KEEPER_COMMAND, keeperKillLine, STEP_LAUNCHER, STEP_MARKER, stepArgv, stepCommand} from '../step-launcher.js';
 import {SessionTokens} from '../../sessions/tokens.js';
 
 const config = normalizeConfig({});
@@ -122,6 +122,13 @@ describe('the step launcher and the keeper', () => {
     assert.equal(stepCommand('sh main.sh; rm -rf /'), 'sh main.sh; rm -rf /');
   });
 
+  it('steps have job control except under gVisor', () => {
+    assert.deepEqual(stepArgv(undefined).slice(3), ['sandbox-step', 'jobs']);
+    assert.deepEqual(stepArgv('runc').slice(3), ['sandbox-step', 'jobs']);
+    assert.deepEqual(stepArgv('runsc').slice(3), ['sandbox-step', 'nojobs']);
+    assert.match(STEP_LAUNCHER, /if \[ "\$1" = jobs \]; then set -m; else trap '' HUP; fi/);
+  });
+
   it('keeper lines name only the three signals', () => {
     assert.equal(keeperKillLine('INT'), 'kill INT\n');
     assert.match(KEEPER_COMMAND, /'kill INT'\|'kill TERM'\|'kill KILL'\)/);
@@ -137,7 +144,7 @@ describe('Environment', () => {
     const step = await environment.runStep(spec());
     assert.equal(scripted.execs.length, 1, 'the standby served the step: no exec on the Run');
     assert.equal(scripted.execs[0]!.seeds.length, 1, 'one write');
-    assert.deepEqual(scripted.execs[0]!.request.argv, ['sh', '-c', STEP_LAUNCHER]);
+    assert.deepEqual(scripted.execs[0]!.request.argv, ['sh', '-c', STEP_LAUNCHER, 'sandbox-step', 'jobs']);
     assert.equal(await read(step.stream), 'hi\r\n');
     assert.deepEqual(await step.exited, {code: 3, oomKilled: false});
     assert.equal(step.id, 'env-container');
