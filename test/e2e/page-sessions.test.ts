@@ -6,10 +6,13 @@
  * keeps the environment.
  */
 import assert from 'node:assert/strict';
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
 import type {Locator, Page} from 'playwright-core';
 import {needChromium, needDocker} from '../helpers/requirements.js';
-import {ensureSiteBuild, launchBrowser, screenshotPath, startServe, type Browser, type ServeProcess} from './harness.js';
+import {ensureSiteBuild, launchBrowser, ROOT, screenshotPath, startServe, type Browser, type ServeProcess} from './harness.js';
 
 const skip = needChromium() || needDocker();
 const RUN_TIMEOUT = 30_000;
@@ -46,6 +49,12 @@ async function assertStepBar(sandbox: Locator, step: number, steps: number): Pro
   assert.equal(await sandbox.locator('[data-sandbox-environment-badge]').isVisible(), true);
 }
 
+/** Reset environment on a step, so the reader's slot is free for the next test at once (not after the leave grace). */
+async function resetOn(sandbox: Locator): Promise<void> {
+  const reset = sandbox.locator('button[data-sandbox-reset-environment]');
+  if ((await reset.count()) > 0) await reset.click();
+}
+
 describe('page sessions (multi-step tutorials)', {skip}, () => {
   let serve: ServeProcess;
   let browser: Browser;
@@ -61,12 +70,6 @@ describe('page sessions (multi-step tutorials)', {skip}, () => {
     await browser?.[Symbol.asyncDispose]();
     await serve?.stop();
   });
-
-  /** Reset environment on a step, so the reader's slot is free for the next test at once (not after the leave grace). */
-  async function resetEnvironment(sandbox: Locator): Promise<void> {
-    const reset = sandbox.locator('button[data-sandbox-reset-environment]');
-    if ((await reset.count()) > 0) await reset.click();
-  }
 
   it('runs the three steps in order in one environment: each finds what the earlier ones left', async () => {
     const page = await browser.newPage();
@@ -87,7 +90,7 @@ describe('page sessions (multi-step tutorials)', {skip}, () => {
     assert.equal(await page.locator('[data-sandbox-offer]').count(), 0);
     assert.equal(await page.locator('[data-sandbox-catch-up-note]').count(), 0);
     await steps[2]!.screenshot({path: screenshotPath('steps-light')});
-    await resetEnvironment(steps[2]!);
+    await resetOn(steps[2]!);
     await page.close();
   });
 
@@ -114,7 +117,7 @@ describe('page sessions (multi-step tutorials)', {skip}, () => {
     assert.equal(await note.getAttribute('data-sandbox-catch-up-note'), 'ok');
     assert.equal(await offer.count(), 0, 'the offer is gone');
     await last.screenshot({path: screenshotPath('steps-caught-up-dark')});
-    await resetEnvironment(last);
+    await resetOn(last);
     await page.close();
   });
 
@@ -140,7 +143,7 @@ describe('page sessions (multi-step tutorials)', {skip}, () => {
     assert.match(output, /var=\s*$/m, 'the variable is not set');
     assert.doesNotMatch(output, /state from step 1/);
     assert.doesNotMatch(output, /sleep is alive/);
-    await resetEnvironment(last);
+    await resetOn(last);
     await page.close();
   });
 
@@ -185,7 +188,48 @@ describe('page sessions (multi-step tutorials)', {skip}, () => {
     const ask = block(page, 'Ask the server');
     await runStep(ask, 'Mars: 2 moons');
     assert.equal(await ask.locator('[data-sandbox-offer]').count(), 0);
-    await resetEnvironment(ask);
+    await resetOn(ask);
     await page.close();
+  });
+});
+
+describe('page sessions whose environment expired while the reader read', {skip}, () => {
+  /** The demo site's configuration with environments of the shell that end after IDLE of no step running. */
+  const IDLE_MS = 3000;
+  function shortIdle(): {dir: string; configFile: string} {
+    const dir = mkdtempSync(join(tmpdir(), 'sandbox-e2e-config-'));
+    const site = JSON.parse(readFileSync(join(ROOT, 'site', 'sandbox.config.json'), 'utf8')) as {environments: Record<string, object>};
+    const shell = {...site.environments.shell, limits: {idleTimeout: `${IDLE_MS / 1000}s`}};
+    const configFile = join(dir, 'sandbox.config.json');
+    writeFileSync(configFile, JSON.stringify({...site, environments: {...site.environments, shell}}));
+    return {dir, configFile};
+  }
+
+  it('Run on a later step offers to catch up instead of running alone in a fresh environment', async () => {
+    const {dir, configFile} = shortIdle();
+    try {
+      await using serve = await startServe(ensureSiteBuild(), configFile);
+      await using browser = await launchBrowser();
+      const page = await browser.newPage();
+      await page.goto(`${serve.url}${THREE_STEPS}`);
+      await runStep(block(page, 'Write state'), 'state from step 1');
+      const second = block(page, 'Start a background process');
+      await runStep(second, 'exported STEP_TWO_VAR');
+      // The page still holds the environment; the server has ended it meanwhile.
+      await page.waitForTimeout(IDLE_MS + 2000);
+      const last = block(page, 'Read it all back');
+      await runButton(last).click();
+      const offer = last.locator('[data-sandbox-offer]');
+      await offer.waitFor({timeout: RUN_TIMEOUT});
+      assert.equal(await offer.getAttribute('data-sandbox-offer'), '1–2');
+      assert.equal(await last.locator('[data-sandbox-status]').textContent(), '', 'no error: the offer says it all');
+      await last.locator('button[data-sandbox-catch-up]').click();
+      const output = await waitForOutput(last, 'var=carried');
+      assert.match(output, /state from step 1[\s\S]*sleep is alive[\s\S]*var=carried/);
+      await resetOn(last);
+      await page.close();
+    } finally {
+      rmSync(dir, {recursive: true, force: true});
+    }
   });
 });
