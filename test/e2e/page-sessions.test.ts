@@ -49,6 +49,14 @@ async function assertStepBar(sandbox: Locator, step: number, steps: number): Pro
   assert.equal(await sandbox.locator('[data-sandbox-environment-badge]').isVisible(), true);
 }
 
+/** The ids of the environments the page keeps in its session storage. */
+const storedEnvironments = (page: Page): Promise<string[]> =>
+  page.evaluate(() =>
+    Object.keys(sessionStorage)
+      .filter((key) => key.startsWith('docusaurus-sandbox:environment:'))
+      .map((key) => (JSON.parse(sessionStorage.getItem(key) ?? '{}') as {id?: string}).id ?? ''),
+  );
+
 /** Reset environment on a step, so the reader's slot is free for the next test at once (not after the leave grace). */
 async function resetOn(sandbox: Locator): Promise<void> {
   const reset = sandbox.locator('button[data-sandbox-reset-environment]');
@@ -176,6 +184,8 @@ describe('page sessions (multi-step tutorials)', {skip}, () => {
       await assertStepBar(sandbox, index + 1, 5);
       await runStep(sandbox, expects[index]!);
     }
+    const before = await storedEnvironments(page);
+    assert.equal(before.length, 1);
 
     await page.reload();
     const start = block(page, 'Start the server');
@@ -188,22 +198,27 @@ describe('page sessions (multi-step tutorials)', {skip}, () => {
     const ask = block(page, 'Ask the server');
     await runStep(ask, 'Mars: 2 moons');
     assert.equal(await ask.locator('[data-sandbox-offer]').count(), 0);
+    assert.deepEqual(await storedEnvironments(page), before, 'the same environment');
     await resetOn(ask);
     await page.close();
   });
 });
 
-describe('page sessions whose environment expired while the reader read', {skip}, () => {
-  /** The demo site's configuration with environments of the shell that end after IDLE of no step running. */
+describe('page sessions whose environment could expire while the reader reads', {skip}, () => {
   const IDLE_MS = 3000;
-  function shortIdle(): {dir: string; configFile: string} {
+  const GRACE_MS = 2000;
+
+  /** The demo site's configuration, changed by `change`, in a temporary file. */
+  function siteConfig(change: (site: {environments: Record<string, object>; server?: object}) => object): {dir: string; configFile: string} {
     const dir = mkdtempSync(join(tmpdir(), 'sandbox-e2e-config-'));
-    const site = JSON.parse(readFileSync(join(ROOT, 'site', 'sandbox.config.json'), 'utf8')) as {environments: Record<string, object>};
-    const shell = {...site.environments.shell, limits: {idleTimeout: `${IDLE_MS / 1000}s`}};
+    const site = JSON.parse(readFileSync(join(ROOT, 'site', 'sandbox.config.json'), 'utf8')) as {environments: Record<string, object>; server?: object};
     const configFile = join(dir, 'sandbox.config.json');
-    writeFileSync(configFile, JSON.stringify({...site, environments: {...site.environments, shell}}));
+    writeFileSync(configFile, JSON.stringify(change(site)));
     return {dir, configFile};
   }
+  /** Environments of the shell end after IDLE_MS with no step running. */
+  const shortIdle = () =>
+    siteConfig((site) => ({...site, environments: {...site.environments, shell: {...site.environments.shell, limits: {idleTimeout: `${IDLE_MS / 1000}s`}}}}));
 
   it('Run on a later step offers to catch up instead of running alone in a fresh environment', async () => {
     const {dir, configFile} = shortIdle();
@@ -227,6 +242,33 @@ describe('page sessions whose environment expired while the reader read', {skip}
       const output = await waitForOutput(last, 'var=carried');
       assert.match(output, /state from step 1[\s\S]*sleep is alive[\s\S]*var=carried/);
       await resetOn(last);
+      await page.close();
+    } finally {
+      rmSync(dir, {recursive: true, force: true});
+    }
+  });
+
+  it('a reload tells the server the page is back: the environment outlives the reconnect grace', async () => {
+    const {dir, configFile} = siteConfig((site) => ({...site, server: {...site.server, reconnectGrace: `${GRACE_MS / 1000}s`}}));
+    try {
+      await using serve = await startServe(ensureSiteBuild(), configFile);
+      await using browser = await launchBrowser();
+      const page = await browser.newPage();
+      await page.goto(`${serve.url}${THREE_STEPS}`);
+      await runStep(block(page, 'Write state'), 'state from step 1');
+      const before = await storedEnvironments(page);
+      assert.equal(before.length, 1);
+      // The reload sends leave as the page goes; the page that comes back asks for the environment (GET) and then reads.
+      await page.reload();
+      await block(page, 'Write state').locator('button[data-sandbox-reset-environment]').waitFor();
+      await page.waitForTimeout(GRACE_MS + 2000);
+      const second = block(page, 'Start a background process');
+      await runButton(second).click();
+      await waitForStatus(second, /exited with code 0/);
+      assert.equal(await second.locator('[data-sandbox-offer]').count(), 0, 'the environment step 1 ran in is still there');
+      await waitForOutput(second, 'exported STEP_TWO_VAR');
+      assert.deepEqual(await storedEnvironments(page), before, 'the same environment');
+      await resetOn(second);
       await page.close();
     } finally {
       rmSync(dir, {recursive: true, force: true});
