@@ -171,6 +171,14 @@ describe('page sessions (multi-step tutorials)', {skip}, () => {
       assert.ok(inner.x >= box.x - 1 && inner.x + inner.width <= box.x + box.width + 1, `${part} stays inside the block`);
     }
     await last.screenshot({path: screenshotPath('steps-phone')});
+
+    // With an environment the step bar gains Reset environment, which wraps under the label and badge.
+    await last.locator('button[data-sandbox-catch-up]').tap();
+    await waitForOutput(last, 'var=carried');
+    const reset = await last.locator('button[data-sandbox-reset-environment]').boundingBox();
+    assert.ok(reset && reset.x + reset.width <= box.x + box.width + 1, 'Reset environment stays inside the block');
+    await last.screenshot({path: screenshotPath('steps-phone-caught-up')});
+    await resetOn(last);
     await page.close();
   });
 
