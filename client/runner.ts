@@ -12,7 +12,7 @@ import {playTranscript, transcripts as pageTranscripts, transcriptsUrl, type Pla
 import {liveSandboxes, type LiveSandboxRegistry} from './registry.js';
 import {SandboxSession, type SessionOptions} from './session.js';
 import {isLive, type SandboxStatus} from './status.js';
-import {modeForChoice, planStep, retryAfterRefusal, stepRequest, type StepChoice, type StepMode} from './steps.js';
+import {modeForChoice, planAfterRefusal, planStep, stepRequest, type StepChoice, type StepMode} from './steps.js';
 import {globalTimers, type Timers} from './timers.js';
 
 /** The part of a terminal the runner drives. */
@@ -322,6 +322,8 @@ export class SandboxRunner {
     if (files && files.length > 0) request.files = files;
     if (step && mode) request = stepRequest(request, mode, step.store.environment?.ref);
     let connected = false;
+    /** The earlier steps to offer once the refusal is reported: the environment ended before this later step could run there. */
+    let offerInstead: number[] | undefined;
     const session: SandboxSession = new SandboxSession({
       ...this.#options.session,
       serverUrl: this.#options.serverUrl,
@@ -335,10 +337,14 @@ export class SandboxRunner {
       onOutput: (bytes, processed) => terminal.write(bytes, processed),
       onReplayTruncated: () => terminal.reset(),
       retryRequest: (code, refused) => {
-        const retry = step ? retryAfterRefusal(refused, code) : undefined;
-        // The server no longer has the environment (or it is not ours): the page forgets it and starts a fresh one.
-        if (retry) step?.store.forget();
-        return retry;
+        if (!step) return undefined;
+        const plan = planAfterRefusal(step.number, refused, code);
+        if (plan.action === 'report') return undefined;
+        // The server no longer has the environment (or it is not ours): the page forgets it.
+        step.store.forget();
+        if (plan.action === 'retry') return plan.request;
+        offerInstead = plan.missing;
+        return undefined;
       },
       onEnvironment: (environment) => step?.store.accept(environment),
       onCatchUp: (steps) => {
@@ -352,6 +358,13 @@ export class SandboxRunner {
           void this.#playRecorded(thisRun, terminal, 'unreachable').then((played) => {
             if (!played && this.#current(thisRun)) this.#update({status: next, terminalShown: false});
           });
+          return;
+        }
+        if (offerInstead && next.state === 'error') {
+          // Nothing ran: the block is back where a fresh page's Run leaves it, at the offer.
+          this.#unregister?.();
+          this.#releaseStep?.();
+          this.#update({status: {state: 'idle'}, terminalShown: false, offer: offerInstead});
           return;
         }
         if (next.state === 'running') connected = true;

@@ -93,6 +93,23 @@ export function retryAfterRefusal(request: CreateSessionRequest, code: string): 
   return stepRequest(request, 'new', undefined);
 }
 
+/** What a step does after the server refused its run: try once more with `request`, offer the earlier steps again, or report the refusal. */
+export type RefusalPlan = {action: 'retry'; request: CreateSessionRequest} | {action: 'offer'; missing: number[]} | {action: 'report'};
+
+/**
+ * After a refusal of step `step`'s run: an environment the server no longer
+ * has (it ended while the reader read, or is not ours) is of no use. Step 1
+ * just starts a fresh one; a later step alone in a fresh environment would
+ * miss what the earlier steps left there, so the reader is offered the choice
+ * again, as on a fresh page.
+ */
+export function planAfterRefusal(step: number, request: CreateSessionRequest, code: string): RefusalPlan {
+  const retry = retryAfterRefusal(request, code);
+  if (!retry) return {action: 'report'};
+  const missing = missingSteps(step, undefined);
+  return missing.length > 0 ? {action: 'offer', missing} : {action: 'retry', request: retry};
+}
+
 /** Steps as short ranges for the reader: [1, 2, 3, 5] → "1–3, 5"; [1, 2] → "1–2". */
 export function formatSteps(steps: readonly number[]): string {
   const sorted = [...new Set(steps)].sort((a, b) => a - b);

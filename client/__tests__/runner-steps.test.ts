@@ -144,26 +144,42 @@ describe('SandboxRunner on a page session step', () => {
     assert.deepEqual(third.last()!.caughtUp, steps);
   });
 
-  it('after environment-not-found or -unauthorized, forgets the environment and retries once without it', async () => {
+  it('step 1 after environment-not-found or -unauthorized: forgets the environment and retries once without it', async () => {
     for (const code of ['environment-not-found', 'environment-unauthorized']) {
-      const {runnerFor, posts, store} = page({stored: stored([1]), answers: [refused(code === 'environment-not-found' ? 404 : 401, code), created('s2', {ran: [2]})]});
+      const {runnerFor, posts, store} = page({stored: stored([1]), answers: [refused(code === 'environment-not-found' ? 404 : 401, code), created('s2', {ran: [1]})]});
+      const first = runnerFor('b1', 1);
+      first.runner.run(undefined);
+      await settle();
+      assert.deepEqual(posts, [{block: 'b1', cols: 80, rows: 24, environment: {id: 'e1', token: 't1'}}, {block: 'b1', cols: 80, rows: 24}], code);
+      assert.deepEqual(store.environment?.ran, [1], 'the fresh environment is kept');
+      assert.equal(first.last()!.status.state, 'connecting');
+    }
+  });
+
+  it('a later step whose environment ended meanwhile: forgets it, sends nothing more and offers the earlier steps again', async () => {
+    for (const code of ['environment-not-found', 'environment-unauthorized']) {
+      const {runnerFor, posts, store} = page({stored: stored([1]), answers: [refused(code === 'environment-not-found' ? 404 : 401, code)]});
       const second = runnerFor('b2', 2);
       second.runner.run(undefined);
       await settle();
-      assert.deepEqual(posts, [{block: 'b2', cols: 80, rows: 24, environment: {id: 'e1', token: 't1'}}, {block: 'b2', cols: 80, rows: 24}], code);
-      assert.deepEqual(store.environment?.ran, [2], 'the fresh environment is kept; the next Run of step 3 offers again');
-      assert.equal(second.last()!.status.state, 'connecting');
+      assert.equal(posts.length, 1, `${code}: alone in a fresh environment step 2 would miss what step 1 left`);
+      assert.equal(store.environment, undefined);
+      assert.deepEqual(second.last(), {status: {state: 'idle'}, terminalShown: false, offer: [1]});
+      // The reader's answer runs as on a fresh page.
+      second.runner.runStep('catch-up', undefined);
+      await settle();
+      assert.deepEqual(posts.at(-1), {block: 'b2', cols: 80, rows: 24, catchUp: true});
     }
   });
 
   it('does not retry twice: a second refusal is shown', async () => {
     const {runnerFor, posts, store} = page({stored: stored([1]), answers: [refused(404, 'environment-not-found'), refused(503, 'at-capacity')]});
-    const second = runnerFor('b2', 2);
-    second.runner.run(undefined);
+    const first = runnerFor('b1', 1);
+    first.runner.run(undefined);
     await settle();
     assert.equal(posts.length, 2);
     assert.equal(store.environment, undefined);
-    assert.deepEqual(second.last()!.status, {state: 'error', code: 'at-capacity'});
+    assert.deepEqual(first.last()!.status, {state: 'error', code: 'at-capacity'});
   });
 
   it('stops the step another block of the page runs in the environment, then runs once it has ended', async () => {

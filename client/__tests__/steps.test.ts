@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import type {KnownEnvironment} from '../environment.js';
-import {formatSteps, missingSteps, modeForChoice, parseSessionProp, planStep, retryAfterRefusal, stepRequest} from '../steps.js';
+import {formatSteps, missingSteps, modeForChoice, parseSessionProp, planAfterRefusal, planStep, retryAfterRefusal, stepRequest} from '../steps.js';
 
 const environment = (ran: number[]): KnownEnvironment => ({ref: {id: 'e1', token: 't1'}, session: 'p1', ran});
 
@@ -47,6 +47,15 @@ describe('step decisions', () => {
     assert.equal(retryAfterRefusal(inEnvironment, 'busy'), undefined);
     assert.equal(retryAfterRefusal(inEnvironment, 'environment-mismatch'), undefined);
     assert.equal(retryAfterRefusal({block: 'b2'}, 'environment-not-found'), undefined, 'a request without one is not retried');
+  });
+
+  it('after a refusal: step 1 retries in a fresh environment, a later step offers its earlier steps, other refusals are reported', () => {
+    const inEnvironment = {block: 'b', cols: 80, rows: 24, environment: {id: 'e1', token: 't1'}};
+    assert.deepEqual(planAfterRefusal(1, inEnvironment, 'environment-not-found'), {action: 'retry', request: {block: 'b', cols: 80, rows: 24}});
+    assert.deepEqual(planAfterRefusal(3, inEnvironment, 'environment-not-found'), {action: 'offer', missing: [1, 2]});
+    assert.deepEqual(planAfterRefusal(2, inEnvironment, 'environment-unauthorized'), {action: 'offer', missing: [1]});
+    assert.deepEqual(planAfterRefusal(3, inEnvironment, 'busy'), {action: 'report'});
+    assert.deepEqual(planAfterRefusal(3, {block: 'b'}, 'environment-not-found'), {action: 'report'}, 'nothing named an environment');
   });
 
   it('writes steps as short ranges', () => {

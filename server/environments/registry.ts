@@ -137,9 +137,15 @@ export class EnvironmentRegistry {
     return {runtime, info: this.#info(entry), cancel};
   }
 
-  /** The environment's state; throws as `prepare` does for a bad id or token. */
+  /**
+   * The environment's state; throws as `prepare` does for a bad id or token.
+   * It is the first request of a page that comes back (a reload asks before
+   * the reader runs anything): a pending `leave` is cancelled.
+   */
   describe(ref: EnvironmentRef): EnvironmentInfo {
-    return this.#info(this.#lookup(ref));
+    const entry = this.#lookup(ref);
+    this.#clear(entry, 'leave');
+    return this.#info(entry);
   }
 
   /** Reset: removes the environment and its container now; resolves when it is gone. */

@@ -215,6 +215,14 @@ describe('page sessions (Docker)', {skip: needDocker()}, () => {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const back = await runStep(server, {block: 'background', environment: {id: leftRef.id, token: leftRef.token}});
     assert.match(back.output, /step 2 done/);
+    const leftAt = Date.now();
+    assert.equal((await environmentRequest(server, 'POST', leftRef.id, leftRef.token, '/leave')).status, 204);
+    // A reload's page asks first (a same-origin GET: a browser sends no Origin): that is the page back. Past the 2 s
+    // grace, before the 3 s idleTimeout that began as the step ended, it is still there.
+    const asked = await fetch(`${server.url}${environmentPath(leftRef.id)}`, {headers: {[ENVIRONMENT_TOKEN_HEADER]: leftRef.token}});
+    assert.equal(asked.status, 200);
+    await new Promise((resolve) => setTimeout(resolve, 2_400 - (Date.now() - leftAt)));
+    assert.equal((await environmentRequest(server, 'GET', leftRef.id, leftRef.token)).status, 200);
     assert.equal((await environmentRequest(server, 'POST', leftRef.id, leftRef.token, '/leave')).status, 204);
     await new Promise((resolve) => setTimeout(resolve, 2_500));
     assert.equal((await environmentRequest(server, 'GET', leftRef.id, leftRef.token)).status, 404);

@@ -9,7 +9,7 @@ import {Router, type NextFunction, type Request, type Response} from 'express';
 import {ENVIRONMENT_TOKEN_HEADER, type EnvironmentRef} from '../../../protocol/index.js';
 import type {EnvironmentRegistry} from '../../environments/registry.js';
 import {SandboxError} from '../../errors.js';
-import {originAllowed, type OriginPolicy} from '../origin.js';
+import {environmentOriginAllowed, type OriginPolicy} from '../origin.js';
 
 export interface EnvironmentRoutesContext {
   environments: Pick<EnvironmentRegistry, 'describe' | 'remove' | 'left'>;
@@ -30,7 +30,7 @@ function environmentRef(request: Request): EnvironmentRef {
 export function environmentRoutes(context: EnvironmentRoutesContext): Router {
   const router = Router();
   const checkOrigin = (request: Request, _response: Response, next: NextFunction) => {
-    const allowed = originAllowed(request.get('origin'), {host: request.get('host'), secure: request.secure}, context.originPolicy);
+    const allowed = environmentOriginAllowed(request.method, request.get('origin'), {host: request.get('host'), secure: request.secure}, context.originPolicy);
     next(allowed ? undefined : new SandboxError('origin-not-allowed', 'requests from this origin are not allowed'));
   };
 
