@@ -25,6 +25,11 @@ export class BenchSession {
   /** performance.now() right before the POST. */
   readonly startedAt: number;
   firstByteAt: number | undefined;
+  /** performance.now() when the POST's answer had arrived, and when the socket was open. */
+  answeredAt = 0;
+  openedAt = 0;
+  /** The POST's answer (a page session's step carries its `environment`). */
+  created: CreateSessionResponse | undefined;
   bytes = 0;
   /** Called for every binary frame (terminal output). */
   onOutput: ((data: Buffer, at: number) => void) | undefined;
@@ -77,13 +82,19 @@ export class BenchSession {
       body: JSON.stringify(body),
     });
     const text = await response.text();
+    const answeredAt = performance.now();
     if (response.status !== 201) throw new Error(`POST /api/sessions: ${response.status} ${text}`);
     const created = JSON.parse(text) as CreateSessionResponse;
     const ws = new WebSocket(`${url.replace(/^http/, 'ws')}${created.ws}`, clientSubprotocols(created.token), {origin: url});
     const session = new BenchSession(ws, startedAt, options.acks === true);
     session.keepTail = options.keepTail !== false;
+    session.answeredAt = answeredAt;
+    session.created = created;
     await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
+      ws.once('open', () => {
+        session.openedAt = performance.now();
+        resolve();
+      });
       ws.once('unexpected-response', (_request, answer) => reject(new Error(`upgrade refused: ${answer.statusCode}`)));
       ws.once('error', reject);
     });
