@@ -1,19 +1,8 @@
 import assert from 'node:assert/strict';
+import {MemoryStorage} from './memory-storage.js';
 import {describe, it} from 'node:test';
 import {changedFiles, clearEdits, editsKey, loadEdits, MAX_STORED_CHARS, saveEdits, type KeyValueStorage} from '../storage.js';
 
-class MemoryStorage implements KeyValueStorage {
-  readonly items = new Map<string, string>();
-  getItem(key: string) {
-    return this.items.get(key) ?? null;
-  }
-  setItem(key: string, value: string) {
-    this.items.set(key, value);
-  }
-  removeItem(key: string) {
-    this.items.delete(key);
-  }
-}
 
 const throwing: KeyValueStorage = {
   getItem() {

@@ -6,6 +6,7 @@
  * of it, and with `catchUp` the earlier steps ran first. Each refusal gets its
  * documented status and code, and no container outlives its environment.
  */
+import {stepBlock} from '../helpers/blocks.js';
 import assert from 'node:assert/strict';
 import {execFileSync} from 'node:child_process';
 import {after, before, describe, it} from 'node:test';
@@ -18,20 +19,7 @@ import {labelledContainers, startTestServer, testInstanceId, waitForNoContainers
 const SESSION = 'ps-integration-three';
 const OTHER = 'ps-integration-other';
 
-function step(id: string, session: string, index: number, cmd: string, extra: Partial<SandboxBlock> = {}): SandboxBlock {
-  return {
-    id,
-    env: 'shell',
-    cmd,
-    files: [],
-    options: {editable: false, interactive: false, exit: 0, skipCheck: false},
-    source: 'docs/steps.md',
-    line: index * 10,
-    session,
-    step: index,
-    ...extra,
-  };
-}
+const step = (id: string, session: string, index: number, cmd: string): SandboxBlock => stepBlock(id, session, index, {cmd, source: 'docs/steps.md'});
 
 const blocks: SandboxBlock[] = [
   step('write-state', SESSION, 1, "echo 'state from step 1' > state.txt && cat state.txt"),

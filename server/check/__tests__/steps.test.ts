@@ -3,6 +3,7 @@
  * shared environment, the steps after a failed one, the removal of the
  * environment, and one job per session, with a fake checker (no server).
  */
+import {testBlock} from '../../../test/helpers/blocks.js';
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import type {PageSession, SandboxBlock} from '../../../config/block.js';
@@ -12,16 +13,7 @@ import {planCheck, type CheckUnit} from '../plan.js';
 import {checkEach} from '../run.js';
 import {checkSteps} from '../steps.js';
 
-const block = (id: string, extra: Partial<SandboxBlock> = {}): SandboxBlock => ({
-  id,
-  env: 'shell',
-  cmd: 'sh main.sh',
-  files: [],
-  options: {editable: false, interactive: false, exit: 0, skipCheck: false},
-  source: 'docs/tour.md',
-  line: 1,
-  ...extra,
-});
+const block = testBlock;
 const step = (id: string, position: number, extra: Partial<SandboxBlock> = {}) =>
   block(id, {session: 'tour-1', step: position, line: position * 10, title: `Step ${id}`, ...extra});
 

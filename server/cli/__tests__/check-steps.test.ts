@@ -4,6 +4,7 @@
  * for each step, the DELETE at the end, the exit status, the report and the
  * recordings.
  */
+import {testBlock} from '../../../test/helpers/blocks.js';
 import assert from 'node:assert/strict';
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
@@ -13,16 +14,7 @@ import {MANIFEST_FILE, TRANSCRIPTS_FILE, type SandboxBlock, type SandboxManifest
 import {startFakeStepsServer, type FakeStepsServer, type ScriptedProgram} from '../../../test/helpers/fake-steps-server.js';
 import {runCheck, type CheckCommand} from '../check.js';
 
-const block = (id: string, line: number, extra: Partial<SandboxBlock> = {}): SandboxBlock => ({
-  id,
-  env: 'shell',
-  cmd: 'sh main.sh',
-  files: [],
-  options: {editable: false, interactive: false, exit: 0, skipCheck: false},
-  source: 'docs/tour.md',
-  line,
-  ...extra,
-});
+const block = (id: string, line: number, extra: Partial<SandboxBlock> = {}): SandboxBlock => testBlock(id, {line, ...extra});
 
 const manifest: SandboxManifest = {
   version: 1,

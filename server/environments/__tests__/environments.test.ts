@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import {testSpec} from '../../../test/helpers/blocks.js';
 import {execFileSync} from 'node:child_process';
 import {Duplex} from 'node:stream';
 import {describe, it} from 'node:test';
@@ -80,17 +81,7 @@ function scriptedExec(options: {output?: string; code?: number; holdExit?: boole
   return {exec, execs};
 }
 
-const spec = (overrides: Partial<ContainerSpec> = {}): ContainerSpec => ({
-  sessionId: 's1',
-  envName: 'shell',
-  env,
-  files: [{path: 'main.sh', content: 'echo hi\n'}],
-  cmd: 'sh main.sh',
-  interactive: false,
-  cols: 100,
-  rows: 30,
-  ...overrides,
-});
+const spec = testSpec;
 
 const read = (stream: Duplex): Promise<string> =>
   new Promise((resolve) => {

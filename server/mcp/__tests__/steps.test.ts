@@ -4,6 +4,7 @@
  * and position, check_blocks runs the steps as `check` does, run_block of a
  * later step asks for a catch-up and removes the environment it made.
  */
+import {stepBlock} from '../../../test/helpers/blocks.js';
 import assert from 'node:assert/strict';
 import {after, before, beforeEach, describe, it} from 'node:test';
 import {Client} from '@modelcontextprotocol/sdk/client/index.js';
@@ -15,17 +16,7 @@ import {BlockCatalog} from '../catalog.js';
 import {httpOpener} from '../opener.js';
 import {createMcpServer, type SandboxMcpServer} from '../server.js';
 
-const step = (id: string, position: number): SandboxBlock => ({
-  id,
-  env: 'shell',
-  cmd: 'sh main.sh',
-  files: [],
-  options: {editable: false, interactive: false, exit: 0, skipCheck: false},
-  source: 'docs/tour.md',
-  line: position * 10,
-  session: 'tour-1',
-  step: position,
-});
+const step = (id: string, position: number): SandboxBlock => stepBlock(id, 'tour-1', position);
 const blocks = [step('s1', 1), step('s2', 2), step('s3', 3)];
 
 describe('MCP tools over a page session', () => {

@@ -5,6 +5,7 @@
  * allowance for warm containers. The real engine is exercised in
  * test/integration/pool.test.ts.
  */
+import {testSpec} from '../../../test/helpers/blocks.js';
 import assert from 'node:assert/strict';
 import {execFileSync} from 'node:child_process';
 import {Duplex, PassThrough} from 'node:stream';
@@ -16,23 +17,13 @@ import {SandboxError} from '../../errors.js';
 import {DockerRuntime} from '../docker.js';
 import {hardenedCreateOptions} from '../hardening.js';
 import {LAUNCHER, LAUNCH_TAIL} from '../seed.js';
-import {type ContainerExit, type ContainerSpec, LABELS, type SandboxContainer} from '../types.js';
+import {type ContainerExit, LABELS, type SandboxContainer} from '../types.js';
 import {readUntilMarker, WarmSandbox} from '../warm.js';
 import {buildWarmSeed, SEEDED_MARKER, shellQuote, WARM_LAUNCHER, WARM_MARKER, warmCreateOptions} from '../warm-seed.js';
 
 const env = normalizeConfig({}).environments.shell!;
 const limits = env.limits;
-const spec = (overrides: Partial<ContainerSpec> = {}): ContainerSpec => ({
-  sessionId: 's1',
-  envName: 'shell',
-  env,
-  files: [{path: 'main.sh', content: 'echo hi\n'}],
-  cmd: 'sh main.sh',
-  interactive: false,
-  cols: 100,
-  rows: 30,
-  ...overrides,
-});
+const spec = testSpec;
 
 /** Splits the payload into its length line and script, checking the length. */
 function parsePayload(payload: Buffer): string {
