@@ -1,7 +1,9 @@
 /**
  * `docusaurus-sandbox check` (and its `--record` file) on the real engine: the fixture site's failures are each reported with the
  * right reason, `--json` and `--junit` are validated, `--jobs 2` never has more
- * than 2 sessions running on the server, and every block of the demo site passes.
+ * than 2 sessions running on the server, every block of the demo site passes, and
+ * the demo's three-step tutorial passes as authored and, with step 2's expect
+ * changed, fails naming step 2 with step 3 not run.
  */
 import assert from 'node:assert/strict';
 import {execFile, spawnSync} from 'node:child_process';
@@ -21,9 +23,20 @@ const MAIN = join(ROOT, 'server/cli/main.ts');
 const FIXTURE = join(ROOT, 'test/fixtures/check-site');
 
 interface JsonReport {
-  blocks: Array<{id: string; source: string; line: number; env: string; exitCode?: number; durationMs: number; verdict: {status: string; reason?: string; message?: string}}>;
+  blocks: Array<{
+    id: string;
+    source: string;
+    line: number;
+    env: string;
+    exitCode?: number;
+    durationMs: number;
+    session?: {id: string; name: string; steps: number};
+    step?: number;
+    verdict: {status: string; reason?: string; message?: string; failedStep?: number};
+  }>;
   passed: number;
   failed: number;
+  notRun: number;
   skipped: number;
   wallMs: number;
   sumMs: number;
@@ -213,5 +226,56 @@ describe('check on the demo site (Docker)', {skip: needDocker()}, () => {
     assert.equal(run.status, 0, run.stderr);
     assert.ok(report.blocks.length > 0);
     assert.equal(report.passed + report.skipped, report.blocks.length);
+  });
+});
+
+describe("check on the demo's three-step tutorial (Docker)", {skip: needDocker()}, () => {
+  const siteBuild = join(ROOT, 'site/build');
+  const FILTER = 'tutorials/three-steps';
+  let manifest: SandboxManifest;
+  before(async () => {
+    assert.ok(existsSync(join(siteBuild, MANIFEST_FILE)), 'the demo site is built (npm run build --workspace site)');
+    manifest = JSON.parse(readFileSync(join(siteBuild, MANIFEST_FILE), 'utf8')) as SandboxManifest;
+    await buildImages({envs: ['shell']});
+  });
+
+  const stepsOf = (report: JsonReport) => report.blocks.filter((block) => block.source.includes(FILTER)).sort((a, b) => (a.step ?? 0) - (b.step ?? 0));
+
+  it('passes as authored, its three steps in order in one environment', {timeout: 120_000}, async () => {
+    const run = await cli(['check', siteBuild, '--filter', FILTER, '--json']);
+    assert.equal(run.status, 0, run.stderr + run.stdout);
+    const steps = stepsOf(JSON.parse(run.stdout) as JsonReport);
+    assert.deepEqual(steps.map((step) => [step.step, step.verdict.status]), [[1, 'pass'], [2, 'pass'], [3, 'pass']]);
+    assert.ok(steps.every((step) => step.session?.name === 'carry-over' && step.session.steps === 3));
+  });
+
+  it("fails naming step 2 when its expect is changed, and reports step 3 as not run", {timeout: 120_000}, async () => {
+    // A copy of the build's manifest (check reads nothing else) whose step 2 expects what it never prints.
+    const copy = mkdtempSync(join(tmpdir(), 'sandbox-check-steps-'));
+    const step2 = manifest.blocks.find((block) => block.source.includes(FILTER) && block.step === 2);
+    assert.ok(step2?.options.expect, 'step 2 of the tutorial has an expect');
+    const changed: SandboxManifest = {
+      ...manifest,
+      blocks: manifest.blocks.map((block) => (block === step2 ? {...block, options: {...block.options, expect: 'a line step 2 never prints'}} : block)),
+    };
+    writeFileSync(join(copy, MANIFEST_FILE), JSON.stringify(changed));
+
+    const json = await cli(['check', copy, '--filter', FILTER, '--json']);
+    assert.equal(json.status, 1, json.stderr);
+    const report = JSON.parse(json.stdout) as JsonReport;
+    const steps = stepsOf(report);
+    assert.deepEqual(steps.map((step) => [step.step, step.verdict.status]), [[1, 'pass'], [2, 'fail'], [3, 'not-run']]);
+    assert.equal(steps[1]!.verdict.reason, 'expect');
+    assert.deepEqual([steps[2]!.verdict.reason, steps[2]!.verdict.failedStep, steps[2]!.verdict.message], ['step-failed', 2, 'not run (step 2 failed)']);
+    assert.equal(steps[2]!.durationMs, 0, 'step 3 never started');
+    assert.deepEqual([report.failed, report.notRun], [1, 1]);
+
+    // The table a reader of CI sees names the failing step and the one not run.
+    const table = await cli(['check', copy, '--filter', FILTER]);
+    assert.equal(table.status, 1);
+    const text = plainText(table.stdout);
+    assert.match(text, /three-steps\.md:\d+ \(carry-over, step 2 of 3\)[^\n]*fail/i);
+    assert.match(text, /three-steps\.md:\d+ \(carry-over, step 3 of 3\)[^\n]*not run \(step 2 failed\)/);
+    assert.match(text, /1 failed, 1 not run/);
   });
 });
