@@ -37,8 +37,8 @@ const RUN_TIMEOUT = 30_000;
 
 /** A block's parts and words, in one of the site's two languages. */
 const LANGUAGES = {
-  en: {path: `${BASE_URL}docs/intro`, title: 'Hello', run: 'Run', exited: /^exited with code 0 in /, output: 'Hello from Node v'},
-  fr: {path: `${BASE_URL}fr/docs/intro`, title: 'Bonjour', run: 'Exécuter', exited: /^terminé avec le code 0 en /, output: 'Bonjour de Node v'},
+  en: {path: `${BASE_URL}docs/intro`, title: 'Hello', run: 'Run', exited: /^exited with code 0 in /, output: 'Hello from Node v', recorded: /^Recorded on [A-Z][a-z]{2} \d{1,2}, \d{4}: /},
+  fr: {path: `${BASE_URL}fr/docs/intro`, title: 'Bonjour', run: 'Exécuter', exited: /^terminé avec le code 0 en /, output: 'Bonjour de Node v', recorded: /^Enregistré le \d{1,2} [a-zéû]+\.? \d{4} : /},
 } as const;
 type Language = keyof typeof LANGUAGES;
 
@@ -214,6 +214,8 @@ describe('a fresh create-docusaurus site with a French locale, baseUrl /sub/ and
       await sandbox.locator('[data-sandbox-recorded]').waitFor({timeout: RUN_TIMEOUT});
       const output = await terminalShows(sandbox, text);
       assert.ok(output.includes(text), output);
+      // The recording's date in the page's language, whatever the browser's.
+      assert.match(await statusText(sandbox), LANGUAGES[language].recorded);
       await sandbox.screenshot({path: screenshotPath(`fresh-site-recorded-${language}`)});
       await page.close();
     }
