@@ -24,9 +24,8 @@ import {createServer} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
-import type {Locator, Page} from 'playwright-core';
+import type {Locator, Page, Request} from 'playwright-core';
 import {MANIFEST_FILE, TRANSCRIPTS_FILE, type SandboxManifest, type TranscriptsFile} from '../../config/block.js';
-import {buildImages} from '../../server/runtime/images.js';
 import {needChromium, needDocker, needNpmRegistry} from '../helpers/requirements.js';
 import {testInstanceId, waitForNoContainers} from '../helpers/server.js';
 import {BASE_URL, build, createFreshSite, run, type FreshSite} from './fresh-site.js';
@@ -79,8 +78,7 @@ describe('a fresh create-docusaurus site with a French locale, baseUrl /sub/ and
   let staticHost: ChildProcess | undefined;
 
   before(async () => {
-    const [created] = await Promise.all([createFreshSite(workDir), buildImages({envs: ['node']})]);
-    site = created;
+    site = await createFreshSite(workDir);
     browser = await launchBrowser();
   }, {timeout: 9 * 60_000});
 
@@ -111,9 +109,10 @@ describe('a fresh create-docusaurus site with a French locale, baseUrl /sub/ and
   it('runs the English and the French block in Chromium under /sub/, on `docusaurus-sandbox serve`', async () => {
     serve = await spawnServe(site.cli, ['serve', 'build', '--port', '0'], {cwd: site.dir, instanceId});
     const sessionRequests: string[] = [];
-    browser.context.on('request', (request) => {
+    const onRequest = (request: Request) => {
       if (request.method() === 'POST' && request.url().includes('/api/sessions')) sessionRequests.push(new URL(request.url()).pathname);
-    });
+    };
+    browser.context.on('request', onRequest);
     for (const language of ['en', 'fr'] as const) {
       const page = await browser.newPage();
       const response = await page.goto(`${serve.url}${LANGUAGES[language].path}`);
@@ -126,13 +125,14 @@ describe('a fresh create-docusaurus site with a French locale, baseUrl /sub/ and
       await sandbox.screenshot({path: screenshotPath(`fresh-site-${language}`)});
       await page.close();
     }
+    browser.context.off('request', onRequest);
     assert.deepEqual(sessionRequests, [`${BASE_URL}api/sessions`, `${BASE_URL}fr/api/sessions`], 'each page asks the API under its own baseUrl');
     // And `check` against that server, under its path, as the deployment page shows.
     const report = await run(site.cli, ['check', 'build', '--server', `${serve.url}${BASE_URL}`], site.dir, 120_000);
     assert.match(report, /1 passed, 0 failed/, report);
   });
 
-  it('runs a changed block within 10 s of a rebuild, with no restart, while a page loaded before it still runs its block', async () => {
+  it('runs a changed block within 10 s of a rebuild, with no restart, while a page loaded before it still runs its block', async (t) => {
     assert.ok(serve, 'the server of the test before is running');
     const before = await browser.newPage();
     await before.goto(`${serve.url}${LANGUAGES.en.path}`);
@@ -163,6 +163,7 @@ describe('a fresh create-docusaurus site with a French locale, baseUrl /sub/ and
     }
     const took = Date.now() - rebuilt;
     assert.ok(took < 10_000, `the changed block ran ${took} ms after the build`);
+    t.diagnostic(`the changed block ran ${took} ms after the build ended (${attempts} page load${attempts === 1 ? '' : 's'})`);
     await block(after, 'en').screenshot({path: screenshotPath('fresh-site-rebuilt')});
     assert.match(serve.log(), /site manifests reloaded/);
 
@@ -185,6 +186,7 @@ describe('a fresh create-docusaurus site with a French locale, baseUrl /sub/ and
     // The static host stands alone: no sandbox server anywhere.
     await serve?.stop();
     serve = undefined;
+    assert.equal(await waitForNoContainers(instanceId), 0, 'serve removed its containers when it stopped');
     const checkInstance = testInstanceId('fresh-site-check');
     for (const dir of ['build', join('build', 'fr')]) {
       const report = await run(site.cli, ['check', dir, '--record', '--jobs', '1'], site.dir, 180_000, {SANDBOX_INSTANCE_ID: checkInstance});

@@ -18,7 +18,7 @@ import {existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'n
 import {join} from 'node:path';
 import {ROOT} from './harness.js';
 
-export const CREATE_DOCUSAURUS = 'create-docusaurus@3.10.2';
+const CREATE_DOCUSAURUS = 'create-docusaurus@3.10.2';
 export const BASE_URL = '/sub/';
 
 export interface FreshSite {
@@ -62,7 +62,7 @@ export function run(command: string, args: string[], cwd: string, timeoutMs = 30
 }
 
 /** The README section's text, from its heading to the next one. */
-export function readmeSection(title: string): string {
+function readmeSection(title: string): string {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
   const start = readme.indexOf(`## ${title}\n`);
   assert.ok(start >= 0, `the README has a "${title}" section`);
@@ -82,7 +82,7 @@ function edit(text: string, edits: Array<[string, string]>, what: string): strin
  * The template's config with step 2 of the section (the remark plugin for docs,
  * blog and pages, and the plugin), the site under `baseUrl` and a French locale.
  */
-export function configureSite(config: string): string {
+function configureSite(config: string): string {
   return edit(
     config,
     [
@@ -99,7 +99,7 @@ export function configureSite(config: string): string {
 }
 
 /** A component of the site's own that imports `@theme/Sandbox` and its props (for `npm run typecheck`). */
-export const OWN_COMPONENT = `import Sandbox, {type Props} from '@theme/Sandbox';
+const OWN_COMPONENT = `import Sandbox, {type Props} from '@theme/Sandbox';
 import type {ReactNode} from 'react';
 
 /** A block with a frame around it. */
@@ -134,6 +134,9 @@ export async function createFreshSite(workDir: string): Promise<FreshSite> {
   // Step 1 and step 4's packages, in one install with the template's own dependencies.
   const backendPackages = [...backendInstall.matchAll(/"([^"]+)"/g)].map((match) => match[1]!);
   await run('npm', ['install', '--prefer-offline', join(workDir, tarball), ...backendPackages], dir, 480_000);
+  const cli = join(dir, 'node_modules', '.bin', 'docusaurus-sandbox');
+  // Step 4's image build, with the site's own CLI (quick when the images are there already).
+  await run(cli, ['images', 'build'], dir, 600_000);
 
   const configFile = join(dir, 'docusaurus.config.ts');
   writeFileSync(configFile, configureSite(readFileSync(configFile, 'utf8')));
@@ -152,7 +155,7 @@ export async function createFreshSite(workDir: string): Promise<FreshSite> {
   writeFileSync(join(dir, 'src', 'components', 'FramedSandbox.tsx'), OWN_COMPONENT);
 
   await build(dir);
-  return {dir, cli: join(dir, 'node_modules', '.bin', 'docusaurus-sandbox'), englishBlock, frenchBlock};
+  return {dir, cli, englishBlock, frenchBlock};
 }
 
 /** `npm run build` of the site: every locale, into `build/`. */
