@@ -107,8 +107,12 @@ export function describeError(code: ErrorCode | ClientErrorCode): MessageDescrip
   }
 }
 
-/** The status line for a status. */
-export function describeStatus(status: SandboxStatus): MessageDescriptor {
+/**
+ * The status line for a status. `locale` is the page's language (a BCP 47 tag,
+ * e.g. Docusaurus's current locale): the date of a recording is written in it,
+ * as the translated sentence around it is; without it, in the browser's.
+ */
+export function describeStatus(status: SandboxStatus, locale?: string): MessageDescriptor {
   switch (status.state) {
     case 'idle':
       return describe('theme.Sandbox.status.idle');
@@ -133,8 +137,8 @@ export function describeStatus(status: SandboxStatus): MessageDescriptor {
       return describe('theme.Sandbox.status.lost');
     case 'recorded':
       return status.why === 'unreachable'
-        ? describe('theme.Sandbox.status.recorded', {date: formatRecordedDate(status.recordedAt)})
-        : describe('theme.Sandbox.status.recordedOnly', {date: formatRecordedDate(status.recordedAt)});
+        ? describe('theme.Sandbox.status.recorded', {date: formatRecordedDate(status.recordedAt, locale)})
+        : describe('theme.Sandbox.status.recordedOnly', {date: formatRecordedDate(status.recordedAt, locale)});
     case 'expired':
       return describe('theme.Sandbox.status.expired');
     case 'error':

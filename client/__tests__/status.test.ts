@@ -76,6 +76,11 @@ describe('status text', () => {
       render(describeStatus({state: 'recorded', recordedAt: '2026-11-20T10:00:00Z', why: 'unreachable', playing: true})),
       /^Recorded on .*2026.*could not be reached/,
     );
+    // The date in the page's language, as the sentence around it; the same instant in French and in English.
+    const recorded: SandboxStatus = {state: 'recorded', recordedAt: '2026-12-04T12:00:00Z', why: 'recorded-only', playing: false};
+    assert.match(String(describeStatus(recorded, 'fr').values?.date), /^\d{1,2} déc\. 2026$/);
+    assert.match(String(describeStatus(recorded, 'en').values?.date), /^Dec \d{1,2}, 2026$/);
+    assert.match(String(describeStatus(recorded, 'not a locale!').values?.date), /^2026-12-0\d$/, 'a bad tag falls back to the ISO date');
   });
 
   it('knows which states are live', () => {

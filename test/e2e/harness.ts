@@ -51,23 +51,29 @@ export function ensureSiteBuild(): string {
 
 export interface ServeProcess extends AsyncDisposable {
   url: string;
+  /** The last 20,000 characters it printed (for failure messages). */
+  log(): string;
   stop(): Promise<void>;
 }
 
 /** Runs `docusaurus-sandbox serve BUILD --port 0` and waits for its URL. */
-export async function startServe(build: string, configFile = join(SITE_DIR, 'sandbox.config.json')): Promise<ServeProcess> {
+export function startServe(build: string, configFile = join(SITE_DIR, 'sandbox.config.json')): Promise<ServeProcess> {
   const cli = join(ROOT, 'dist', 'server', 'cli', 'main.js');
   if (!existsSync(cli)) throw new Error('dist/server/cli/main.js is missing: run `npm run build` first');
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [cli, 'serve', build, '--port', '0', '--config', configFile],
-    {
-      cwd: ROOT,
-      // Containers of this run carry their own instance label, apart from other test suites.
-      env: {...process.env, SANDBOX_INSTANCE_ID: `e2e-${process.pid}`},
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  // Containers of this run carry their own instance label, apart from other test suites.
+  return spawnServe(process.execPath, [cli, 'serve', build, '--port', '0', '--config', configFile], {cwd: ROOT, instanceId: `e2e-${process.pid}`});
+}
+
+/**
+ * Runs a `serve` command line (`command args…`, which must listen on a free
+ * port) and waits for the URL it prints; `instanceId` labels its containers.
+ */
+export async function spawnServe(command: string, args: string[], options: {cwd: string; instanceId: string}): Promise<ServeProcess> {
+  const child: ChildProcess = spawn(command, args, {
+    cwd: options.cwd,
+    env: {...process.env, SANDBOX_INSTANCE_ID: options.instanceId},
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let log = '';
   const url = await new Promise<string>((resolveUrl, reject) => {
     const timer = setTimeout(() => reject(new Error(`serve did not start within 30 s:\n${log}`)), 30_000);
@@ -97,7 +103,7 @@ export async function startServe(build: string, configFile = join(SITE_DIR, 'san
       });
       child.kill('SIGTERM');
     }));
-  return {url, stop, [Symbol.asyncDispose]: stop};
+  return {url, log: () => log, stop, [Symbol.asyncDispose]: stop};
 }
 
 export interface Browser extends AsyncDisposable {

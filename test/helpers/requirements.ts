@@ -34,3 +34,20 @@ export const needDocker = () => requirement('the Docker engine', dockerAnswers, 
 export const CHROMIUM = '/usr/bin/chromium';
 export const needChromium = () =>
   requirement('Chromium', () => existsSync(CHROMIUM), 'run `apt-get install -y --no-install-recommends chromium`');
+
+let registryAnswered: boolean | undefined;
+/** For tests that install packages: false when the npm registry answers `npm ping`, else the skip reason (throws in CI). */
+export const needNpmRegistry = () =>
+  requirement(
+    'the npm registry',
+    () =>
+      (registryAnswered ??= (() => {
+        try {
+          execFileSync('npm', ['ping'], {stdio: 'ignore', timeout: 30_000});
+          return true;
+        } catch {
+          return false;
+        }
+      })()),
+    'connect this machine to the registry npm is configured with (`npm config get registry`)',
+  );

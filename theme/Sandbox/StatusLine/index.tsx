@@ -1,5 +1,6 @@
 /** What the sandbox is doing, announced politely to screen readers. */
 import Translate from '@docusaurus/Translate';
+import useDocusaurusContext from '@docusaurus/useDocusaurusContext';
 import clsx from 'clsx';
 import type {ReactNode} from 'react';
 import type {Props} from '@theme/Sandbox/StatusLine';
@@ -8,7 +9,9 @@ import {describeStatus} from 'docusaurus-sandbox/client';
 import styles from './styles.module.css';
 
 export default function SandboxStatusLine({status, othersLive, onStopOthers}: Props): ReactNode {
-  const descriptor = describeStatus(status);
+  const {currentLocale, localeConfigs} = useDocusaurusContext().i18n;
+  // The page's language, not the browser's: a French page says "4 déc. 2026" in its French sentence.
+  const descriptor = describeStatus(status, localeConfigs[currentLocale]?.htmlLang ?? currentLocale);
   const tone =
     status.state === 'error' || status.state === 'lost' || status.state === 'expired' || (status.state === 'exited' && status.code !== 0)
       ? styles.statusBad
