@@ -211,7 +211,7 @@ export class SessionShares implements SessionAudience {
       {
         ...this.options.feed,
         clock,
-        snapshot: () => ({cols: this.#mirror.cols, rows: this.#mirror.rows, screen: this.#mirror.snapshot()}),
+        snapshot: (withScrollback) => ({cols: this.#mirror.cols, rows: this.#mirror.rows, screen: this.#mirror.snapshot(withScrollback ? undefined : 0)}),
         onResync: () => this.options.meter?.resynced(),
         onCut: () => this.options.meter?.cut('behind'),
       },
@@ -221,8 +221,9 @@ export class SessionShares implements SessionAudience {
     this.#viewers.add(viewer);
     this.options.meter?.viewerJoined(share.mode);
     viewer.feed.message(encodeMessage({type: 'status', state: host.state === 'starting' ? 'starting' : 'running'}));
-    viewer.feed.start();
     this.broadcastPresence();
+    // The screen of now: once the mirror has parsed what it holds (at once, unless output is pouring in).
+    this.#mirror.whenCaughtUp(() => viewer.feed.start());
     return viewer;
   }
 

@@ -52,6 +52,10 @@ export class ScreenMirror {
   /** A slice is in the terminal (or scheduled): the next waits for it. */
   #busy = false;
   #disposed = false;
+  /** Bytes ever queued, and ever parsed or dropped: a waiter is due once the second reaches its mark. */
+  #queuedTotal = 0;
+  #doneTotal = 0;
+  #waiters: Array<{mark: number; callback: () => void}> = [];
   readonly #schedule: (run: () => void) => void;
 
   constructor(private readonly options: ScreenMirrorOptions) {
@@ -79,6 +83,7 @@ export class ScreenMirror {
     if (this.#disposed || chunk.length === 0) return;
     this.#queue.push(chunk);
     this.#queuedBytes += chunk.length;
+    this.#queuedTotal += chunk.length;
     if (this.#queuedBytes > MAX_BACKLOG_BYTES) this.overflow();
     this.next();
   }
@@ -89,15 +94,32 @@ export class ScreenMirror {
   }
 
   /** The current screen (and scrollback) as escape sequences that rebuild it on a cleared terminal. */
-  snapshot(): string {
+  snapshot(scrollback = MIRROR_SCROLLBACK): string {
     if (this.#disposed) return '';
-    return this.#serializer.serialize({scrollback: MIRROR_SCROLLBACK});
+    return this.#serializer.serialize({scrollback});
+  }
+
+  /**
+   * Calls `callback` once everything written so far is parsed (at once when
+   * it is): a viewer's first snapshot waits for it, so it shows the screen of
+   * now, and only later output follows it live.
+   */
+  whenCaughtUp(callback: () => void): void {
+    if (this.#disposed) return;
+    if (this.#doneTotal >= this.#queuedTotal) callback();
+    else this.#waiters.push({mark: this.#queuedTotal, callback});
+  }
+
+  private settle(bytes: number): void {
+    this.#doneTotal += bytes;
+    while (this.#waiters.length > 0 && this.#waiters[0]!.mark <= this.#doneTotal) this.#waiters.shift()!.callback();
   }
 
   /** What is still unparsed, taken out (the session ended: the viewers get it raw before `exit`). */
   takeBacklog(): Buffer[] {
     const rest = this.#queue;
     this.#queue = [];
+    this.settle(this.#queuedBytes);
     this.#queuedBytes = 0;
     return rest;
   }
@@ -106,9 +128,11 @@ export class ScreenMirror {
     const all = Buffer.concat(this.#queue);
     const kept = all.subarray(all.length - KEEP_ON_OVERFLOW_BYTES);
     this.#queue = [Buffer.from(kept)];
+    const dropped = this.#queuedBytes - kept.length;
     this.#queuedBytes = kept.length;
     this.#terminal.reset();
     this.options.onOverflow();
+    this.settle(dropped);
   }
 
   private next(): void {
@@ -118,6 +142,7 @@ export class ScreenMirror {
     this.#terminal.write(slice, () => {
       if (this.#disposed) return;
       this.options.onParsed(slice);
+      this.settle(slice.length);
       // The next slice in a later macrotask, never from inside xterm's write loop (see the file comment).
       this.#schedule(() => {
         this.#busy = false;
@@ -152,6 +177,7 @@ export class ScreenMirror {
     this.#disposed = true;
     this.#queue = [];
     this.#queuedBytes = 0;
+    this.#waiters = [];
     this.#terminal.dispose();
   }
 }

@@ -19,6 +19,14 @@ export const VIEWER_RESUME_BYTES = 32 * 1024;
 export const VIEWER_POLL_MS = 50;
 /** A viewer behind this long is cut (4008). */
 export const VIEWER_CUT_AFTER_MS = 60_000;
+/**
+ * At most one resync per this long. A viewer that does not read still drains
+ * a little now and then (the kernel grows a loopback socket's buffers for
+ * seconds): without a pause between resyncs it was resynced over and over, and
+ * each serialize blocked the event loop (the owner's echo p99 doubled and the
+ * server grew ~15 MiB in 30 s, measured with the shares integration test).
+ */
+export const VIEWER_RESYNC_INTERVAL_MS = 1_000;
 
 /** The part of a viewer's socket its feed needs. */
 export interface ViewerSink {
@@ -28,7 +36,7 @@ export interface ViewerSink {
   close(code: number, reason: string): void;
 }
 
-/** The current screen to send: its size and its contents as escape sequences. */
+/** The current screen to send: its size and its contents as escape sequences (`withScrollback`: some history too). */
 export interface ScreenSnapshot {
   cols: number;
   rows: number;
@@ -37,7 +45,7 @@ export interface ScreenSnapshot {
 
 export interface ViewerFeedOptions {
   clock: Clock;
-  snapshot: () => ScreenSnapshot;
+  snapshot: (withScrollback: boolean) => ScreenSnapshot;
   /** The viewer was sent a fresh snapshot because it had fallen behind (metrics). */
   onResync?: () => void;
   /** The viewer was cut for staying behind (metrics). */
@@ -46,12 +54,16 @@ export interface ViewerFeedOptions {
   resumeBytes?: number;
   pollMs?: number;
   cutAfterMs?: number;
+  resyncIntervalMs?: number;
 }
 
 export class ViewerFeed {
   #behindSince: number | undefined;
   #poll: TimerHandle | undefined;
   #disposed = false;
+  /** Live output flows only after the first snapshot (which holds everything before it). */
+  #started = false;
+  #lastSnapshotAt = -Infinity;
 
   constructor(
     readonly sink: ViewerSink,
@@ -64,12 +76,14 @@ export class ViewerFeed {
 
   /** The first screen: `snapshot`, then the screen, then live output. */
   start(): void {
-    this.sendSnapshot();
+    if (this.#started) return;
+    this.#started = true;
+    this.sendSnapshot(true);
   }
 
   /** A parsed chunk of live output. */
   output(chunk: Buffer): void {
-    if (this.#disposed || this.#behindSince !== undefined || !this.sink.open) return;
+    if (this.#disposed || !this.#started || this.#behindSince !== undefined || !this.sink.open) return;
     if (this.sink.bufferedAmount + chunk.length > (this.options.bufferBytes ?? VIEWER_BUFFER_BYTES)) {
       this.fallBehind();
       return;
@@ -79,7 +93,7 @@ export class ViewerFeed {
 
   /** Output was lost for every viewer (the mirror overflowed): resync when the socket allows. */
   fallBehind(): void {
-    if (this.#disposed || this.#behindSince !== undefined) return;
+    if (this.#disposed || !this.#started || this.#behindSince !== undefined) return;
     this.#behindSince = this.options.clock.now();
     this.schedule();
   }
@@ -100,13 +114,16 @@ export class ViewerFeed {
   private check(): void {
     const since = this.#behindSince;
     if (this.#disposed || since === undefined || !this.sink.open) return;
-    if (this.sink.bufferedAmount <= (this.options.resumeBytes ?? VIEWER_RESUME_BYTES)) {
+    const now = this.options.clock.now();
+    const rested = now - this.#lastSnapshotAt >= (this.options.resyncIntervalMs ?? VIEWER_RESYNC_INTERVAL_MS);
+    if (rested && this.sink.bufferedAmount <= (this.options.resumeBytes ?? VIEWER_RESUME_BYTES)) {
       this.#behindSince = undefined;
       this.options.onResync?.();
-      this.sendSnapshot();
+      // The screen alone: the viewer keeps its own history, and a serialize of the screen costs ~1 ms instead of 6-10.
+      this.sendSnapshot(false);
       return;
     }
-    if (this.options.clock.now() - since >= (this.options.cutAfterMs ?? VIEWER_CUT_AFTER_MS)) {
+    if (now - since >= (this.options.cutAfterMs ?? VIEWER_CUT_AFTER_MS)) {
       this.options.onCut?.();
       this.sink.close(CLOSE_CODES.viewerBehind, 'viewer fell behind the output; reconnect for a fresh screen');
       this.dispose();
@@ -115,9 +132,10 @@ export class ViewerFeed {
     this.schedule();
   }
 
-  private sendSnapshot(): void {
+  private sendSnapshot(withScrollback: boolean): void {
     if (this.#disposed || !this.sink.open) return;
-    const {cols, rows, screen} = this.options.snapshot();
+    this.#lastSnapshotAt = this.options.clock.now();
+    const {cols, rows, screen} = this.options.snapshot(withScrollback);
     this.sink.send(encodeMessage({type: 'snapshot', cols, rows}));
     this.sink.send(Buffer.from(screen, 'utf8'));
   }

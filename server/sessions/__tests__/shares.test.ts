@@ -104,7 +104,8 @@ describe('shared sessions', () => {
     const share = registry.create(session, {mode: 'view', ttlMs: 60_000, client: 'a'});
     await settle();
     const {viewer} = join(share.token);
-    assert.deepEqual(viewer.control.slice(0, 2), [{type: 'status', state: 'running'}, {type: 'snapshot', cols: 80, rows: 24}]);
+    assert.deepEqual(viewer.control[0], {type: 'status', state: 'running'});
+    assert.deepEqual(messagesOf(viewer, 'snapshot'), [{type: 'snapshot', cols: 80, rows: 24}]);
     assert.match(viewer.output, /before the share/, 'the screen holds what was output before the share');
     assert.deepEqual(messagesOf(viewer, 'presence').at(-1), {type: 'presence', viewers: 1, controllers: 0});
     assert.deepEqual(messagesOf(peer, 'presence').at(-1), {type: 'presence', viewers: 1, controllers: 0});
@@ -198,8 +199,24 @@ describe('shared sessions', () => {
     assert.equal(container().stream.isPaused(), false, 'the program was never paused for it');
     viewer.bufferedAmount = 0;
     clock.advance(100);
-    assert.deepEqual(messagesOf(viewer, 'snapshot').length, 2, 'a fresh snapshot after it drained');
+    assert.equal(messagesOf(viewer, 'snapshot').length, 1, 'not within a second of the last snapshot');
+    clock.advance(1_000);
+    assert.equal(messagesOf(viewer, 'snapshot').length, 2, 'a fresh snapshot after it drained');
     assert.match(viewer.binary.at(-1)!.toString(), /line 49/);
+  });
+
+  it('a viewer joining while output pours in gets the screen once the mirror caught up, and nothing live before it', async () => {
+    const {session, container, registry, join} = await sharedSession();
+    const share = registry.create(session, {mode: 'view', ttlMs: 60_000, client: 'a'});
+    container().output('x'.repeat(200_000) + '\r\nTHE END\r\n');
+    await tick();
+    const {viewer} = join(share.token);
+    assert.equal(messagesOf(viewer, 'snapshot').length, 0, 'not yet: the mirror has not parsed it all');
+    await settle();
+    await settle();
+    assert.equal(messagesOf(viewer, 'snapshot').length, 1);
+    assert.equal(viewer.binary.length, 1, 'the screen alone, no live bytes it already holds');
+    assert.match(viewer.output, /THE END/);
   });
 
   it('a viewer behind for too long is cut with 4008', async () => {
