@@ -71,8 +71,8 @@ export async function revokeShare(fetchShare: ShareFetch, base: string, sessionI
 }
 
 /** The share a page's fragment holds for `block` (any block when the link names none), else undefined. */
-export function shareLinkFor(hash: string, block: string): {token: string; session: string} | undefined {
+export function shareLinkFor(hash: string, block: string): {token: string; session: string; mode?: ShareMode} | undefined {
   const link = parseShareFragment(hash);
   if (!link || (link.block !== undefined && link.block !== block)) return undefined;
-  return {token: link.token, session: link.session};
+  return {token: link.token, session: link.session, ...(link.mode ? {mode: link.mode} : {})};
 }

@@ -222,10 +222,10 @@ export const DEFAULT_SHARE_TTL = '30m';
 export const MAX_SHARE_TTL_MS = 24 * 3_600_000;
 
 /**
- * The keys of a share link's fragment, `#sandbox-share=<token>&session=<id>&block=<block id>`:
+ * The keys of a share link's fragment, `#sandbox-share=<token>&session=<id>&block=<block id>&mode=<mode>`:
  * in the fragment, the token never reaches a server log or a Referer.
  */
-export const SHARE_FRAGMENT_KEYS = {token: 'sandbox-share', session: 'session', block: 'block'} as const;
+export const SHARE_FRAGMENT_KEYS = {token: 'sandbox-share', session: 'session', block: 'block', mode: 'mode'} as const;
 
 /** The path of a session's shares (POST); + `/<shareId>` (DELETE) revokes one. */
 export const sharesPath = (sessionId: string, basePath = '/'): string => `${basePath}api/sessions/${encodeURIComponent(sessionId)}/shares`;
@@ -393,19 +393,21 @@ export function parseShareOffer(protocols: readonly string[]): string | undefine
 }
 
 /** The share in a link's fragment (`location.hash`), or undefined when it holds none. */
-export function parseShareFragment(hash: string): {token: string; session: string; block?: string} | undefined {
+export function parseShareFragment(hash: string): {token: string; session: string; block?: string; mode?: ShareMode} | undefined {
   const params = new URLSearchParams(hash.startsWith('#') ? hash.slice(1) : hash);
   const token = params.get(SHARE_FRAGMENT_KEYS.token);
   const session = params.get(SHARE_FRAGMENT_KEYS.session);
   if (!token || !session) return undefined;
   const block = params.get(SHARE_FRAGMENT_KEYS.block);
-  return block ? {token, session, block} : {token, session};
+  const mode = SHARE_MODES.find((candidate) => candidate === params.get(SHARE_FRAGMENT_KEYS.mode));
+  return {token, session, ...(block ? {block} : {}), ...(mode ? {mode} : {})};
 }
 
-/** The fragment of a share link (without '#'). */
-export function shareFragment(share: {token: string; session: string; block?: string | undefined}): string {
+/** The fragment of a share link (without '#'); `mode` only tells the viewer's page what to show (the server decides). */
+export function shareFragment(share: {token: string; session: string; block?: string | undefined; mode?: ShareMode | undefined}): string {
   const params = new URLSearchParams({[SHARE_FRAGMENT_KEYS.token]: share.token, [SHARE_FRAGMENT_KEYS.session]: share.session});
   if (share.block) params.set(SHARE_FRAGMENT_KEYS.block, share.block);
+  if (share.mode) params.set(SHARE_FRAGMENT_KEYS.mode, share.mode);
   return params.toString();
 }
 

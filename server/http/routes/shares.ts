@@ -104,7 +104,7 @@ export function shareRoutes(context: ShareRoutesContext): Router {
       const body: CreateShareResponse = {
         id: share.id,
         token: share.token,
-        url: `${page}#${shareFragment({token: share.token, session: session.id, block: session.block})}`,
+        url: `${page}#${shareFragment({token: share.token, session: session.id, block: session.block, mode: share.mode})}`,
         mode: share.mode,
         expiresAt: new Date(share.expiresAt).toISOString(),
       };
