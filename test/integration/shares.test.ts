@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import type {Socket} from 'node:net';
 import {after, before, describe, it} from 'node:test';
 import xtermHeadless from '@xterm/headless';
-import {CLOSE_CODES, shareSubprotocols, type CreateSessionResponse, type CreateShareResponse, type ServerMessage} from '../../protocol/index.js';
+import {CLOSE_CODES, resumeSubprotocols, shareSubprotocols, type CreateSessionResponse, type CreateShareResponse, type ServerMessage} from '../../protocol/index.js';
 import {buildImages} from '../../server/runtime/images.js';
 import {needDocker} from '../helpers/requirements.js';
 import {startMeasuredServer, type MeasuredServer} from '../helpers/measured-server.js';
@@ -154,6 +154,33 @@ describe('shared terminals (Docker)', {skip: needDocker()}, () => {
     assert.equal(closed.code, CLOSE_CODES.shareRevoked);
     await owner.waitFor(() => owner.messages.findLast((message) => message.type === 'presence')?.type === 'presence' && (owner.messages.findLast((message) => message.type === 'presence') as {viewers: number}).viewers === 0, 5_000, 'presence 0');
     owner.ws.close(1000);
+  });
+
+  it('a viewer that drops comes back with the same link and gets a fresh screen; an owner who drops resumes as before and is told who watches', async () => {
+    const {session, owner} = await openCat();
+    const created = await share(server, session, owner, 'view');
+    const first = await joinShare(server, session, created);
+    owner.send(Buffer.from('before-the-drop\r'));
+    await first.waitForOutput('before-the-drop\r\nbefore-the-drop');
+    (first.ws as unknown as {_socket: Socket})._socket.destroy();
+    await first.closed;
+    const again = await joinShare(server, session, created);
+    await again.waitFor(() => again.messages.some((message) => message.type === 'snapshot'), 5_000, 'a snapshot');
+    assert.ok((await render(Buffer.concat(again.received))).includes('before-the-drop'), 'the screen of now, with what came before the drop');
+
+    const oldCredential = latestResumeToken(owner);
+    (owner.ws as unknown as {_socket: Socket})._socket.destroy();
+    await owner.closed;
+    const resumed = await TestClient.connect(`${server.url.replace(/^http/, 'ws')}${session.ws}`, {protocols: resumeSubprotocols(oldCredential, owner.receivedBytes), origin: server.origin});
+    await resumed.waitFor(() => resumed.messages.some((message) => message.type === 'presence' && message.viewers === 1), 5_000, 'presence after the resume');
+    assert.deepEqual(resumed.messages.find((message) => message.type === 'replay'), {type: 'replay', from: owner.receivedBytes, truncated: false});
+    resumed.send(Buffer.from('after-the-resume\r'));
+    await again.waitForOutput('after-the-resume\r\nafter-the-resume');
+    // The rotated credential is the one that authorises share calls now.
+    assert.equal((await postShare(server, session, oldCredential, {mode: 'view'})).status, 401);
+    assert.equal((await postShare(server, session, latestResumeToken(resumed), {mode: 'view'})).status, 201);
+    resumed.ws.close(1000);
+    await again.closed;
   });
 
   it('the session ends: the owner and every viewer get the exit', async () => {
