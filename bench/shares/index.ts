@@ -30,8 +30,8 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const log = (line: string) => console.log(`[bench] ${line}`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The flood's switch: the program prints while /tmp/flood exists (made by `docker exec` for the second phase). */
-const PROGRAM = 'while :; do if [ -e /tmp/flood ]; then seq 1 1000; sleep 0.02; else sleep 0.05; fi; done & exec cat';
+/** The flood's switch: the program prints while /workspace/flood exists (made by `docker exec` for the second phase). */
+const PROGRAM = 'while :; do if [ -e /workspace/flood ]; then seq 1 1000; sleep 0.02; else sleep 0.05; fi; done & exec cat';
 
 const instanceId = `bench-shares-${process.pid}-${Date.now().toString(36)}`;
 const config = normalizeConfig({
@@ -147,8 +147,8 @@ try {
   await server.close();
 }
 
-/** Creates /tmp/flood in each bench container (docker exec), which starts its program's flood. */
+/** Creates /workspace/flood in each bench container (docker exec), which starts its program's flood. */
 async function startFloods(instance: string): Promise<void> {
   const ids = execFileSync('docker', ['ps', '-q', '--filter', `label=${LABELS.instance}=${instance}`], {encoding: 'utf8'}).split('\n').filter(Boolean);
-  for (const id of ids) execFileSync('docker', ['exec', id, 'touch', '/tmp/flood']);
+  for (const id of ids) execFileSync('docker', ['exec', id, 'touch', '/workspace/flood']);
 }
