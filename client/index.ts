@@ -5,7 +5,7 @@
  * `SandboxSession` is the WebSocket session underneath. No React, no Node.
  */
 export type {BlockFile, SandboxBlock, Transcript} from '../config/block.js';
-export type {CaughtUpStep, CreateSessionRequest, EnvironmentInfo, EnvironmentRef} from '../protocol/index.js';
+export type {CaughtUpStep, CreateSessionRequest, CreateShareResponse, EnvironmentInfo, EnvironmentRef, ShareMode} from '../protocol/index.js';
 export {backoffBound, backoffDelay, DEFAULT_BACKOFF, type BackoffOptions} from './backoff.js';
 export {decideOnClose, type CloseDecision, type CloseFacts} from './closing.js';
 export {
@@ -51,6 +51,8 @@ export {
 export type {FetchLike} from './create-session.js';
 export {binaryStringToBytes, MAX_HELD_INPUT} from './input.js';
 export {SandboxSession} from './session.js';
+export {createShare, revokeShare, shareLinkFor, shareRequest, ShareCallError, type ShareFetch, type ShareRequestInit} from './share.js';
+export {decideViewerClose, ViewerSession, type ViewerEvents, type ViewerOptions, type ViewerState} from './viewer.js';
 export type {SessionOptions} from './session-options.js';
 export type {SocketFactory, SocketLike} from './socket.js';
 export {

@@ -298,6 +298,58 @@ const ENTRIES = {
     message: "Terminal",
     description: "The accessible name of the terminal",
   },
+  'share.watch': {
+    message: "Share: can watch",
+    description: "The button that makes a link to the running session that lets others watch it",
+  },
+  'share.type': {
+    message: "Share: can type",
+    description: "The button that makes a link to the running session that lets others watch it and type into it",
+  },
+  'share.copied': {
+    message: "Link copied to the clipboard",
+    description: "Shown after a share link was made and copied",
+  },
+  'share.link': {
+    message: "Share link",
+    description: "The accessible name of the field that shows a share link (when it could not be copied)",
+  },
+  'share.viewers': {
+    message: "{viewers} watching, {controllers} can type",
+    description: "How many people follow the shared session through links, and how many of them can type",
+  },
+  'share.stop': {
+    message: "Stop sharing",
+    description: "The button that revokes the session's share links: their viewers are disconnected at once",
+  },
+  'share.failed': {
+    message: "The share link could not be made. Try again in a moment.",
+    description: "Shown when the server refused or could not make a share link",
+  },
+  'viewer.banner': {
+    message: "Watching a shared session",
+    description: "A banner above a terminal that someone shared by link: the reader watches it",
+  },
+  'viewer.bannerControl': {
+    message: "Watching a shared session — you can type",
+    description: "As viewer.banner, for a link that lets the reader type into the terminal",
+  },
+  'viewer.reconnecting': {
+    message: "Reconnecting to the shared session…",
+    description: "Shown while a viewer's connection is re-established",
+  },
+  'viewer.ended': {
+    message: "The shared session has ended.",
+    description: "Shown to a viewer when the program of the shared session has ended",
+  },
+  'viewer.revoked': {
+    message: "The owner stopped sharing this session.",
+    description: "Shown to a viewer whose share link was revoked or expired",
+  },
+  'viewer.lost': {
+    message: "The connection to the shared session was lost.",
+    description: "Shown to a viewer when its connection could not be re-established",
+  },
   'terminal.recorded': {
     message: "Recording, not a live run",
     description: "A badge on the terminal while a recording plays",

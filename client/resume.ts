@@ -47,6 +47,11 @@ export class ResumeState {
     this.#received += bytes;
   }
 
+  /** The latest credential the server sent: also what authorises the owner's share calls. */
+  get credential(): string | undefined {
+    return this.#token;
+  }
+
   /** The server replaces the credential on every attach; only the latest works. */
   acceptToken(token: string): void {
     this.#token = token;

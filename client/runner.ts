@@ -46,6 +46,8 @@ export interface RunnerView {
   readonly offer?: readonly number[];
   /** A page session's step that started with catch-up: the earlier steps that ran first, with their exit codes. */
   readonly caughtUp?: readonly CaughtUpStep[];
+  /** The session is shared: who watches it (absent until the server says, and from the next Run on). */
+  readonly presence?: {viewers: number; controllers: number};
 }
 
 /** Where recorded runs come from and whether the site shows only them (plugin global data). */
@@ -121,6 +123,11 @@ export class SandboxRunner {
     this.#now = options.now ?? (() => Date.now());
     this.#registry = options.registry ?? liveSandboxes;
     this.#stopWatchingReset = options.step?.store.onReset(() => this.#environmentReset());
+  }
+
+  /** What the owner's share calls need (see SandboxSession.shareAccess); undefined without a live session. */
+  get shareAccess(): SandboxSession['shareAccess'] {
+    return isLive(this.#view.status) ? this.#session?.shareAccess : undefined;
   }
 
   get view(): RunnerView {
@@ -216,6 +223,7 @@ export class SandboxRunner {
     // Cleared step fields are left out, not kept as undefined: a block that is no step never shows them.
     if (next.offer === undefined) delete next.offer;
     if (next.caughtUp === undefined) delete next.caughtUp;
+    if (next.presence === undefined) delete next.presence;
     this.#view = next;
     this.#options.onChange(this.#view);
   }
@@ -224,7 +232,7 @@ export class SandboxRunner {
     if (this.#disposed) return;
     const thisRun = ++this.#run;
     this.#endCurrent();
-    this.#update({terminalShown: true, offer: undefined, caughtUp: undefined});
+    this.#update({terminalShown: true, offer: undefined, caughtUp: undefined, presence: undefined});
     void this.#start(thisRun, files, mode);
   }
 
@@ -349,6 +357,9 @@ export class SandboxRunner {
       onEnvironment: (environment) => step?.store.accept(environment),
       onCatchUp: (steps) => {
         if (this.#session === session) this.#update({caughtUp: steps});
+      },
+      onPresence: (viewers, controllers) => {
+        if (this.#session === session) this.#update({presence: {viewers, controllers}});
       },
       onStatus: (next) => {
         if (this.#session !== session) return;

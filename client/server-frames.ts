@@ -21,6 +21,12 @@ export interface ServerEvents {
   replay(from: number, truncated: boolean): void;
   /** A page session's step started with catch-up: the earlier steps that ran first (sent again on every attach). */
   catchUp(steps: CaughtUpStep[]): void;
+  /** Who watches a shared session (to the owner and every viewer). */
+  presence?(viewers: number, controllers: number): void;
+  /** To a viewer: the owner resized the terminal. */
+  resize?(cols: number, rows: number): void;
+  /** To a viewer: clear the screen and size it; the next output is the current screen. */
+  snapshot?(cols: number, rows: number): void;
 }
 
 /** Decodes one frame's data and calls the matching event, if any. */
@@ -54,6 +60,15 @@ export function dispatchServerFrame(data: unknown, events: ServerEvents): void {
       break;
     case 'catch-up':
       events.catchUp(message.steps);
+      break;
+    case 'presence':
+      events.presence?.(message.viewers, message.controllers);
+      break;
+    case 'resize':
+      events.resize?.(message.cols, message.rows);
+      break;
+    case 'snapshot':
+      events.snapshot?.(message.cols, message.rows);
       break;
   }
 }

@@ -28,6 +28,8 @@ export interface SessionOptions {
   onCatchUp?(steps: CaughtUpStep[]): void;
   /** A resume could not replay everything that was missed: clear the terminal, the kept tail follows. */
   onReplayTruncated?(): void;
+  /** A shared session's presence changed: `viewers` watch through shares, `controllers` of them may type. */
+  onPresence?(viewers: number, controllers: number): void;
   /** The operator's bearer token for the POST (jwt auth mode); undefined sends none. */
   getAuthToken?: () => Promise<string | undefined>;
   fetch?: FetchLike;

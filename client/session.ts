@@ -79,7 +79,19 @@ export class SandboxSession {
         this.#resume.replayFrom(from);
       },
       catchUp: (steps) => this.#options.onCatchUp?.(steps),
+      presence: (viewers, controllers) => this.#options.onPresence?.(viewers, controllers),
     };
+  }
+
+  /**
+   * What the owner's share calls need (`createShare`, `revokeShare`): the
+   * session's id, the API base and the latest resume credential; undefined
+   * until the socket has received one.
+   */
+  get shareAccess(): {sessionId: string; base: string; resumeToken: string} | undefined {
+    const resumeToken = this.#resume.credential;
+    if (!this.id || !resumeToken) return undefined;
+    return {sessionId: this.id, base: apiBase(this.#options.serverUrl, this.#options.pageOrigin, this.#options.baseUrl), resumeToken};
   }
 
   get status(): SandboxStatus {

@@ -83,6 +83,12 @@ export interface ServerConfig {
   manifestGrace: number;
   /** Serve the MCP tools over Streamable HTTP at `/mcp`, for the admin token or an operator JWT only. */
   mcp: boolean;
+  /** Viewers (sockets joined through shares) one session may have at once. */
+  maxViewersPerSession: number;
+  /** Shares (live links) one session may have at once. */
+  maxSharesPerSession: number;
+  /** Shares one client address may create per minute. */
+  sharesPerMinute: number;
 }
 
 /** JWT verification of the operator's identity provider's tokens */
@@ -176,6 +182,9 @@ export const DEFAULT_SERVER: ServerConfig = {
   maxHeadersCount: 100,
   manifestGrace: 3_600_000,
   mcp: false,
+  maxViewersPerSession: 8,
+  maxSharesPerSession: 4,
+  sharesPerMinute: 10,
 };
 
 /** A replaced manifest's blocks are kept at most this long (ms). */
@@ -226,6 +235,9 @@ const serverSchema = Joi.object({
   maxHeadersCount: Joi.number().integer().min(10).max(1000),
   manifestGrace: duration,
   mcp: Joi.boolean(),
+  maxViewersPerSession: Joi.number().integer().min(1).max(1000),
+  maxSharesPerSession: Joi.number().integer().min(1).max(100),
+  sharesPerMinute: Joi.number().integer().min(1),
 });
 
 const jwtSchema = Joi.object({

@@ -77,6 +77,8 @@ export function getSwizzleConfig(): SwizzleConfig {
       'Sandbox/StatusLine/statusText': part('forbidden', 'unsafe', "The status line's translated texts, one translate() call per status"),
       'Sandbox/StepBar': part('safe', 'safe', 'On a step of a multi-step tutorial: Step N of M, the shared environment and Reset environment'),
       'Sandbox/StepOffer': part('safe', 'safe', 'On a step: the choice to run the earlier steps first or this one only, and the note after a catch-up'),
+      'Sandbox/Share': part('safe', 'safe', 'While a session is live: the Share buttons (can watch, can type), who watches, and Stop sharing'),
+      'Sandbox/Viewer': part('safe', 'safe', 'A session shared by link: the banner and the live terminal, without Run or Edit'),
       'Sandbox/TerminalArea': part('safe', 'unsafe', 'The terminal, the key bar and the screen reader toggle'),
       'Sandbox/useSandboxRunner': part('forbidden', 'unsafe', "A hook binding the client's SandboxRunner to the component"),
       'Sandbox/display': part('forbidden', 'unsafe', "Reads the files' display options (line numbers, highlighted lines) the remark plugin passes"),

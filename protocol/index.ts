@@ -11,6 +11,10 @@
  *   and `sandbox.offset.<N>` (N = output bytes it received so far). The server
  *   answers with `replay` and the missing bytes before live output. Credentials
  *   never travel in a URL.
+ * - Shares: a viewer's socket offers `sandbox.share.<token>` (a share token
+ *   from POST /api/sessions/<id>/shares) instead of the session token. It gets
+ *   `snapshot` and the current screen, then live output, `resize` notices and
+ *   `presence`; it never resumes by offset (a reconnect gets a fresh screen).
  * - Flow control: a client that sends `hello` with `acks: true`
  *   promises to `ack` processed output; the server then never has more than
  *   FLOW_WINDOW_BYTES unacknowledged. Clients that never say hello get no window.
@@ -22,6 +26,12 @@ export const TOKEN_SUBPROTOCOL_PREFIX = 'sandbox.token.';
 export const RESUME_SUBPROTOCOL_PREFIX = 'sandbox.resume.';
 /** The output byte offset the client has received up to, offered on reconnect. */
 export const OFFSET_SUBPROTOCOL_PREFIX = 'sandbox.offset.';
+/** A viewer's credential: the `token` of a share (never the session token, never in a URL's query). */
+export const SHARE_SUBPROTOCOL_PREFIX = 'sandbox.share.';
+
+/** What a share lets its viewers do: `view` watches; `control` also types into the program. */
+export const SHARE_MODES = ['view', 'control'] as const;
+export type ShareMode = (typeof SHARE_MODES)[number];
 
 /**
  * Most output bytes the server sends ahead of a client's acks once the client
@@ -70,7 +80,21 @@ export type ServerMessage =
    * first in its new environment (their output is not streamed), sent before
    * the step's own output, on every attach.
    */
-  | {type: 'catch-up'; steps: CaughtUpStep[]};
+  | {type: 'catch-up'; steps: CaughtUpStep[]}
+  /**
+   * Who else is on a shared session, to every participant (the owner and each
+   * viewer) whenever it changes: `viewers` sockets joined through shares, of
+   * which `controllers` may type.
+   */
+  | {type: 'presence'; viewers: number; controllers: number}
+  /** To a viewer: the terminal's size is now the owner's `cols` × `rows`. */
+  | {type: 'resize'; cols: number; rows: number}
+  /**
+   * To a viewer, on attach and whenever it is resynced: clear the screen and
+   * size it `cols` × `rows`; the next binary frame is the current screen (and
+   * some scrollback) as escape sequences, and live output follows it.
+   */
+  | {type: 'snapshot'; cols: number; rows: number};
 
 /** One earlier step a catch-up ran: its position, block and exit code (-1: it could not run). */
 export interface CaughtUpStep {
@@ -119,6 +143,11 @@ export const ERROR_CODES = [
   'environment-unauthorized',
   'environment-mismatch',
   'busy',
+  'view-only',
+  'owner-only',
+  'too-many-viewers',
+  'too-many-shares',
+  'share-not-found',
   'not-found',
   'internal',
 ] as const;
@@ -171,6 +200,36 @@ export interface EnvironmentInfo extends EnvironmentRef {
 /** The header that carries an environment's token on GET, DELETE and POST …/leave of /api/environments/<id>. */
 export const ENVIRONMENT_TOKEN_HEADER = 'x-sandbox-environment';
 
+/** POST /api/sessions/<id>/shares (with `Authorization: Bearer <the owner's latest resume-token>`) */
+export interface CreateShareRequest {
+  mode: ShareMode;
+  /** How long the share lasts, e.g. "30m" (a duration: digits and ms, s, m or h); default DEFAULT_SHARE_TTL. It ends with the session anyway. */
+  ttl?: string;
+}
+export interface CreateShareResponse {
+  id: string;
+  /** The viewer's credential, offered as `sandbox.share.<token>`. */
+  token: string;
+  /** The page that holds the block, with the share in its fragment (SHARE_FRAGMENT_KEYS). */
+  url: string;
+  mode: ShareMode;
+  /** ISO 8601. */
+  expiresAt: string;
+}
+
+export const DEFAULT_SHARE_TTL = '30m';
+/** The longest `ttl` a share may ask for (a session ends well before it: `limits.maxLifetime`). */
+export const MAX_SHARE_TTL_MS = 24 * 3_600_000;
+
+/**
+ * The keys of a share link's fragment, `#sandbox-share=<token>&session=<id>&block=<block id>&mode=<mode>`:
+ * in the fragment, the token never reaches a server log or a Referer.
+ */
+export const SHARE_FRAGMENT_KEYS = {token: 'sandbox-share', session: 'session', block: 'block', mode: 'mode'} as const;
+
+/** The path of a session's shares (POST); + `/<shareId>` (DELETE) revokes one. */
+export const sharesPath = (sessionId: string, basePath = '/'): string => `${basePath}api/sessions/${encodeURIComponent(sessionId)}/shares`;
+
 /** The path of an environment (GET: its state; DELETE: remove it; + `/leave`: its page went away). */
 export const environmentPath = (id: string, basePath = '/'): string => `${basePath}api/environments/${encodeURIComponent(id)}`;
 
@@ -188,8 +247,12 @@ export const CLOSE_CODES = {
   internal: 1011,
   /** Another socket took this session over. */
   replaced: 4001,
+  /** A viewer's share was revoked by the owner (DELETE …/shares/<id>) or it expired. */
+  shareRevoked: 4003,
   /** The session no longer exists (ended, expired). */
   sessionEnded: 4004,
+  /** A viewer stayed behind its bounded buffer too long (it can reconnect for a fresh screen). */
+  viewerBehind: 4008,
 } as const;
 
 export class ProtocolError extends Error {
@@ -275,10 +338,22 @@ export function parseServerMessage(text: string): ServerMessage | undefined {
         : undefined;
     case 'catch-up':
       return parseCatchUp(value.steps);
+    case 'presence':
+      return isCount(value.viewers) && isCount(value.controllers) && value.controllers <= value.viewers
+        ? {type: 'presence', viewers: value.viewers, controllers: value.controllers}
+        : undefined;
+    case 'resize':
+    case 'snapshot':
+      return isCount(value.cols) && isCount(value.rows) && withinBounds(value.cols, value.rows) ? {type: value.type, cols: value.cols, rows: value.rows} : undefined;
     default:
       return undefined;
   }
 }
+
+const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+
+const withinBounds = (cols: number, rows: number): boolean =>
+  cols >= TERMINAL_BOUNDS.minCols && cols <= TERMINAL_BOUNDS.maxCols && rows >= TERMINAL_BOUNDS.minRows && rows <= TERMINAL_BOUNDS.maxRows;
 
 const isCaughtUpStep = (value: unknown): value is CaughtUpStep =>
   isPlainObject(value) &&
@@ -306,6 +381,35 @@ export const resumeSubprotocols = (resumeToken: string, offset: number): string[
   RESUME_SUBPROTOCOL_PREFIX + resumeToken,
   OFFSET_SUBPROTOCOL_PREFIX + String(offset),
 ];
+
+/** Subprotocols of a viewer: the protocol and the share's token. */
+export const shareSubprotocols = (shareToken: string): string[] => [SUBPROTOCOL, SHARE_SUBPROTOCOL_PREFIX + shareToken];
+
+/** The share token among offered subprotocols, if any. */
+export function parseShareOffer(protocols: readonly string[]): string | undefined {
+  const offered = protocols.find((protocol) => protocol.startsWith(SHARE_SUBPROTOCOL_PREFIX));
+  const token = offered?.slice(SHARE_SUBPROTOCOL_PREFIX.length);
+  return token === '' ? undefined : token;
+}
+
+/** The share in a link's fragment (`location.hash`), or undefined when it holds none. */
+export function parseShareFragment(hash: string): {token: string; session: string; block?: string; mode?: ShareMode} | undefined {
+  const params = new URLSearchParams(hash.startsWith('#') ? hash.slice(1) : hash);
+  const token = params.get(SHARE_FRAGMENT_KEYS.token);
+  const session = params.get(SHARE_FRAGMENT_KEYS.session);
+  if (!token || !session) return undefined;
+  const block = params.get(SHARE_FRAGMENT_KEYS.block);
+  const mode = SHARE_MODES.find((candidate) => candidate === params.get(SHARE_FRAGMENT_KEYS.mode));
+  return {token, session, ...(block ? {block} : {}), ...(mode ? {mode} : {})};
+}
+
+/** The fragment of a share link (without '#'); `mode` only tells the viewer's page what to show (the server decides). */
+export function shareFragment(share: {token: string; session: string; block?: string | undefined; mode?: ShareMode | undefined}): string {
+  const params = new URLSearchParams({[SHARE_FRAGMENT_KEYS.token]: share.token, [SHARE_FRAGMENT_KEYS.session]: share.session});
+  if (share.block) params.set(SHARE_FRAGMENT_KEYS.block, share.block);
+  if (share.mode) params.set(SHARE_FRAGMENT_KEYS.mode, share.mode);
+  return params.toString();
+}
 
 /**
  * The resume credential and offset among offered subprotocols. An offset that

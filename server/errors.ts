@@ -34,6 +34,11 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   'environment-unauthorized': 401,
   'environment-mismatch': 409,
   busy: 409,
+  'view-only': 403,
+  'owner-only': 403,
+  'too-many-viewers': 429,
+  'too-many-shares': 429,
+  'share-not-found': 404,
   'not-found': 404,
   internal: 500,
 };

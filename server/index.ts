@@ -18,7 +18,7 @@ import {mcpRoutes} from './http/routes/mcp.js';
 import {packageVersion} from './own-package.js';
 import {handleUpgrade, selectProtocol, type UpgradeContext} from './http/upgrade.js';
 import type {LogFunction, SandboxLogger} from './log.js';
-import {createMetrics, type SandboxMetrics} from './metrics.js';
+import {createMetrics, shareMeter, type SandboxMetrics} from './metrics.js';
 import {createRuntime} from './runtime/create.js';
 import type {ContainerRuntime} from './runtime/types.js';
 import type {AdmissionSnapshot} from './sessions/admission.js';
@@ -26,6 +26,8 @@ import {systemClock, type Clock} from './clock.js';
 import {EnvironmentRegistry, environmentTokens} from './environments/registry.js';
 import {SessionManager} from './sessions/manager.js';
 import {SessionTokens} from './sessions/tokens.js';
+import {ShareRegistry} from './sessions/share-registry.js';
+import {ShareTokens} from './sessions/share-tokens.js';
 import {Heartbeat} from './lifecycle/heartbeat.js';
 import {createHttpServer} from './lifecycle/http-server.js';
 import {deriveInstanceId} from './lifecycle/instance-id.js';
@@ -163,6 +165,15 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
   // Every admitted session is tracked for the metrics and the admin API.
   sessions.observe({created: (session, request) => tracker.created(session, {env: request.spec.envName, client: request.client})});
 
+  // Share tokens are signed with a key of their own, derived from the session tokens' secret.
+  const shares = new ShareRegistry({
+    tokens: new ShareTokens(tokens.derivedKey('share'), clock),
+    clock,
+    limits: config.server,
+    meter: shareMeter(metrics),
+    log,
+  });
+
   const environments = new EnvironmentRegistry({
     runtime,
     clock,
@@ -208,6 +219,7 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
     runtime,
     sessions,
     environments,
+    shares,
     blocks: () => site.blocks(),
     basePaths,
     originPolicy,
@@ -241,6 +253,7 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
     trustProxy: config.server.trustProxy,
     findSession: (id) => sessions.get(id),
     verifyToken: (token, id) => sessions.verifyToken(token, id),
+    admitViewer: (id, token) => shares.admitViewer(id, token),
     closing: () => closing,
     onSocket: (socket, session, request) => {
       heartbeat.watch(socket);
@@ -262,7 +275,10 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
   const sweep = new Sweep({
     clock,
     maxLifetimeMs: longestLifetime(config),
-    prune: () => sessions.prune(),
+    prune: () => {
+      sessions.prune();
+      shares.prune();
+    },
     ensureOwnership: () => ownership.ensure(),
     reap: (filter) => runtime.reap(filter),
     log,

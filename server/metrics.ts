@@ -27,6 +27,14 @@ export interface SandboxMetrics {
   readonly relayed: {in: number; out: number};
   readonly backpressurePauses: Counter;
   readonly warmPool: Gauge<'env'>;
+  /** Shares created, by mode. */
+  readonly sharesCreated: Counter<'mode'>;
+  /** Viewers connected through shares now, by mode. */
+  readonly shareViewers: Gauge<'mode'>;
+  /** Viewers sent a fresh screen because they fell behind their buffer. */
+  readonly viewerResyncs: Counter;
+  /** Viewers closed by the server: fell behind too long, share revoked or expired. */
+  readonly viewersClosed: Counter<'reason'>;
 }
 
 export function createMetrics({defaultMetrics = true}: {defaultMetrics?: boolean} = {}): SandboxMetrics {
@@ -83,5 +91,35 @@ export function createMetrics({defaultMetrics = true}: {defaultMetrics?: boolean
       registers,
     }),
     warmPool: new Gauge({name: 'sandbox_warm_pool_size', help: 'Warm containers ready, by environment', labelNames: ['env'], registers}),
+    sharesCreated: new Counter({name: 'sandbox_shares_created_total', help: 'Shares of sessions created, by mode', labelNames: ['mode'], registers}),
+    shareViewers: new Gauge({name: 'sandbox_share_viewers', help: 'Viewers connected through shares now, by mode', labelNames: ['mode'], registers}),
+    viewerResyncs: new Counter({
+      name: 'sandbox_share_viewer_resyncs_total',
+      help: 'Viewers sent a fresh screen snapshot because they fell behind their bounded buffer',
+      registers,
+    }),
+    viewersClosed: new Counter({
+      name: 'sandbox_share_viewers_closed_total',
+      help: 'Viewers closed by the server (behind: stayed behind too long; revoked; expired)',
+      labelNames: ['reason'],
+      registers,
+    }),
+  };
+}
+
+/** The share meter (sessions/shares.ts) over these metrics. */
+export function shareMeter(metrics: SandboxMetrics): {
+  created(mode: string): void;
+  viewerJoined(mode: string): void;
+  viewerLeft(mode: string): void;
+  resynced(): void;
+  cut(reason: string): void;
+} {
+  return {
+    created: (mode) => metrics.sharesCreated.inc({mode}),
+    viewerJoined: (mode) => metrics.shareViewers.inc({mode}),
+    viewerLeft: (mode) => metrics.shareViewers.dec({mode}),
+    resynced: () => metrics.viewerResyncs.inc(),
+    cut: (reason) => metrics.viewersClosed.inc({reason}),
   };
 }

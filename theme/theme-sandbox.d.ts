@@ -180,6 +180,10 @@ declare module '@theme/Sandbox/useSandboxRunner' {
     runStep(choice: StepChoice, files: CreateSessionRequest['files']): void;
     /** Ends the page session's shared environment; every step block returns to idle. */
     resetEnvironment(): void;
+    /** The session is shared: who watches it. */
+    readonly presence?: {viewers: number; controllers: number};
+    /** What the owner's share calls need, while the session is live; else undefined. */
+    shareAccess(): {sessionId: string; base: string; resumeToken: string} | undefined;
   }
   /** A page session's step: its position and the store of the session's environment. */
   export interface StepOptions {
@@ -241,6 +245,8 @@ declare module '@theme/SandboxTerminal/xterm' {
   import type {RunnerTerminal, TerminalInput} from 'docusaurus-sandbox/client';
 
   export interface TerminalHandle extends RunnerTerminal {
+    /** From now on the terminal is `cols` × `rows` whatever the page's width (a viewer shows the owner's size). */
+    fixSize(cols: number, rows: number): void;
     setColorMode(colorMode: 'light' | 'dark'): void;
     setScreenReaderMode(on: boolean): void;
     dispose(): void;
@@ -257,4 +263,28 @@ declare module '@theme/SandboxTerminal/xterm' {
 declare module '@theme/SandboxAuth' {
   /** The bearer token for POST /api/sessions (jwt auth mode), or undefined for none. */
   export default function getAuthToken(): Promise<string | undefined>;
+}
+
+declare module '@theme/Sandbox/Share' {
+  import type {SandboxRunnerHandle} from '@theme/Sandbox/useSandboxRunner';
+  import type {ReactNode} from 'react';
+
+  export interface Props {
+    readonly runner: SandboxRunnerHandle;
+  }
+  /** While the session is live: "Share: can watch" / "Share: can type" (the link copied), who watches, "Stop sharing". */
+  export default function SandboxShare(props: Props): ReactNode;
+}
+
+declare module '@theme/Sandbox/Viewer' {
+  import type {ReactNode} from 'react';
+
+  export interface Props {
+    /** The share from the page's link fragment. */
+    readonly link: {token: string; session: string; mode?: 'view' | 'control' | undefined};
+    readonly serverUrl: string | undefined;
+    readonly baseUrl: string;
+  }
+  /** A shared session watched by link: the banner, the live terminal, no Run or Edit. */
+  export default function SandboxViewer(props: Props): ReactNode;
 }

@@ -91,3 +91,24 @@ describe('SandboxSession resume', () => {
     assert.deepEqual(sockets[1]!.controls().at(-1), {type: 'ack', bytes: 32 * 1024});
   });
 });
+
+describe('SandboxSession shares', () => {
+  it('gives the share calls the latest resume credential and reports presence', async () => {
+    const seen: string[] = [];
+    const {session, sockets, timers} = harness(undefined, {onPresence: (viewers, controllers) => seen.push(`${viewers}/${controllers}`)});
+    await session.start();
+    // Read through a function: an assertion on the getter would narrow it for the rest of the test.
+    const access = () => session.shareAccess;
+    assert.equal(access(), undefined, 'no credential yet');
+    sockets[0]!.open();
+    sockets[0]!.message(JSON.stringify({type: 'resume-token', token: 'r1', graceMs: 60_000}));
+    assert.deepEqual(access(), {sessionId: 's1', base: 'http://localhost:3000', resumeToken: 'r1'});
+    sockets[0]!.message(JSON.stringify({type: 'presence', viewers: 1, controllers: 0}));
+    sockets[0]!.drop(1006);
+    timers.advance(1000);
+    sockets[1]!.open();
+    sockets[1]!.message(JSON.stringify({type: 'resume-token', token: 'r2', graceMs: 60_000}));
+    assert.equal(access()?.resumeToken, 'r2', 'rotated on the resume');
+    assert.deepEqual(seen, ['1/0']);
+  });
+});

@@ -143,6 +143,16 @@ describe('security options', () => {
     assert.equal(config.server.allowNoOrigin, false);
   });
 
+  test('share limits: defaults, overrides and refusals that name the option', () => {
+    const {server} = normalizeConfig({});
+    assert.deepEqual([server.maxViewersPerSession, server.maxSharesPerSession, server.sharesPerMinute], [8, 4, 10]);
+    const given = normalizeConfig({server: {maxViewersPerSession: 2, maxSharesPerSession: 1, sharesPerMinute: 3}}).server;
+    assert.deepEqual([given.maxViewersPerSession, given.maxSharesPerSession, given.sharesPerMinute], [2, 1, 3]);
+    assert.throws(() => normalizeConfig({server: {maxViewersPerSession: 0}}), /maxViewersPerSession/);
+    assert.throws(() => normalizeConfig({server: {maxSharesPerSession: 1.5}}), /maxSharesPerSession/);
+    assert.throws(() => normalizeConfig({server: {sharesPerMinute: -1}}), /sharesPerMinute/);
+  });
+
   test('refuses a session token lifetime over 5 minutes', () => {
     assert.equal(normalizeConfig({server: {tokenTtl: '5m'}}).server.tokenTtl, 300_000);
     assert.throws(() => normalizeConfig({server: {tokenTtl: '6m'}}), /"server\.tokenTtl".*5m/);

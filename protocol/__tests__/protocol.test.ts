@@ -87,3 +87,38 @@ test('the catch-up message of a page session step is read strictly', async () =>
     assert.equal(parseServerMessage(JSON.stringify(bad)), undefined, JSON.stringify(bad).slice(0, 80));
   }
 });
+
+test('shares: presence, resize and snapshot notices are parsed strictly', async () => {
+  const {parseServerMessage: parse} = await import('../index.js');
+  assert.deepEqual(parse('{"type":"presence","viewers":3,"controllers":1,"extra":1}'), {type: 'presence', viewers: 3, controllers: 1});
+  assert.equal(parse('{"type":"presence","viewers":1,"controllers":2}'), undefined, 'more controllers than viewers');
+  assert.equal(parse('{"type":"presence","viewers":-1,"controllers":0}'), undefined);
+  assert.equal(parse('{"type":"presence","viewers":"1","controllers":0}'), undefined);
+  assert.deepEqual(parse('{"type":"resize","cols":80,"rows":24}'), {type: 'resize', cols: 80, rows: 24});
+  assert.deepEqual(parse('{"type":"snapshot","cols":120,"rows":40}'), {type: 'snapshot', cols: 120, rows: 40});
+  assert.equal(parse('{"type":"snapshot","cols":1e6,"rows":40}'), undefined, 'outside the terminal bounds');
+  assert.equal(parse('{"type":"resize","cols":80.5,"rows":24}'), undefined);
+});
+
+test('shares: the subprotocol offer and the link fragment', async () => {
+  const {parseShareOffer, shareSubprotocols, shareFragment, parseShareFragment, SUBPROTOCOL, sharesPath} = await import('../index.js');
+  assert.deepEqual(shareSubprotocols('abc.def'), [SUBPROTOCOL, 'sandbox.share.abc.def']);
+  assert.equal(parseShareOffer(['sandbox.v1', 'sandbox.share.abc.def']), 'abc.def');
+  assert.equal(parseShareOffer(['sandbox.v1', 'sandbox.share.']), undefined);
+  assert.equal(parseShareOffer(['sandbox.v1', 'sandbox.token.abc']), undefined);
+  const fragment = shareFragment({token: 's1.x_y-z', session: 'id-1', block: 'b2'});
+  assert.equal(fragment, 'sandbox-share=s1.x_y-z&session=id-1&block=b2');
+  assert.deepEqual(parseShareFragment(`#${fragment}`), {token: 's1.x_y-z', session: 'id-1', block: 'b2'});
+  assert.deepEqual(parseShareFragment('sandbox-share=t&session=s'), {token: 't', session: 's'});
+  assert.equal(parseShareFragment('#session=s'), undefined);
+  assert.equal(parseShareFragment(''), undefined);
+  assert.equal(sharesPath('a/b', '/site/'), '/site/api/sessions/a%2Fb/shares');
+});
+
+test('shares: the error codes and the revoked close code are part of the protocol', async () => {
+  const {ERROR_CODES, CLOSE_CODES} = await import('../index.js');
+  for (const code of ['view-only', 'owner-only', 'too-many-viewers', 'too-many-shares', 'share-not-found'] as const) assert.ok(ERROR_CODES.includes(code), code);
+  assert.equal(CLOSE_CODES.shareRevoked, 4003);
+  assert.equal(CLOSE_CODES.viewerBehind, 4008);
+  assert.equal(new Set(Object.values(CLOSE_CODES)).size, Object.values(CLOSE_CODES).length, 'close codes are distinct');
+});

@@ -20,6 +20,8 @@ import {apiCors} from './routes/cors.js';
 import {healthRoutes} from './routes/health.js';
 import {environmentRoutes} from './routes/environments.js';
 import {sessionRoutes} from './routes/sessions.js';
+import {shareRoutes} from './routes/shares.js';
+import type {ShareRegistry} from '../sessions/share-registry.js';
 import {notFoundPage, siteRoutes} from './routes/site.js';
 
 export interface AppContext {
@@ -29,6 +31,8 @@ export interface AppContext {
   sessions: SessionManager;
   /** The page sessions' environments (steps run in them). */
   environments: EnvironmentRegistry;
+  /** The shares of shared sessions (viewers join them on the session's socket path). */
+  shares: ShareRegistry;
   blocks: () => ReadonlyMap<string, SandboxBlock>;
   originPolicy: OriginPolicy;
   siteDir?: string | undefined;
@@ -96,6 +100,7 @@ export function createApp(context: AppContext): express.Express {
       closing: context.closing,
     }),
   );
+  app.use(shareRoutes({findSession: (id) => context.sessions.get(id), shares: context.shares, originPolicy: context.originPolicy}));
   app.use(environmentRoutes({environments: context.environments, originPolicy: context.originPolicy}));
   if (context.mcp) app.use(context.mcp);
   app.all('/api/{*rest}', notFound('no such API endpoint'));

@@ -147,6 +147,7 @@ export function resolveSessionRequest(
       outputLimit: env.limits.outputLimit,
       outputRate: env.limits.outputRate,
       client: context.client,
+      block: block.id,
     };
   }
 

@@ -6,10 +6,11 @@
 import type {IncomingMessage} from 'node:http';
 import type {Duplex} from 'node:stream';
 import {WebSocket, type WebSocketServer} from 'ws';
-import {parseResumeOffer, SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX} from '../../protocol/index.js';
+import {parseResumeOffer, parseShareOffer, SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX} from '../../protocol/index.js';
 import {SandboxError, toClientError} from '../errors.js';
 import type {LogFunction} from '../log.js';
 import type {Session, SessionPeer} from '../sessions/session.js';
+import type {ViewerTicket} from '../sessions/share-registry.js';
 import {ROOT_BASE_PATHS, routeUnderBase, type BasePaths} from './base-path.js';
 import {originAllowed, type OriginPolicy} from './origin.js';
 
@@ -32,6 +33,8 @@ export interface UpgradeContext {
   trustProxy: boolean;
   findSession: (id: string) => Session | undefined;
   verifyToken: (token: string, sessionId: string) => boolean;
+  /** The share a viewer's token opens (throws `unauthorized` or `too-many-viewers`); none: no shares on this server. */
+  admitViewer?: ((sessionId: string, token: string) => ViewerTicket) | undefined;
   closing: () => boolean;
   /**
    * Called for each accepted socket (heartbeat bookkeeping, the log). The
@@ -72,6 +75,7 @@ const STATUS_TEXT: Record<number, string> = {
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
+  429: 'Too Many Requests',
   426: 'Upgrade Required',
   503: 'Service Unavailable',
 };
@@ -96,8 +100,14 @@ export function refuseUpgrade(socket: Duplex, error: SandboxError): string {
   return clientError.code;
 }
 
-/** Decides whether an upgrade may proceed; returns the session or throws a SandboxError. */
-export function authorizeUpgrade(request: IncomingMessage, context: UpgradeContext): Session {
+/** Who an accepted upgrade is: the session's owner, or a viewer through a share. */
+export interface UpgradeGrant {
+  session: Session;
+  viewer?: ViewerTicket | undefined;
+}
+
+/** Decides whether an upgrade may proceed; returns who it is for or throws a SandboxError. */
+export function authorizeUpgrade(request: IncomingMessage, context: UpgradeContext): UpgradeGrant {
   const url = new URL(request.url ?? '/', 'http://placeholder');
   const route = routeUnderBase(url.pathname, context.basePaths?.() ?? ROOT_BASE_PATHS);
   const match = route.kind === 'api' ? SOCKET_PATH.exec(route.path) : null;
@@ -113,12 +123,19 @@ export function authorizeUpgrade(request: IncomingMessage, context: UpgradeConte
     throw new SandboxError('bad-request', `offer the "${SUBPROTOCOL}" subprotocol`);
   }
   const sessionId = match[1]!;
+  // A viewer offers its share's token; it never opens the owner's socket (nor the other way round).
+  const shareToken = parseShareOffer(protocols);
+  if (shareToken !== undefined) {
+    const session = context.findSession(sessionId);
+    if (!session || !context.admitViewer) throw new SandboxError('unauthorized', 'a valid share token is required');
+    return {session, viewer: context.admitViewer(sessionId, shareToken)};
+  }
   // A reconnect offers the session's in-band resume credential instead.
   const resumeToken = parseResumeOffer(protocols).token;
   if (resumeToken !== undefined) {
     const session = context.findSession(sessionId);
     if (!session?.acceptsResume(resumeToken)) throw new SandboxError('unauthorized', 'a valid session token is required');
-    return session;
+    return {session};
   }
   const token = findToken(protocols, url.searchParams);
   // One answer for a missing, bad, expired or foreign token and for an unknown
@@ -128,15 +145,15 @@ export function authorizeUpgrade(request: IncomingMessage, context: UpgradeConte
   }
   const session = context.findSession(sessionId);
   if (!session) throw new SandboxError('unauthorized', 'a valid session token is required');
-  return session;
+  return {session};
 }
 
 export function handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer, context: UpgradeContext): void {
   // Errors on the raw socket before the upgrade (a reset peer) must not crash the process.
   socket.on('error', destroyOnError);
-  let session: Session;
+  let grant: UpgradeGrant;
   try {
-    session = authorizeUpgrade(request, context);
+    grant = authorizeUpgrade(request, context);
   } catch (error) {
     const code = refuseUpgrade(socket, error instanceof SandboxError ? error : new SandboxError('internal', 'upgrade failed', {cause: error}));
     context.onRefused?.(code);
@@ -146,8 +163,9 @@ export function handleUpgrade(request: IncomingMessage, socket: Duplex, head: Bu
   context.wss.handleUpgrade(request, socket, head, (ws, upgraded) => {
     // ws has its own 'error' handling from here on (see connect()).
     socket.off('error', destroyOnError);
-    context.onSocket(ws, session, upgraded);
-    connect(ws, session, context, offset);
+    context.onSocket(ws, grant.session, upgraded);
+    if (grant.viewer) connectViewer(ws, grant.session, grant.viewer, context);
+    else connect(ws, grant.session, context, offset);
   });
 }
 
@@ -214,4 +232,20 @@ function connect(ws: WebSocket, session: Session, context: UpgradeContext, offse
   // The code tells a deliberate close (1000: end now) from a drop (resume grace).
   ws.on('close', (code) => session.detach(peer, code));
   session.attach(peer, {offset});
+}
+
+/** Wires one viewer's socket to its share: its frames are judged by the share's mode (viewer-input.ts). */
+function connectViewer(ws: WebSocket, session: Session, ticket: ViewerTicket, context: UpgradeContext): void {
+  // Not metered as the session's socket: its bytes are counted by the share's own metrics.
+  const peer = new WebSocketPeer(ws, undefined);
+  ws.on('error', (error) => {
+    context.log('info', 'viewer socket error', {session: session.id, share: ticket.share.id, error: error.message});
+  });
+  // Joined and listened to in one synchronous step: no frame can arrive in between.
+  const handle = ticket.join(peer);
+  ws.on('message', (data, isBinary) => {
+    const buffer = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+    handle.receive(buffer, isBinary);
+  });
+  ws.on('close', () => handle.leave());
 }

@@ -35,6 +35,8 @@ export interface SessionRequest {
   outputRate: number;
   /** Client address, for the per-client limits. */
   client: string;
+  /** The manifest block it runs, if it runs one. */
+  block?: string | undefined;
 }
 
 /**
@@ -183,6 +185,7 @@ export class SessionManager {
     const {spec, timeouts} = request;
     return new Session({
       id,
+      block: request.block,
       // Written out, not spread: a spread plus one more key gave each session
       // its own hidden class (~0.5 KB per session for these two, measured with the server bench).
       spec: {sessionId: id, envName: spec.envName, env: spec.env, files: spec.files, cmd: spec.cmd, interactive: spec.interactive, cols: spec.cols, rows: spec.rows},

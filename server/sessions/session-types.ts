@@ -8,6 +8,7 @@ import type {Clock} from '../clock.js';
 import type {LogFunction} from '../log.js';
 import type {ContainerRuntime, ContainerSpec} from '../runtime/types.js';
 import type {OutputRate} from '../stream/rate.js';
+import type {FinalWords} from './outcome.js';
 import type {ResumeDetails} from './resume.js';
 
 /** The client socket as a session sees it; `server/http/upgrade.ts` adapts a `ws` WebSocket. */
@@ -39,6 +40,8 @@ export interface AttachOptions {
 /** The options of a session; `Owner` is the session class (callbacks get it). */
 export interface SessionOptionsOf<Owner> {
   id: string;
+  /** The manifest block it runs, if it runs one (a share's link opens its page). */
+  block?: string | undefined;
   spec: ContainerSpec;
   /** Only its `start` is used: a step of a page session starts in its environment instead. */
   runtime: Pick<ContainerRuntime, 'start'>;
@@ -59,4 +62,19 @@ export interface SessionOptionsOf<Owner> {
   /** The reconnect grace ran out; the container is being removed. */
   onExpired?: (session: Owner) => void;
   log?: LogFunction;
+}
+
+/**
+ * Who else follows a session besides its owner's socket: the viewers of its
+ * shares (`shares.ts`). The session tells it every forwarded chunk, resizes,
+ * the owner's (re)attach, and its end.
+ */
+export interface SessionAudience {
+  output(chunk: Buffer): void;
+  resized(cols: number, rows: number): void;
+  ownerAttached(): void;
+  /** Whether `source` (a paused input source) is one of its viewers. */
+  holds(source: unknown): boolean;
+  /** The session ended (exit, failure, expiry, shutdown): the last words for every viewer. */
+  close(words: FinalWords): void;
 }

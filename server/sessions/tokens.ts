@@ -33,6 +33,14 @@ export class SessionTokens implements TokenVerifier {
     return `${expiry}.${this.mac(sessionId, expiry).toString('base64url')}`;
   }
 
+  /**
+   * A key for another kind of token (`purpose`, e.g. "share"), derived from
+   * this secret: tokens of one kind never verify as another.
+   */
+  derivedKey(purpose: string): Buffer {
+    return createHmac('sha256', this.secret).update(`docusaurus-sandbox token key: ${purpose}`).digest();
+  }
+
   verify(token: string, sessionId: string): boolean {
     const match = /^([0-9a-z]{1,12})\.([A-Za-z0-9_-]{43})$/.exec(token);
     if (!match) return false;

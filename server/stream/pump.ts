@@ -42,8 +42,8 @@ export interface OutputPumpOptions {
   /** How often a paused pump looks at the socket's buffer again (ms). */
   pollMs?: number;
   onLimit?: () => void;
-  /** Called for every forwarded chunk (activity for the idle timer). */
-  onData?: (bytes: number) => void;
+  /** Called for every forwarded chunk, after it was sent (activity for the idle timer, a share's viewers). */
+  onData?: (chunk: Buffer) => void;
   /** Replay ring capacity (bytes); default REPLAY_BUFFER_BYTES. */
   replayBytes?: number;
   /** Flow window for clients that ack; default FLOW_WINDOW_BYTES. */
@@ -184,7 +184,7 @@ export class OutputPump {
       this.sentBytes += data.length;
       this.sinkSent += data.length;
       this.ring.append(data);
-      this.options.onData?.(data.length);
+      this.options.onData?.(data);
       if (this.options.rate) this.spend(this.options.rate, data.length);
     }
     if (this.limitReached) {

@@ -7,19 +7,21 @@
 import {translate} from '@docusaurus/Translate';
 import useDocusaurusContext from '@docusaurus/useDocusaurusContext';
 import useGlobalData from '@docusaurus/useGlobalData';
-import {useCallback, useMemo, useState, type ReactNode} from 'react';
+import {useCallback, useEffect, useMemo, useState, type ReactNode} from 'react';
 import type {Props} from '@theme/Sandbox';
 import SandboxFiles from '@theme/Sandbox/Files';
 import SandboxStatusLine from '@theme/Sandbox/StatusLine';
 import SandboxStepBar from '@theme/Sandbox/StepBar';
 import SandboxStepOffer from '@theme/Sandbox/StepOffer';
 import SandboxTerminalArea from '@theme/Sandbox/TerminalArea';
+import SandboxShare from '@theme/Sandbox/Share';
 import SandboxToolbar from '@theme/Sandbox/Toolbar';
+import SandboxViewer from '@theme/Sandbox/Viewer';
 import {useEdits} from '@theme/Sandbox/useEdits';
 import {usePageEnvironment} from '@theme/Sandbox/usePageEnvironment';
 import {useSandboxRunner} from '@theme/Sandbox/useSandboxRunner';
 import {parseDisplay} from '@theme/Sandbox/display';
-import {changedFiles, liveSandboxes, parseSessionProp, type SandboxBlock} from 'docusaurus-sandbox/client';
+import {changedFiles, liveSandboxes, parseSessionProp, shareLinkFor, type SandboxBlock, type ShareMode} from 'docusaurus-sandbox/client';
 import styles from './styles.module.css';
 
 /** The plugin's global data; absent when the plugin is not registered (then the page's origin is used). */
@@ -31,8 +33,21 @@ function usePluginData(): {serverUrl: string | undefined; recordedOnly: boolean}
   };
 }
 
+/** The share a page's link fragment holds for this block, read after hydration (the server-rendered page has none). */
+function useShareLink(blockId: string): {token: string; session: string; mode?: ShareMode} | undefined {
+  const [link, setLink] = useState<{token: string; session: string; mode?: ShareMode} | undefined>(undefined);
+  useEffect(() => {
+    const read = () => setLink(shareLinkFor(window.location.hash, blockId));
+    read();
+    window.addEventListener('hashchange', read);
+    return () => window.removeEventListener('hashchange', read);
+  }, [blockId]);
+  return link;
+}
+
 export default function Sandbox({block, display, session}: Props): ReactNode {
   const data = useMemo(() => JSON.parse(block) as SandboxBlock, [block]);
+  const shareLink = useShareLink(data.id);
   // A step of a page session needs both its position (the block) and the session (the prop); without either it runs alone.
   const pageSession = useMemo(() => parseSessionProp(session), [session]);
   const stepNumber = pageSession && data.step !== undefined && data.session === pageSession.id ? data.step : undefined;
@@ -60,6 +75,14 @@ export default function Sandbox({block, display, session}: Props): ReactNode {
     reset();
     setGeneration((value) => value + 1);
   }, [reset]);
+
+  if (shareLink) {
+    return (
+      <div className={styles.sandbox} data-sandbox-id={data.id} role="group" aria-label={data.title ?? translate({id: 'theme.Sandbox.block.label', message: 'Runnable example', description: 'The accessible name of a sandbox block that has no title'})}>
+        <SandboxViewer link={shareLink} serverUrl={serverUrl} baseUrl={baseUrl} />
+      </div>
+    );
+  }
 
   return (
     <div
@@ -89,6 +112,7 @@ export default function Sandbox({block, display, session}: Props): ReactNode {
         onEdit={() => setEditing(true)}
         onReset={onReset}
       />
+      <SandboxShare runner={runner} />
       {stepNumber !== undefined && (
         <SandboxStepOffer step={stepNumber} offer={runner.offer} caughtUp={runner.caughtUp} onCatchUp={catchUp} onRunOnly={runOnly} />
       )}

@@ -94,6 +94,7 @@ export function useSandboxRunner(
   const stopOthersAndRun = useCallback((files: CreateSessionRequest['files']) => runner.current?.stopOthersAndRun(files), []);
   const runStep = useCallback((choice: StepChoice, files: CreateSessionRequest['files']) => runner.current?.runStep(choice, files), []);
   const resetEnvironment = useCallback(() => runner.current?.resetEnvironment(), []);
+  const shareAccess = useCallback(() => runner.current?.shareAccess, []);
   const sendKey = useCallback((sequence: string) => runner.current?.sendKey(sequence), []);
   const toggleScreenReaderMode = useCallback(() => {
     setScreenReaderMode((on) => {
@@ -120,5 +121,7 @@ export function useSandboxRunner(
     caughtUp: view.caughtUp,
     runStep,
     resetEnvironment,
+    ...(view.presence ? {presence: view.presence} : {}),
+    shareAccess,
   };
 }

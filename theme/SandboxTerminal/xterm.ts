@@ -77,7 +77,10 @@ export function createTerminal(container: HTMLElement, options: TerminalOptions)
 
   // Columns follow the page's width (the fit addon measures them); the rows stay TERMINAL_ROWS and the
   // container shows only those used so far (rows.ts says why), so a short output takes a short box.
+  // A viewer of a shared session shows the owner's size instead (fixSize).
+  let fixed = false;
   const fitColumns = () => {
+    if (fixed) return;
     const proposed = fit.proposeDimensions();
     if (proposed && Number.isFinite(proposed.cols) && proposed.cols !== terminal.cols) terminal.resize(proposed.cols, TERMINAL_ROWS);
   };
@@ -123,6 +126,11 @@ export function createTerminal(container: HTMLElement, options: TerminalOptions)
     },
     focus: () => terminal.focus(),
     size: () => ({cols: terminal.cols, rows: terminal.rows}),
+    fixSize: (cols, rows) => {
+      fixed = true;
+      if (cols !== terminal.cols || rows !== terminal.rows) terminal.resize(cols, rows);
+      showUsedRows();
+    },
     setColorMode: (colorMode) => {
       terminal.options.theme = terminalTheme(colorMode);
     },
