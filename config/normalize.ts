@@ -179,6 +179,8 @@ export const ENV_VARIABLES: Record<string, {key: keyof ServerConfig; type: 'stri
   SANDBOX_TOKEN_SECRET: {key: 'tokenSecret', type: 'string'},
   SANDBOX_TRUST_PROXY: {key: 'trustProxy', type: 'boolean'},
   SANDBOX_MCP: {key: 'mcp', type: 'boolean'},
+  SANDBOX_NODE: {key: 'node', type: 'string'},
+  SANDBOX_REDIS: {key: 'redis', type: 'string'},
 };
 
 export function serverOverridesFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {

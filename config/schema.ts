@@ -83,6 +83,16 @@ export interface ServerConfig {
   manifestGrace: number;
   /** Serve the MCP tools over Streamable HTTP at `/mcp`, for the admin token or an operator JWT only. */
   mcp: boolean;
+  /**
+   * This gateway's name in a cluster (one gateway per Docker engine): session
+   * URLs carry it (`…/api/nodes/<node>/…`) so the balancer reaches the owner.
+   */
+  node?: string | undefined;
+  /**
+   * Redis of a cluster (`redis://host:port`): cluster-wide limits, the session
+   * directory and node heartbeats. None: this server alone, as without a cluster.
+   */
+  redis?: string | undefined;
 }
 
 /** JWT verification of the operator's identity provider's tokens */
@@ -189,6 +199,9 @@ export const PUBLIC_KEY_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384
 
 export const DEFAULT_ENV = 'shell';
 
+/** A node name (`server.node`): also a path segment and an nginx map key, so plain. */
+export const NODE_NAME_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
+
 const environmentSchema = Joi.object({
   image: Joi.string().min(1),
   file: Joi.string().min(1),
@@ -226,6 +239,8 @@ const serverSchema = Joi.object({
   maxHeadersCount: Joi.number().integer().min(10).max(1000),
   manifestGrace: duration,
   mcp: Joi.boolean(),
+  node: Joi.string().pattern(NODE_NAME_PATTERN).messages({'string.pattern.base': '{{#label}} must be a node name: a lower-case letter, then up to 31 lower-case letters, digits or "-" (e.g. "n1")'}),
+  redis: Joi.string().uri({scheme: ['redis', 'rediss']}).messages({'string.uriCustomScheme': '{{#label}} must be a redis:// or rediss:// URL, e.g. "redis://127.0.0.1:6379"'}),
 });
 
 const jwtSchema = Joi.object({

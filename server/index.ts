@@ -250,6 +250,7 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
     meter: (sessionId) => tracker.meter(sessionId),
     onRefused: (code) => tracker.upgradeRefused(code),
     basePaths,
+    node: config.server.node,
     log,
   };
   httpServer.on('upgrade', (request, socket, head) =>

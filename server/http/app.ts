@@ -12,7 +12,8 @@ import type {LogFunction} from '../log.js';
 import type {ContainerRuntime} from '../runtime/types.js';
 import type {EnvironmentRegistry} from '../environments/registry.js';
 import type {SessionManager} from '../sessions/manager.js';
-import {ROOT_BASE_PATHS, routeUnderBase, type BasePaths} from './base-path.js';
+import {SandboxError} from '../errors.js';
+import {ROOT_BASE_PATHS, routeUnderBase, underNode, type BasePaths} from './base-path.js';
 import {createEngineProbe, type EngineProbe} from './engine.js';
 import {errorHandler, notFound} from './errors.js';
 import type {OriginPolicy} from './origin.js';
@@ -52,7 +53,7 @@ export interface AppContext {
  * live at '/': `<base>api/…` → `/api/…`, `<base>docs/x` → `/docs/x`. The API
  * base a request came in under is kept for the WebSocket path of its answer.
  */
-function underBase(basePaths: () => BasePaths): RequestHandler {
+function underBase(basePaths: () => BasePaths, node: string | undefined): RequestHandler {
   return (request, response, next) => {
     const url = request.url;
     const queryAt = url.indexOf('?');
@@ -65,9 +66,16 @@ function underBase(basePaths: () => BasePaths): RequestHandler {
     }
     if (route.kind === 'outside') {
       response.locals.outsideSite = true;
+    } else if (route.kind === 'api') {
+      const owned = underNode(route.path, node);
+      if ('foreign' in owned) {
+        next(new SandboxError('not-found', node ? `this gateway is node ${node}, not ${owned.foreign}` : 'this server is not a node of a cluster'));
+        return;
+      }
+      request.url = owned.path + query;
+      response.locals.apiBase = route.base;
     } else {
       request.url = route.path + query;
-      if (route.kind === 'api') response.locals.apiBase = route.base;
     }
     next();
   };
@@ -81,7 +89,7 @@ export function createApp(context: AppContext): express.Express {
   app.set('trust proxy', context.config.server.trustProxy ? 1 : false);
   const probe = context.probe ?? createEngineProbe(context.runtime, context.clock);
 
-  app.use(underBase(context.basePaths ?? (() => ROOT_BASE_PATHS)));
+  app.use(underBase(context.basePaths ?? (() => ROOT_BASE_PATHS), context.config.server.node));
   app.use('/api', apiCors(context.originPolicy));
   app.use(healthRoutes({config: context.config, sessions: context.sessions, probe}));
   app.use(

@@ -54,6 +54,22 @@ export type BaseRoute =
 
 const isApi = (path: string) => path === '/api' || path.startsWith('/api/');
 
+const NODE_PATH = /^\/api\/nodes\/([^/]*)(\/.*)?$/;
+
+/**
+ * An API path that names a node (`/api/nodes/<node>/…`, what a cluster's
+ * balancer routes by) as the plain path this gateway serves, if the node is
+ * this gateway's. `foreign`: the path names another node (a balancer that
+ * sent it to the wrong gateway) or a node while this gateway has no name.
+ */
+export function underNode(apiPath: string, self: string | undefined): {path: string} | {foreign: string} {
+  const match = NODE_PATH.exec(apiPath);
+  if (!match) return {path: apiPath};
+  const node = decodeURIComponent(match[1]!);
+  if (self === undefined || node !== self) return {foreign: node};
+  return {path: `/api${match[2] ?? ''}`};
+}
+
 /** Where a request path (no query) goes. */
 export function routeUnderBase(pathname: string, bases: BasePaths): BaseRoute {
   if (isApi(pathname)) return {kind: 'api', path: pathname, base: bases.site};

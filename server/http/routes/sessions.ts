@@ -51,7 +51,8 @@ export function sessionRoutes(context: SessionRoutesContext): Router {
       const body: CreateSessionResponse = {
         id: opened.session.id,
         token: opened.token,
-        ws: sessionSocketPath(opened.session.id, base),
+        ws: sessionSocketPath(opened.session.id, base, config.server.node),
+        ...(config.server.node ? {node: config.server.node} : {}),
         ...(opened.environment ? {environment: opened.environment} : {}),
       };
       response.status(201).json(body);
