@@ -51,6 +51,9 @@ function normalizeServer(input: Record<string, unknown> | undefined): ServerConf
       `invalid sandbox config option "server.manifestGrace": at most 168h (7 days; got ${server.manifestGrace} ms); the blocks of a replaced manifest are held in memory until it ends`,
     );
   }
+  if (server.redis !== undefined && server.node === undefined) {
+    throw new ConfigError('invalid sandbox config option "server.redis": a gateway of a cluster needs its name too; set "server.node" (or --node)');
+  }
   if (server.lowWaterMark >= server.highWaterMark) {
     throw new ConfigError('server.lowWaterMark must be below server.highWaterMark');
   }

@@ -20,3 +20,9 @@ describe('server.node and server.redis', () => {
     assert.throws(() => normalizeConfig({server: {redis: 'http://127.0.0.1:6379'}}), /"server\.redis": "server\.redis" must be a redis:\/\/ or rediss:\/\/ URL/);
   });
 });
+
+describe('server.redis without server.node', () => {
+  it('is refused with the fix', () => {
+    assert.throws(() => normalizeConfig({server: {redis: 'redis://127.0.0.1:6379'}}), /"server\.redis": a gateway of a cluster needs its name too; set "server\.node"/);
+  });
+});

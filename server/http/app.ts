@@ -20,7 +20,7 @@ import type {OriginPolicy} from './origin.js';
 import {apiCors} from './routes/cors.js';
 import {healthRoutes} from './routes/health.js';
 import {environmentRoutes} from './routes/environments.js';
-import {sessionRoutes} from './routes/sessions.js';
+import {sessionRoutes, type SessionRoutesContext} from './routes/sessions.js';
 import {notFoundPage, siteRoutes} from './routes/site.js';
 
 export interface AppContext {
@@ -46,6 +46,9 @@ export interface AppContext {
   probe?: EngineProbe | undefined;
   /** The `/mcp` route, when `server.mcp` is on (made by the server, which closes it). */
   mcp?: express.RequestHandler | undefined;
+  /** In a cluster (`server.redis`): cluster-wide admission and the placement of new sessions. */
+  cluster?: SessionRoutesContext['cluster'];
+  placement?: SessionRoutesContext['placement'];
 }
 
 /**
@@ -74,6 +77,7 @@ function underBase(basePaths: () => BasePaths, node: string | undefined): Reques
       }
       request.url = owned.path + query;
       response.locals.apiBase = route.base;
+      if (owned.path !== route.path) response.locals.pinnedNode = true;
     } else {
       request.url = route.path + query;
     }
@@ -102,6 +106,8 @@ export function createApp(context: AppContext): express.Express {
       auth: context.auth ?? createAuthVerifier(context.config.auth),
       probe,
       closing: context.closing,
+      cluster: context.cluster,
+      placement: context.placement,
     }),
   );
   app.use(environmentRoutes({environments: context.environments, originPolicy: context.originPolicy}));
