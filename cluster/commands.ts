@@ -157,6 +157,16 @@ export async function killNode(state: ClusterState, name: string, context: Comma
   context.out(`killed ${name}`);
 }
 
+/** Redis goes away and comes back empty (no persistence): what the gateways hold in it must rebuild itself. */
+export async function restartRedis(state: ClusterState, context: CommandContext): Promise<void> {
+  const {plan} = state;
+  await stopPid(state.redisPid, {graceMs: 5_000});
+  state.redisPid = startDetached(['redis-server', ...redisArgs(plan)], {logFile: join(plan.redis.dir, 'stdout.log')});
+  writeState(state);
+  await waitFor('redis-server', () => redisPing(plan.redis.port), {alive: () => isAlive(state.redisPid!)});
+  context.out(`redis restarted (pid ${state.redisPid})`);
+}
+
 export interface Leftovers {
   pids: number[];
   namespaces: string[];
@@ -178,8 +188,9 @@ export function leftovers(plan: ClusterPlan, state: ClusterState): Leftovers {
 export async function down(state: ClusterState, context: CommandContext): Promise<Leftovers> {
   const {plan} = state;
   await stopPid(state.nginxPid, {signal: 'SIGQUIT', graceMs: 5_000});
-  for (const node of plan.nodes) await stopPid(state.nodes[node.name]?.gatewayPid, {graceMs: 12_000});
-  for (const node of plan.nodes) await stopEngine(node, state);
+  // Each gateway removes its own containers as it stops (at most 10 s); they stop side by side.
+  await Promise.all(plan.nodes.map((node) => stopPid(state.nodes[node.name]?.gatewayPid, {graceMs: 12_000})));
+  await Promise.all(plan.nodes.map((node) => stopEngine(node, state)));
   await stopPid(state.redisPid, {graceMs: 5_000});
   for (const mount of mountsOf(readFileSync('/proc/mounts', 'utf8'), plan)) {
     if (mount.startsWith('/var/run/netns/')) continue; // `ip netns del` below

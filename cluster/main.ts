@@ -5,7 +5,7 @@
  */
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {clusterDir, down, killNode, readState, up, type CommandContext} from './commands.js';
+import {clusterDir, down, killNode, readState, restartRedis, up, type CommandContext} from './commands.js';
 import {CLUSTER_USAGE, ClusterUsageError, parseClusterArgs} from './plan.js';
 
 const context: CommandContext = {
@@ -36,6 +36,9 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'kill-node':
       await killNode(state, command.name, context);
+      return 0;
+    case 'restart-redis':
+      await restartRedis(state, context);
       return 0;
     case 'down': {
       const left = await down(state, context);

@@ -22,6 +22,7 @@ export const CLUSTER_USAGE = `Usage: npm run cluster -- <command> [options]
       --allow-inline         Gateways also run sessions that are not blocks of a manifest
       --config FILE          Base config file for the gateways (server.node, port and redis are set per node)
   kill-node NAME             Kill that node's gateway and its engine (as a crash would)
+  restart-redis              Stop redis-server and start it again on the same port (it keeps no data)
   down                       Remove everything up made: processes, namespaces, containers, mounts, data roots
   status                     Print the state file
 
@@ -32,6 +33,7 @@ export type ClusterCommand =
   | {command: 'up'; dir: string | undefined; nodes: number; images: string[] | undefined; maxSessions: number | undefined; allowInline: boolean; configFile: string | undefined}
   | {command: 'kill-node'; dir: string | undefined; name: string}
   | {command: 'down'; dir: string | undefined}
+  | {command: 'restart-redis'; dir: string | undefined}
   | {command: 'status'; dir: string | undefined}
   | {command: 'help'};
 
@@ -104,11 +106,12 @@ export function parseClusterArgs(argv: readonly string[]): ClusterCommand {
       return {command, dir, name};
     }
     case 'down':
+    case 'restart-redis':
     case 'status':
       if (positionals.length > 0) throw new ClusterUsageError(`${command} takes no arguments`);
       return {command, dir};
     default:
-      throw new ClusterUsageError(`unknown command "${command}" (known: up, kill-node, down, status)`);
+      throw new ClusterUsageError(`unknown command "${command}" (known: up, kill-node, restart-redis, down, status)`);
   }
 }
 

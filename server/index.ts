@@ -208,12 +208,11 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
   const cluster = config.server.redis
     ? {
         admit: async (client: string) => (member ? member.admit(client) : {session: () => {}, release: () => {}}),
+        placed: (decision: 'local' | 'full') => clusterMetrics?.placements.inc({decision}),
       }
     : undefined;
-  const placement = config.server.redis ? async () => (member ? member.place() : {decision: 'local' as const}) : undefined;
   const app = createApp({
     cluster,
-    placement,
     auth,
     mcp: mcp?.router,
     probe,

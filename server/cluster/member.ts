@@ -1,19 +1,19 @@
 /**
  * This gateway as a member of a cluster: cluster-wide admission (with a
- * local-only fallback when Redis does not answer, never a wait), the
+ * local-only fallback when Redis does not answer, never a wait) and the
  * heartbeat that publishes its free capacity and renews its sessions'
- * leases and directory entries, and the placement of a new session when it
- * is full. Off the keystroke path: nothing here touches a session's stream.
+ * leases and directory entries. Off the keystroke path: nothing here
+ * touches a session's stream. Placement is the balancer's (a full node
+ * answers 503 and nginx tries the next; see deploy/nginx/cluster.conf).
  */
 import {randomUUID} from 'node:crypto';
 import type {Clock, TimerHandle} from '../clock.js';
 import {SandboxError} from '../errors.js';
 import type {LogFunction} from '../log.js';
 import type {ClusterMetrics} from './metrics.js';
-import {place, type Placement} from './placement.js';
 import type {ClusterLimits, ClusterSlot, ClusterStore, NodeBeat} from './store.js';
 
-/** A beat every second that lives 3 s: a node that stops beating is out of placement within 3 s (the issue asks 5 s). */
+/** A beat every second that lives 3 s: a node that stops beating drops out of the live nodes within 3 s. */
 export const BEAT_INTERVAL_MS = 1_000;
 export const BEAT_TTL_MS = 3_000;
 /** A slot or directory entry not renewed for this long (its node died) expires. */
@@ -114,25 +114,6 @@ export class ClusterMember implements AsyncDisposable {
         this.#options.store.release(slot).catch((error: unknown) => this.#unavailable('release', error));
       },
     };
-  }
-
-  /** Where a new session goes when this node may be full; without Redis's answer: here (the local limits decide). */
-  async place(): Promise<Placement> {
-    const self = this.#beatOf();
-    let placement: Placement;
-    if (self.free > 0) {
-      placement = {decision: 'local'};
-    } else {
-      try {
-        placement = place(self.node, self.free, await this.#options.store.nodes());
-        this.#available();
-      } catch (error) {
-        this.#unavailable('place', error);
-        placement = {decision: 'full'};
-      }
-    }
-    this.#options.metrics.placements.inc({decision: placement.decision});
-    return placement;
   }
 
   /** One heartbeat (skipped while the previous one is in flight); never throws. */

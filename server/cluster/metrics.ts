@@ -12,7 +12,7 @@ export interface ClusterMetrics {
   readonly nodeSessions: Gauge<'node'>;
   readonly nodeFree: Gauge<'node'>;
   readonly redisSeconds: Histogram<'op' | 'outcome'>;
-  /** Where new sessions went: local, redirect (to another node), full (none had room). */
+  /** What this gateway did with a new session: local (took it), full (answered 503 at-capacity: the balancer tries the next node). */
   readonly placements: Counter<'decision'>;
   /** Admissions decided by this gateway's limits alone because Redis did not answer. */
   readonly fallbacks: Counter<'op'>;

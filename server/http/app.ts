@@ -48,7 +48,6 @@ export interface AppContext {
   mcp?: express.RequestHandler | undefined;
   /** In a cluster (`server.redis`): cluster-wide admission and the placement of new sessions. */
   cluster?: SessionRoutesContext['cluster'];
-  placement?: SessionRoutesContext['placement'];
 }
 
 /**
@@ -77,7 +76,6 @@ function underBase(basePaths: () => BasePaths, node: string | undefined): Reques
       }
       request.url = owned.path + query;
       response.locals.apiBase = route.base;
-      if (owned.path !== route.path) response.locals.pinnedNode = true;
     } else {
       request.url = route.path + query;
     }
@@ -107,7 +105,6 @@ export function createApp(context: AppContext): express.Express {
       probe,
       closing: context.closing,
       cluster: context.cluster,
-      placement: context.placement,
     }),
   );
   app.use(environmentRoutes({environments: context.environments, originPolicy: context.originPolicy}));

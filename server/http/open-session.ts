@@ -24,7 +24,7 @@ export interface OpenSessionContext {
   /** True once close() began: new sessions are refused. */
   closing: () => boolean;
   /** In a cluster (`server.redis`): the limits held across all gateways, after this gateway's own. */
-  cluster?: {admit(client: string): Promise<ClusterHold>} | undefined;
+  cluster?: {admit(client: string): Promise<ClusterHold>; placed(decision: 'local' | 'full'): void} | undefined;
 }
 
 export interface OpenedSession {
@@ -75,7 +75,14 @@ export async function openSession(context: OpenSessionContext, body: unknown, re
     }
   }
   // Limits before anything costs a Docker call or a container: this gateway's, then the cluster's.
-  const local = sessions.admit(requester.client, requester.user);
+  let local: () => void;
+  try {
+    local = sessions.admit(requester.client, requester.user);
+  } catch (error) {
+    // A full node answers 503 before anything else: the balancer then tries the next node.
+    if (error instanceof SandboxError && error.code === 'at-capacity') context.cluster?.placed('full');
+    throw error;
+  }
   let hold: ClusterHold | undefined;
   try {
     hold = await context.cluster?.admit(requester.client);
@@ -91,6 +98,7 @@ export async function openSession(context: OpenSessionContext, body: unknown, re
     await checkEngine();
     // The session keeps the slot from here until it ends.
     const opened = sessions.create(request, slot);
+    context.cluster?.placed('local');
     hold?.session(opened.session.id);
     return opened;
   } catch (error) {

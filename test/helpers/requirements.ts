@@ -34,3 +34,18 @@ export const needDocker = () => requirement('the Docker engine', dockerAnswers, 
 export const CHROMIUM = '/usr/bin/chromium';
 export const needChromium = () =>
   requirement('Chromium', () => existsSync(CHROMIUM), 'run `apt-get install -y --no-install-recommends chromium`');
+
+/** The one-machine cluster (`npm run cluster`): root (network namespaces), nginx, redis-server and dockerd. */
+export const needCluster = () =>
+  requirement(
+    'the cluster tools (root, nginx, redis-server, dockerd)',
+    () => process.getuid?.() === 0 && ['nginx', 'redis-server', 'dockerd'].every((tool) => {
+      try {
+        execFileSync('sh', ['-c', `command -v ${tool}`], {stdio: 'ignore'});
+        return true;
+      } catch {
+        return false;
+      }
+    }) && dockerAnswers(),
+    'run `bash scripts/install-system-deps.sh --cluster` as root',
+  );

@@ -5,10 +5,8 @@ import {ManualClock} from '../../../test/helpers/clock.js';
 import {SandboxError} from '../../errors.js';
 import {BEAT_INTERVAL_MS, BEAT_TTL_MS, ClusterMember, LEASE_MS} from '../member.js';
 import {createClusterMetrics} from '../metrics.js';
-import {place} from '../placement.js';
 import {MemoryStore} from './memory-store.js';
 
-const beat = (node: string, free: number) => ({node, sessions: 4 - free, capacity: 4, free});
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 function member(options: {node?: string; store?: MemoryStore; clock?: ManualClock; active?: () => number; capacity?: number} = {}) {
@@ -39,16 +37,6 @@ async function refusal(promise: Promise<unknown>): Promise<string> {
   }
   return 'admitted';
 }
-
-describe('placement', () => {
-  it('keeps a session on a node with room, else sends it to the node with the most room, else none', () => {
-    assert.deepEqual(place('n1', 1, [beat('n2', 4)]), {decision: 'local'});
-    assert.deepEqual(place('n1', 0, [beat('n1', 0), beat('n2', 1), beat('n3', 3)]), {decision: 'redirect', node: 'n3'});
-    assert.deepEqual(place('n1', 0, [beat('n3', 2), beat('n2', 2)]), {decision: 'redirect', node: 'n2'}, 'ties go to the same node on every gateway');
-    assert.deepEqual(place('n1', 0, [beat('n1', 0), beat('n2', 0)]), {decision: 'full'});
-    assert.deepEqual(place('n1', 0, []), {decision: 'full'});
-  });
-});
 
 describe('ClusterMember', () => {
   it('holds the per-client limit across gateways: a second gateway refuses the third session of one client', async () => {
@@ -106,7 +94,7 @@ describe('ClusterMember', () => {
     assert.equal(instance.slots, 0);
   });
 
-  it("beats every second with its free capacity; a node that stops is out of placement within its beat's TTL, and its leases expire", async () => {
+  it("beats every second with its free capacity; a node that stops drops out within its beat's TTL, and its leases expire", async () => {
     const clock = new ManualClock();
     const store = new MemoryStore(() => clock.now());
     let active = 4;
@@ -115,19 +103,23 @@ describe('ClusterMember', () => {
     full.start();
     other.start();
     await settle();
-    assert.deepEqual(await full.place(), {decision: 'redirect', node: 'n2'});
+    assert.deepEqual((await store.nodes()).map((beat) => [beat.node, beat.free]), [['n1', 0], ['n2', 3]]);
     const held = await other.admit('c');
     held.session('s2');
     await settle();
+    assert.equal(await store.locate('s2'), 'n2');
     // n2 dies: it beats no more.
     await other.dispose();
     clock.advance(BEAT_TTL_MS + 1);
     await settle();
-    assert.deepEqual(await full.place(), {decision: 'full'});
+    assert.deepEqual((await store.nodes()).map((beat) => beat.node), ['n1']);
     clock.advance(LEASE_MS);
-    assert.equal(await store.locate('s2'), undefined, 'the directory forgets a dead node\'s sessions');
+    await settle();
+    assert.equal(await store.locate('s2'), undefined, "the directory forgets a dead node's sessions");
     active = 3;
-    assert.deepEqual(await full.place(), {decision: 'local'});
+    clock.advance(BEAT_INTERVAL_MS);
+    await settle();
+    assert.deepEqual((await store.nodes()).map((beat) => [beat.node, beat.free]), [['n1', 1]]);
     assert.ok(BEAT_INTERVAL_MS < BEAT_TTL_MS && BEAT_TTL_MS < 5_000);
     await full.dispose();
     await full.dispose();

@@ -4,18 +4,15 @@
  * before the next one costs anything.
  */
 import express, {Router, type NextFunction, type Request, type Response} from 'express';
-import {nodeSegment, sessionSocketPath, type CreateSessionResponse} from '../../../protocol/index.js';
+import {sessionSocketPath, type CreateSessionResponse} from '../../../protocol/index.js';
 import type {AuthVerifier, Principal} from '../../auth/jwt.js';
 import {SandboxError} from '../../errors.js';
 import {originAllowed, type OriginPolicy} from '../origin.js';
 import {openSession, type OpenSessionContext} from '../open-session.js';
-import type {Placement} from '../../cluster/placement.js';
 
 export interface SessionRoutesContext extends OpenSessionContext {
   originPolicy: OriginPolicy;
   auth: AuthVerifier;
-  /** In a cluster: where a new session goes when this node may be full (see cluster/placement.ts). */
-  placement?: (() => Promise<Placement>) | undefined;
 }
 
 /** The address limits are counted against: the socket's, or X-Forwarded-For's with trustProxy. */
@@ -50,15 +47,6 @@ export function sessionRoutes(context: SessionRoutesContext): Router {
       const principal = response.locals.principal as Principal | undefined;
       // Under the base the request came in by (the site's for a bare /api/…), so a proxy that forwards only the site's path reaches it.
       const base = typeof response.locals.apiBase === 'string' ? response.locals.apiBase : '/';
-      // A request that already names this node (a redirect's) is never sent on again.
-      if (context.placement && response.locals.pinnedNode !== true) {
-        const placement = await context.placement();
-        if (placement.decision === 'redirect') {
-          // 307 keeps the method and the body; the browser sends it to the node's path, which the balancer routes there.
-          response.redirect(307, `${base}api/${nodeSegment(placement.node)}sessions`);
-          return;
-        }
-      }
       const opened = await openSession(context, request.body, {client: clientAddress(request), user: principal?.user});
       const body: CreateSessionResponse = {
         id: opened.session.id,
