@@ -138,6 +138,25 @@ describe('a cluster of three nodes behind nginx with Redis', {skip, timeout: 600
     assert.equal((await createSession(entry, other, {env: 'shell', cmd: 'sleep 60', interactive: true})).status, 429);
   });
 
+  it('admits on each gateway\'s own limits while Redis is down, at once, with a warning metric', async () => {
+    const current = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as ClusterState;
+    process.kill(current.redisPid!, 'SIGKILL');
+    await sleep(300);
+    const from = client();
+    const started = Date.now();
+    const answer = await createSession(entry, from, {env: 'shell', cmd: 'echo without-redis'});
+    const took = Date.now() - started;
+    assert.equal(answer.status, 201, JSON.stringify(answer.body));
+    assert.ok(took < 2_000, `creation took ${took} ms without Redis`);
+    const terminal = Terminal.open(entry, from, answer.body);
+    terminals.push(terminal);
+    await terminal.until(() => terminal.text().includes('without-redis'));
+    const node = current.plan.nodes.find((candidate) => candidate.name === answer.body.node)!;
+    const metrics = await (await fetch(`http://127.0.0.1:${node.adminPort}/metrics`)).text();
+    assert.match(metrics, /sandbox_cluster_redis_fallbacks_total\{op="admit"\} [1-9]/);
+    await clusterCli(dir, 'restart-redis');
+  });
+
   it('kill-node: its readers lose their socket, new sessions land on the others within 5 s and never on it', async () => {
     // A reader on n1 (try a few clients until the balancer picks n1).
     let onDead: Terminal | undefined;
