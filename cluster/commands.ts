@@ -59,7 +59,9 @@ function requireTools(root: string): string {
   return cli;
 }
 
-export async function up(options: {dir: string; nodes: number; images: string[] | undefined; maxSessions: number | undefined; allowInline: boolean; configFile: string | undefined}, context: CommandContext): Promise<ClusterState> {
+export async function up(
+  options: {dir: string; nodes: number; images: string[] | undefined; maxSessions: number | undefined; allowInline: boolean; configFile: string | undefined; siteDir?: string | undefined},
+  context: CommandContext): Promise<ClusterState> {
   const cli = requireTools(context.root);
   if (readState(options.dir)) throw new Error(`a cluster is already up in ${options.dir}: run \`npm run cluster -- down\` first`);
   const bundled = await bundledImages();
@@ -83,7 +85,7 @@ export async function up(options: {dir: string; nodes: number; images: string[] 
 
     // Engines one after another: each loads its images with a save|load that takes a core for seconds.
     for (const node of plan.nodes) await startEngine(node, state, images);
-    await Promise.all(plan.nodes.map((node) => startGateway(cli, node, state, {base, maxSessions: options.maxSessions, allowInline: options.allowInline, withoutEnvs})));
+    await Promise.all(plan.nodes.map((node) => startGateway(cli, node, state, {base, maxSessions: options.maxSessions, allowInline: options.allowInline, withoutEnvs, siteDir: options.siteDir === undefined ? undefined : resolve(options.siteDir)})));
 
     mkdirSync(plan.nginx.prefix, {recursive: true});
     const template = readFileSync(join(context.root, 'deploy', 'nginx', 'cluster.conf'), 'utf8');
@@ -123,10 +125,10 @@ async function startEngine(node: NodePlan, state: ClusterState, images: string[]
   for (const image of images) await copyImage(image, host);
 }
 
-async function startGateway(cli: string, node: NodePlan, state: ClusterState, options: {base: Record<string, unknown>; maxSessions: number | undefined; allowInline: boolean; withoutEnvs: string[]}): Promise<void> {
+async function startGateway(cli: string, node: NodePlan, state: ClusterState, options: {base: Record<string, unknown>; maxSessions: number | undefined; allowInline: boolean; withoutEnvs: string[]; siteDir: string | undefined}): Promise<void> {
   const entry = state.nodes[node.name]!;
   writeFileSync(node.configFile, `${JSON.stringify(gatewayConfig(options.base, state.plan, node, {maxSessions: options.maxSessions, withoutEnvs: options.withoutEnvs}), null, 2)}\n`);
-  const argv = [process.execPath, cli, 'serve', '--config', node.configFile, '--admin-port', String(node.adminPort), '--log-level', 'warn', ...(options.allowInline ? ['--allow-inline'] : [])];
+  const argv = [process.execPath, cli, 'serve', ...(options.siteDir === undefined ? [] : [options.siteDir]), '--config', node.configFile, '--admin-port', String(node.adminPort), '--log-level', 'warn', ...(options.allowInline ? ['--allow-inline'] : [])];
   // The engine the gateway drives is the one DOCKER_HOST names.
   entry.gatewayPid = startDetached(argv, {logFile: node.logFile, env: {...process.env, DOCKER_HOST: `unix://${node.socket}`}});
   writeState(state);

@@ -21,6 +21,7 @@ export const CLUSTER_USAGE = `Usage: npm run cluster -- <command> [options]
       --max-sessions N       server.maxSessions of each gateway (default the config's)
       --allow-inline         Gateways also run sessions that are not blocks of a manifest
       --config FILE          Base config file for the gateways (server.node, port and redis are set per node)
+      --site DIR             A built site (its sandbox-manifest.json) every gateway serves and runs the blocks of
   kill-node NAME             Kill that node's gateway and its engine (as a crash would)
   restart-redis              Stop redis-server and start it again on the same port (it keeps no data)
   down                       Remove everything up made: processes, namespaces, containers, mounts, data roots
@@ -30,7 +31,7 @@ export const CLUSTER_USAGE = `Usage: npm run cluster -- <command> [options]
                              (default SANDBOX_CLUSTER_DIR, else <tmp>/docusaurus-sandbox-cluster)`;
 
 export type ClusterCommand =
-  | {command: 'up'; dir: string | undefined; nodes: number; images: string[] | undefined; maxSessions: number | undefined; allowInline: boolean; configFile: string | undefined}
+  | {command: 'up'; dir: string | undefined; nodes: number; images: string[] | undefined; maxSessions: number | undefined; allowInline: boolean; configFile: string | undefined; siteDir?: string}
   | {command: 'kill-node'; dir: string | undefined; name: string}
   | {command: 'down'; dir: string | undefined}
   | {command: 'restart-redis'; dir: string | undefined}
@@ -61,6 +62,7 @@ export function parseClusterArgs(argv: readonly string[]): ClusterCommand {
   let maxSessions: number | undefined;
   let allowInline = false;
   let configFile: string | undefined;
+  let siteDir: string | undefined;
   const positionals: string[] = [];
   for (let index = 0; index < rest.length; index += 1) {
     const argument = rest[index]!;
@@ -91,6 +93,10 @@ export function parseClusterArgs(argv: readonly string[]): ClusterCommand {
         upOnly();
         configFile = takeValue(rest, index++, argument);
         break;
+      case '--site':
+        upOnly();
+        siteDir = takeValue(rest, index++, argument);
+        break;
       default:
         if (argument.startsWith('--')) throw new ClusterUsageError(`unknown option ${argument}`);
         positionals.push(argument);
@@ -99,7 +105,7 @@ export function parseClusterArgs(argv: readonly string[]): ClusterCommand {
   switch (command) {
     case 'up':
       if (positionals.length > 0) throw new ClusterUsageError(`up takes no arguments (got ${positionals.join(' ')})`);
-      return {command, dir, nodes, images, maxSessions, allowInline, configFile};
+      return {command, dir, nodes, images, maxSessions, allowInline, configFile, ...(siteDir === undefined ? {} : {siteDir})};
     case 'kill-node': {
       const [name, ...more] = positionals;
       if (name === undefined || more.length > 0 || !NODE_NAME.test(name)) throw new ClusterUsageError('kill-node takes one node name (as "up" printed it)');

@@ -172,6 +172,7 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
     tokens: environmentTokens(tokens),
     reconnectGrace: config.server.reconnectGrace,
     standbyTimeout: STANDBY_TIMEOUT_MS,
+    node: config.server.node,
     log,
   });
 

@@ -76,6 +76,8 @@ function underBase(basePaths: () => BasePaths, node: string | undefined): Reques
       }
       request.url = owned.path + query;
       response.locals.apiBase = route.base;
+      // Named this node in its path: never sent on to another (no redirect loops).
+      if (owned.path !== route.path) response.locals.pinnedNode = true;
     } else {
       request.url = route.path + query;
     }
@@ -107,7 +109,7 @@ export function createApp(context: AppContext): express.Express {
       cluster: context.cluster,
     }),
   );
-  app.use(environmentRoutes({environments: context.environments, originPolicy: context.originPolicy}));
+  app.use(environmentRoutes({environments: context.environments, originPolicy: context.originPolicy, node: context.config.server.node}));
   if (context.mcp) app.use(context.mcp);
   app.all('/api/{*rest}', notFound('no such API endpoint'));
   if (context.siteDir) {

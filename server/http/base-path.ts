@@ -54,6 +54,15 @@ export type BaseRoute =
 
 const isApi = (path: string) => path === '/api' || path.startsWith('/api/');
 
+/**
+ * The node an environment id names (`env-<node>.<random>`, as a gateway with
+ * `server.node` makes them), or undefined. The random part is base64url, which
+ * has no '.', so the first '.' ends the node's name.
+ */
+export function environmentNode(id: string): string | undefined {
+  return /^env-([a-z][a-z0-9-]{0,31})\./.exec(id)?.[1];
+}
+
 const NODE_PATH = /^\/api\/nodes\/([^/]*)(\/.*)?$/;
 
 /**

@@ -6,12 +6,15 @@
  */
 import assert from 'node:assert/strict';
 import {execFileSync} from 'node:child_process';
-import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
 import {setTimeout as sleep} from 'node:timers/promises';
 import type {ClusterState} from '../../cluster/plan.js';
+import type {SandboxManifest} from '../../config/index.js';
+import {ENVIRONMENT_TOKEN_HEADER, type EnvironmentInfo} from '../../protocol/index.js';
+import {stepBlock} from '../helpers/blocks.js';
 import {needCluster} from '../helpers/requirements.js';
 import {clusterCli, createSession, Terminal} from './harness.js';
 
@@ -35,7 +38,19 @@ describe('a cluster of three nodes behind nginx with Redis', {skip, timeout: 600
   before(async () => {
     const config = join(dir, 'base.config.json');
     writeFileSync(config, JSON.stringify({server: {maxSessions: 8, maxSessionsPerClient: PER_CLIENT}}));
-    const printed = await clusterCli(dir, 'up', '--nodes', '3', '--images', SHELL, '--allow-inline', '--config', config);
+    // A page session of two steps, for the environment routes.
+    const site = join(dir, 'site');
+    mkdirSync(site);
+    const manifest: SandboxManifest = {
+      version: 1,
+      blocks: [
+        stepBlock('cluster-step-1', 'cluster-tour', 1, {cmd: 'echo kept-by-step-1 > /workspace/state.txt; cat /workspace/state.txt', source: 'docs/cluster.md'}),
+        stepBlock('cluster-step-2', 'cluster-tour', 2, {cmd: 'cat /workspace/state.txt', source: 'docs/cluster.md'}),
+      ],
+      sessions: [{id: 'cluster-tour', name: 'tour', source: 'docs/cluster.md', env: 'shell', blocks: ['cluster-step-1', 'cluster-step-2']}],
+    };
+    writeFileSync(join(site, 'sandbox-manifest.json'), JSON.stringify(manifest));
+    const printed = await clusterCli(dir, 'up', '--nodes', '3', '--images', SHELL, '--allow-inline', '--config', config, '--site', site);
     entry = /^entry (http:\/\/127\.0\.0\.1:\d+)$/m.exec(printed)?.[1] ?? '';
     assert.ok(entry, `up printed no entry: ${printed}`);
     assert.match(printed, /^node n1 /m);
@@ -98,6 +113,33 @@ describe('a cluster of three nodes behind nginx with Redis', {skip, timeout: 600
     assert.deepEqual(replay, {type: 'replay', from: received, truncated: false});
     assert.equal(second.text(), 'middleend');
     assert.equal(first.text() + second.text(), 'startmiddleend');
+  });
+
+  it("runs a page session's later steps in its environment on its node, whichever gateway gets the request", async () => {
+    const from = client();
+    const runStep = async (body: Record<string, unknown>) => {
+      const answer = await createSession(entry, from, body);
+      assert.equal(answer.status, 201, JSON.stringify(answer.body));
+      const terminal = Terminal.open(entry, from, answer.body);
+      terminals.push(terminal);
+      assert.notEqual(await Promise.race([terminal.closed, sleep(15_000).then(() => 'open')]), 'open', 'the step did not end');
+      return {answer: answer.body as typeof answer.body & {environment?: EnvironmentInfo}, output: terminal.text()};
+    };
+    const first = await runStep({block: 'cluster-step-1'});
+    const environment = first.answer.environment!;
+    assert.match(environment.id, new RegExp(`^env-${first.answer.node}\\.`), 'the id names its node');
+    // Three more runs of step 2: the balancer sends some of them to other gateways, which send them on (307).
+    for (let run = 0; run < 3; run += 1) {
+      const later = await runStep({block: 'cluster-step-2', environment: {id: environment.id, token: environment.token}});
+      assert.equal(later.answer.node, first.answer.node);
+      assert.match(later.output, /kept-by-step-1/);
+    }
+    const headers = {origin: entry, [ENVIRONMENT_TOKEN_HEADER]: environment.token};
+    const state = await fetch(`${entry}/api/environments/${environment.id}`, {headers});
+    assert.equal(state.status, 200);
+    assert.deepEqual(((await state.json()) as EnvironmentInfo).ran, [1, 2]);
+    assert.equal((await fetch(`${entry}/api/environments/${environment.id}`, {method: 'DELETE', headers})).status, 204);
+    assert.equal((await fetch(`${entry}/api/environments/${environment.id}`, {headers})).status, 404);
   });
 
   it('keeps echoing through a Redis restart (no pause over 1 s), and the limits come back', async () => {

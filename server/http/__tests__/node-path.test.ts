@@ -10,7 +10,8 @@ import {normalizeConfig} from '../../../config/index.js';
 import {clientSubprotocols, sessionSocketPath, type CreateSessionResponse} from '../../../protocol/index.js';
 import {createSandboxServer} from '../../index.js';
 import {FakeRuntime} from '../../sessions/__tests__/fake-runtime.js';
-import {underNode} from '../base-path.js';
+import {environmentNode, underNode} from '../base-path.js';
+import {ownerElsewhere} from '../routes/sessions.js';
 
 async function start(server: Record<string, unknown>) {
   const runtime = new FakeRuntime();
@@ -68,6 +69,30 @@ describe('node paths', () => {
     assert.equal(wrong.status, 404);
     assert.deepEqual(await wrong.json(), {error: {code: 'not-found', message: 'this gateway is node n7, not n8'}});
     assert.equal(await opens(url, `/api/nodes/n8/sessions/${body.id}/ws`, body.token), 404);
+  });
+
+  it('sends a request for another node\'s environment to that node (307), never a request that named this node', async () => {
+    assert.equal(environmentNode('env-n8.AbC_-x'), 'n8');
+    assert.equal(environmentNode('env-AbC_-x'), undefined);
+    assert.equal(ownerElsewhere({environment: {id: 'env-n8.x', token: 't'}}, 'n7', false), 'n8');
+    assert.equal(ownerElsewhere({environment: {id: 'env-n7.x', token: 't'}}, 'n7', false), undefined);
+    assert.equal(ownerElsewhere({environment: {id: 'env-n8.x', token: 't'}}, 'n7', true), undefined);
+    assert.equal(ownerElsewhere({environment: {id: 'env-n8.x'}}, undefined, false), undefined);
+    const {sandbox, url} = await start({node: 'n7'});
+    await using _ = sandbox;
+    const step = await fetch(`${url}/api/sessions`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: {origin: url, 'content-type': 'application/json'},
+      body: JSON.stringify({block: 'b', environment: {id: 'env-n8.abc', token: 't'}}),
+    });
+    assert.equal(step.status, 307);
+    assert.equal(step.headers.get('location'), '/api/nodes/n8/sessions');
+    const leave = await fetch(`${url}/api/environments/env-n8.abc/leave`, {method: 'POST', redirect: 'manual', headers: {origin: url}});
+    assert.equal(leave.status, 307);
+    assert.equal(leave.headers.get('location'), '/api/nodes/n8/environments/env-n8.abc/leave');
+    const pinned = await fetch(`${url}/api/nodes/n7/environments/env-n8.abc`, {redirect: 'manual', headers: {origin: url, 'x-sandbox-environment': 't'}});
+    assert.equal(pinned.status, 404);
   });
 
   it('without server.node answers as before: no node, no node paths', async () => {
