@@ -19,6 +19,7 @@ for option in "$@"; do
     --cluster)
       command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || packages+=(nginx)
       command -v redis-server >/dev/null 2>&1 || packages+=(redis-server)
+      command -v ip >/dev/null 2>&1 || [ -x /usr/sbin/ip ] || packages+=(iproute2)
       ;;
     *) log "unknown option $option (known: --browser, --runsc, --cluster)"; exit 2 ;;
   esac
