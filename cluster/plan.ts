@@ -6,6 +6,7 @@
  * Pure: `main.ts` does the effects.
  */
 import {join} from 'node:path';
+import {NODE_NAME_PATTERN} from '../config/schema.js';
 
 export class ClusterUsageError extends Error {
   readonly code = 'usage';
@@ -39,7 +40,6 @@ export type ClusterCommand =
   | {command: 'help'};
 
 export const MAX_NODES = 9;
-export const NODE_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 
 function takeValue(argv: readonly string[], index: number, flag: string): string {
   const value = argv[index + 1];
@@ -108,7 +108,7 @@ export function parseClusterArgs(argv: readonly string[]): ClusterCommand {
       return {command, dir, nodes, images, maxSessions, allowInline, configFile, ...(siteDir === undefined ? {} : {siteDir})};
     case 'kill-node': {
       const [name, ...more] = positionals;
-      if (name === undefined || more.length > 0 || !NODE_NAME.test(name)) throw new ClusterUsageError('kill-node takes one node name (as "up" printed it)');
+      if (name === undefined || more.length > 0 || !NODE_NAME_PATTERN.test(name)) throw new ClusterUsageError('kill-node takes one node name (as "up" printed it)');
       return {command, dir, name};
     }
     case 'down':

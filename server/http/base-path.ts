@@ -7,6 +7,7 @@
  * a `serverUrl` without a path, a proxy that strips the path). Pure: the
  * request path in, where it goes out.
  */
+import {NODE_NAME_PATTERN} from '../../config/schema.js';
 
 export interface BasePaths {
   /** Where the static site lives: '/' or '/mysite/'. */
@@ -60,7 +61,10 @@ const isApi = (path: string) => path === '/api' || path.startsWith('/api/');
  * has no '.', so the first '.' ends the node's name.
  */
 export function environmentNode(id: string): string | undefined {
-  return /^env-([a-z][a-z0-9-]{0,31})\./.exec(id)?.[1];
+  const dot = id.indexOf('.');
+  if (!id.startsWith('env-') || dot === -1) return undefined;
+  const node = id.slice('env-'.length, dot);
+  return NODE_NAME_PATTERN.test(node) ? node : undefined;
 }
 
 const NODE_PATH = /^\/api\/nodes\/([^/]*)(\/.*)?$/;

@@ -82,6 +82,11 @@ describe('a cluster of three nodes behind nginx with Redis', {skip, timeout: 600
       await terminal.until(() => terminal.text().includes(`-${index}`));
     }
     assert.ok(new Set(nodes).size >= 2, `all on one node: ${nodes.join(', ')}`);
+    // Every gateway sees every node's heartbeat: per-node gauges, Redis round trips, its placements.
+    await sleep(1_500);
+    const metrics = await (await fetch(`http://127.0.0.1:${state.plan.nodes[0]!.adminPort}/metrics`)).text();
+    for (const node of state.plan.nodes) assert.match(metrics, new RegExp(`sandbox_cluster_node_free\\{node="${node.name}"\\} \\d`));
+    assert.match(metrics, /sandbox_cluster_redis_seconds_count\{op="beat",outcome="ok"\} [1-9]/);
   });
 
   it('refuses a client its maxSessionsPerClient + 1st session with 429, though no node holds that many of its sessions', async () => {
