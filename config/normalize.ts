@@ -51,6 +51,9 @@ function normalizeServer(input: Record<string, unknown> | undefined): ServerConf
       `invalid sandbox config option "server.manifestGrace": at most 168h (7 days; got ${server.manifestGrace} ms); the blocks of a replaced manifest are held in memory until it ends`,
     );
   }
+  if (server.redis !== undefined && server.node === undefined) {
+    throw new ConfigError('invalid sandbox config option "server.redis": a gateway of a cluster needs its name too; set "server.node" (or --node)');
+  }
   if (server.lowWaterMark >= server.highWaterMark) {
     throw new ConfigError('server.lowWaterMark must be below server.highWaterMark');
   }
@@ -179,6 +182,8 @@ export const ENV_VARIABLES: Record<string, {key: keyof ServerConfig; type: 'stri
   SANDBOX_TOKEN_SECRET: {key: 'tokenSecret', type: 'string'},
   SANDBOX_TRUST_PROXY: {key: 'trustProxy', type: 'boolean'},
   SANDBOX_MCP: {key: 'mcp', type: 'boolean'},
+  SANDBOX_NODE: {key: 'node', type: 'string'},
+  SANDBOX_REDIS: {key: 'redis', type: 'string'},
 };
 
 export function serverOverridesFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {

@@ -89,6 +89,16 @@ export interface ServerConfig {
   maxSharesPerSession: number;
   /** Shares one client address may create per minute. */
   sharesPerMinute: number;
+  /**
+   * This gateway's name in a cluster (one gateway per Docker engine): session
+   * URLs carry it (`…/api/nodes/<node>/…`) so the balancer reaches the owner.
+   */
+  node?: string | undefined;
+  /**
+   * Redis of a cluster (`redis://host:port`): cluster-wide limits, the session
+   * directory and node heartbeats. None: this server alone, as without a cluster.
+   */
+  redis?: string | undefined;
 }
 
 /** JWT verification of the operator's identity provider's tokens */
@@ -198,6 +208,9 @@ export const PUBLIC_KEY_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384
 
 export const DEFAULT_ENV = 'shell';
 
+/** A node name (`server.node`): also a path segment and an nginx map key, so plain. */
+export const NODE_NAME_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
+
 const environmentSchema = Joi.object({
   image: Joi.string().min(1),
   file: Joi.string().min(1),
@@ -238,6 +251,8 @@ const serverSchema = Joi.object({
   maxViewersPerSession: Joi.number().integer().min(1).max(1000),
   maxSharesPerSession: Joi.number().integer().min(1).max(100),
   sharesPerMinute: Joi.number().integer().min(1),
+  node: Joi.string().pattern(NODE_NAME_PATTERN).messages({'string.pattern.base': '{{#label}} must be a node name: a lower-case letter, then up to 31 lower-case letters, digits or "-" (e.g. "n1")'}),
+  redis: Joi.string().uri({scheme: ['redis', 'rediss']}).messages({'string.uriCustomScheme': '{{#label}} must be a redis:// or rediss:// URL, e.g. "redis://127.0.0.1:6379"'}),
 });
 
 const jwtSchema = Joi.object({

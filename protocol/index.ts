@@ -177,6 +177,8 @@ export interface CreateSessionResponse {
   id: string;
   token: string;
   ws: string;
+  /** In a cluster (`server.node`): the node that holds the session; `ws` goes through it. */
+  node?: string;
   /** Only for a block of a page session: the environment the step runs in. */
   environment?: EnvironmentInfo;
 }
@@ -430,7 +432,14 @@ export function parseResumeOffer(protocols: readonly string[]): {token?: string;
 }
 
 /**
- * Path of a session's WebSocket, under the site's base path (`baseUrl`, '/'
- * by default; it starts and ends with '/').
+ * The part of an API path that names the node (gateway) owning what follows,
+ * in a cluster: `<base>api/nodes/<node>/sessions/…`. A balancer routes by it
+ * to the one gateway holding the session's container and replay buffer.
  */
-export const sessionSocketPath = (id: string, basePath = '/'): string => `${basePath}api/sessions/${encodeURIComponent(id)}/ws`;
+export const nodeSegment = (node: string | undefined): string => (node ? `nodes/${encodeURIComponent(node)}/` : '');
+
+/**
+ * Path of a session's WebSocket, under the site's base path (`baseUrl`, '/'
+ * by default; it starts and ends with '/'), and in a cluster under its node.
+ */
+export const sessionSocketPath = (id: string, basePath = '/', node?: string): string => `${basePath}api/${nodeSegment(node)}sessions/${encodeURIComponent(id)}/ws`;

@@ -3,7 +3,9 @@
 # the Docker engine (started in the background), debootstrap (to build the
 # sandbox images without a registry) and, with --browser, Chromium for the
 # end-to-end tests and, with --runsc, gVisor (registered with the engine by
-# ensure-docker.sh before it starts dockerd). Does nothing for what is already there.
+# ensure-docker.sh before it starts dockerd) and, with --cluster, nginx and
+# redis-server for the one-machine cluster (`npm run cluster`, `npm run
+# test:cluster`; neither is started here). Does nothing for what is already there.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 log() { printf '[install-system-deps] %s\n' "$*" >&2; }
@@ -14,7 +16,12 @@ for option in "$@"; do
   case "$option" in
     --browser) [ -x /usr/bin/chromium ] || packages+=(chromium) ;;
     --runsc) command -v runsc >/dev/null 2>&1 || packages+=(runsc) ;;
-    *) log "unknown option $option (known: --browser, --runsc)"; exit 2 ;;
+    --cluster)
+      command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || packages+=(nginx)
+      command -v redis-server >/dev/null 2>&1 || packages+=(redis-server)
+      command -v ip >/dev/null 2>&1 || [ -x /usr/sbin/ip ] || packages+=(iproute2)
+      ;;
+    *) log "unknown option $option (known: --browser, --runsc, --cluster)"; exit 2 ;;
   esac
 done
 

@@ -4,19 +4,21 @@
 //   integration: test/integration/**/*.test.ts (the real Docker engine)
 //   e2e:         test/e2e/**/*.test.ts (the built site in Chromium)
 //   security:    test/security/**/*.test.ts (attacks against a real server)
+//   cluster:     test/cluster/**/*.test.ts (nginx, Redis and three engines: npm run cluster)
 import {spawnSync} from 'node:child_process';
 import {readdirSync} from 'node:fs';
 import {join} from 'node:path';
 
 const suite = process.argv[2];
 const roots = {
-  unit: ['config', 'protocol', 'plugin', 'server', 'client', 'theme', 'bench', 'test/unit'],
+  unit: ['config', 'protocol', 'plugin', 'server', 'client', 'theme', 'bench', 'cluster', 'test/unit'],
   integration: ['test/integration'],
   e2e: ['test/e2e'],
   security: ['test/security'],
+  cluster: ['test/cluster'],
 }[suite];
 if (!roots) {
-  console.error(`usage: run-tests.mjs unit|integration|e2e|security (got ${suite})`);
+  console.error(`usage: run-tests.mjs unit|integration|e2e|security|cluster (got ${suite})`);
   process.exit(2);
 }
 

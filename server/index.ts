@@ -36,6 +36,9 @@ import {routeUnderBase, type BasePaths} from './http/base-path.js';
 import {Shutdown} from './lifecycle/shutdown.js';
 import {InstanceOwnership, listenOn, StartGate, StartupError} from './lifecycle/startup.js';
 import {longestLifetime, Sweep} from './lifecycle/sweep.js';
+import {ClusterMember} from './cluster/member.js';
+import {createClusterMetrics} from './cluster/metrics.js';
+import {createRedisStore} from './cluster/redis-store.js';
 
 export {SandboxError, toClientError} from './errors.js';
 export {InstanceInUseError, StartupError} from './lifecycle/startup.js';
@@ -180,6 +183,7 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
     tokens: environmentTokens(tokens),
     reconnectGrace: config.server.reconnectGrace,
     standbyTimeout: STANDBY_TIMEOUT_MS,
+    node: config.server.node,
     log,
   });
 
@@ -210,7 +214,17 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
         version: packageVersion(),
       })
     : undefined;
+  // A cluster member exists only with server.redis; it is made in listen(), once this instance is ours.
+  let member: ClusterMember | undefined;
+  const clusterMetrics = config.server.redis ? createClusterMetrics(metrics.registry) : undefined;
+  const cluster = config.server.redis
+    ? {
+        admit: async (client: string) => (member ? member.admit(client) : {session: () => {}, release: () => {}}),
+        placed: (decision: 'local' | 'full') => clusterMetrics?.placements.inc({decision}),
+      }
+    : undefined;
   const app = createApp({
+    cluster,
     auth,
     mcp: mcp?.router,
     probe,
@@ -263,6 +277,7 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
     meter: (sessionId) => tracker.meter(sessionId),
     onRefused: (code) => tracker.upgradeRefused(code),
     basePaths,
+    node: config.server.node,
     log,
   };
   httpServer.on('upgrade', (request, socket, head) =>
@@ -291,7 +306,7 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
     background: [heartbeat, tracker, sweep, site],
     http: httpServer,
     // The runtime made here (with its warm pools) is drained here; one passed in is its owner's.
-    drain: () => Promise.all([mcp?.close(), sessions.closeAll(), environments.closeAll(), options.runtime ? undefined : baseRuntime.close?.()]),
+    drain: () => Promise.all([mcp?.close(), sessions.closeAll(), environments.closeAll(), options.runtime ? undefined : baseRuntime.close?.()]).then(() => member?.dispose()),
     instance: ownership,
     reapInstance: () => runtime.reap({instanceId}),
     gate,
@@ -324,6 +339,27 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
         throw error;
       }
       baseRuntime.startBackground?.();
+      if (config.server.redis && clusterMetrics) {
+        // No wait for Redis: a gateway starts (and serves on its own limits) while Redis is down.
+        const store = await createRedisStore({
+          url: config.server.redis,
+          observe: (op, seconds, failed) => clusterMetrics.redisSeconds.observe({op, outcome: failed ? 'error' : 'ok'}, seconds),
+        }).catch(async (error: unknown) => {
+          await close();
+          throw new StartupError('redis-client-missing', `server.redis needs the ioredis package (npm install ioredis): ${error instanceof Error ? error.message : String(error)}`, {cause: error});
+        });
+        member = new ClusterMember({
+          node: config.server.node!,
+          store,
+          limits: {maxSessionsPerClient: config.server.maxSessionsPerClient, sessionsPerMinute: config.server.sessionsPerMinute},
+          capacity: config.server.maxSessions,
+          active: () => sessions.activeCount,
+          clock,
+          log,
+          metrics: clusterMetrics,
+        });
+        member.start();
+      }
       gate.open();
       sweep.start();
       site.start();

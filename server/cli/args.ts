@@ -24,6 +24,10 @@ export type Command =
       adminHost: string | undefined;
       adminToken: string | undefined;
       logLevel: LogLevel | undefined;
+      /** server.node: this gateway's name in a cluster (absent when not given). */
+      node?: string;
+      /** server.redis: the cluster's Redis URL (absent when not given). */
+      redis?: string;
     }
   | {
       command: 'check';
@@ -85,6 +89,9 @@ Commands:
       --admin-host HOST      Address of the admin listener (default 127.0.0.1; beyond loopback needs a token)
       --admin-token TOKEN    Bearer token the admin listener requires (or SANDBOX_ADMIN_TOKEN)
       --log-level LEVEL      fatal, error, warn, info (default), debug, trace or silent
+      --node NAME            This gateway's name in a cluster (server.node; session URLs carry it)
+      --redis URL            The cluster's Redis, redis://HOST:PORT (server.redis: cluster-wide limits,
+                             the session directory, node heartbeats)
   check [SITE_BUILD_DIR]     Run every block of a built site (default ./build) and verify its output
       --server URL           Run against this server instead of one started in-process
       --jobs N               Blocks run at once (default: the number of cores)
@@ -170,10 +177,14 @@ export function parseCommandLine(argv: readonly string[]): Command {
         'admin-host': {type: 'string'},
         'admin-token': {type: 'string'},
         'log-level': {type: 'string'},
+        node: {type: 'string'},
+        redis: {type: 'string'},
       });
       if (values.help) return {command: 'help'};
       if (positionals.length > 1) throw new UsageError(`serve takes one SITE_BUILD_DIR (got ${positionals.length} arguments)`);
       if (values.host === '') throw new UsageError('--host must not be empty');
+      if (values.node === '') throw new UsageError('--node needs a name, e.g. --node n1');
+      if (values.redis === '') throw new UsageError('--redis needs a URL, e.g. --redis redis://127.0.0.1:6379');
       return {
         command: 'serve',
         siteDir: positionals[0],
@@ -185,6 +196,8 @@ export function parseCommandLine(argv: readonly string[]): Command {
         adminHost: (values['admin-host'] as string | undefined) || undefined,
         adminToken: (values['admin-token'] as string | undefined) || undefined,
         logLevel: parseLogLevel(values['log-level'] as string | undefined),
+        ...(typeof values.node === 'string' ? {node: values.node} : {}),
+        ...(typeof values.redis === 'string' ? {redis: values.redis} : {}),
       };
     }
     case 'check': {

@@ -37,6 +37,9 @@ async function serve(command: Extract<Command, {command: 'serve'}>): Promise<voi
   if (command.port !== undefined) flags.port = command.port;
   if (command.host !== undefined) flags.host = command.host;
   if (command.allowInline) flags.allowInline = true;
+  // Checked by the config schema like the file's keys, so a bad flag names server.node / server.redis.
+  if (command.node !== undefined) flags.node = command.node;
+  if (command.redis !== undefined) flags.redis = command.redis;
   requireSiteDir(command.siteDir, {cwd: process.cwd(), isDirectory});
   const loaded = config(command.configFile, command.siteDir, flags);
   requireBackendPackages('docusaurus-sandbox serve');

@@ -63,6 +63,12 @@ export interface EnvironmentRegistryOptions {
   reconnectGrace: number;
   /** How long a standby step may take to be ready (ms). */
   standbyTimeout: number;
+  /**
+   * In a cluster, this gateway's `server.node`: environment ids then read
+   * `env-<node>.<random>`, so a balancer (and any gateway) can tell from the id
+   * alone which node holds the environment (see environmentNode).
+   */
+  node?: string | undefined;
   log?: LogFunction | undefined;
 }
 
@@ -180,7 +186,7 @@ export class EnvironmentRegistry {
   #create(request: StepRequest): Entry {
     const release = request.admit();
     const {spec} = request.step;
-    const id = `env-${randomBytes(16).toString('base64url')}`;
+    const id = `env-${this.#options.node ? `${this.#options.node}.` : ''}${randomBytes(16).toString('base64url')}`;
     const lifetime = spec.env.limits.maxLifetime;
     let entry: Entry;
     try {

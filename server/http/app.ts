@@ -12,14 +12,15 @@ import type {LogFunction} from '../log.js';
 import type {ContainerRuntime} from '../runtime/types.js';
 import type {EnvironmentRegistry} from '../environments/registry.js';
 import type {SessionManager} from '../sessions/manager.js';
-import {ROOT_BASE_PATHS, routeUnderBase, type BasePaths} from './base-path.js';
+import {SandboxError} from '../errors.js';
+import {ROOT_BASE_PATHS, routeUnderBase, underNode, type BasePaths} from './base-path.js';
 import {createEngineProbe, type EngineProbe} from './engine.js';
 import {errorHandler, notFound} from './errors.js';
 import type {OriginPolicy} from './origin.js';
 import {apiCors} from './routes/cors.js';
 import {healthRoutes} from './routes/health.js';
 import {environmentRoutes} from './routes/environments.js';
-import {sessionRoutes} from './routes/sessions.js';
+import {sessionRoutes, type SessionRoutesContext} from './routes/sessions.js';
 import {shareRoutes} from './routes/shares.js';
 import type {ShareRegistry} from '../sessions/share-registry.js';
 import {notFoundPage, siteRoutes} from './routes/site.js';
@@ -49,6 +50,8 @@ export interface AppContext {
   probe?: EngineProbe | undefined;
   /** The `/mcp` route, when `server.mcp` is on (made by the server, which closes it). */
   mcp?: express.RequestHandler | undefined;
+  /** In a cluster (`server.redis`): cluster-wide admission and the placement of new sessions. */
+  cluster?: SessionRoutesContext['cluster'];
 }
 
 /**
@@ -56,7 +59,7 @@ export interface AppContext {
  * live at '/': `<base>api/…` → `/api/…`, `<base>docs/x` → `/docs/x`. The API
  * base a request came in under is kept for the WebSocket path of its answer.
  */
-function underBase(basePaths: () => BasePaths): RequestHandler {
+function underBase(basePaths: () => BasePaths, node: string | undefined): RequestHandler {
   return (request, response, next) => {
     const url = request.url;
     const queryAt = url.indexOf('?');
@@ -69,9 +72,18 @@ function underBase(basePaths: () => BasePaths): RequestHandler {
     }
     if (route.kind === 'outside') {
       response.locals.outsideSite = true;
+    } else if (route.kind === 'api') {
+      const owned = underNode(route.path, node);
+      if ('foreign' in owned) {
+        next(new SandboxError('not-found', node ? `this gateway is node ${node}, not ${owned.foreign}` : 'this server is not a node of a cluster'));
+        return;
+      }
+      request.url = owned.path + query;
+      response.locals.apiBase = route.base;
+      // Named this node in its path: never sent on to another (no redirect loops).
+      if (owned.path !== route.path) response.locals.pinnedNode = true;
     } else {
       request.url = route.path + query;
-      if (route.kind === 'api') response.locals.apiBase = route.base;
     }
     next();
   };
@@ -85,7 +97,7 @@ export function createApp(context: AppContext): express.Express {
   app.set('trust proxy', context.config.server.trustProxy ? 1 : false);
   const probe = context.probe ?? createEngineProbe(context.runtime, context.clock);
 
-  app.use(underBase(context.basePaths ?? (() => ROOT_BASE_PATHS)));
+  app.use(underBase(context.basePaths ?? (() => ROOT_BASE_PATHS), context.config.server.node));
   app.use('/api', apiCors(context.originPolicy));
   app.use(healthRoutes({config: context.config, sessions: context.sessions, probe}));
   app.use(
@@ -98,10 +110,11 @@ export function createApp(context: AppContext): express.Express {
       auth: context.auth ?? createAuthVerifier(context.config.auth),
       probe,
       closing: context.closing,
+      cluster: context.cluster,
     }),
   );
   app.use(shareRoutes({findSession: (id) => context.sessions.get(id), shares: context.shares, originPolicy: context.originPolicy}));
-  app.use(environmentRoutes({environments: context.environments, originPolicy: context.originPolicy}));
+  app.use(environmentRoutes({environments: context.environments, originPolicy: context.originPolicy, node: context.config.server.node}));
   if (context.mcp) app.use(context.mcp);
   app.all('/api/{*rest}', notFound('no such API endpoint'));
   if (context.siteDir) {

@@ -7,6 +7,7 @@
  * a `serverUrl` without a path, a proxy that strips the path). Pure: the
  * request path in, where it goes out.
  */
+import {NODE_NAME_PATTERN} from '../../config/schema.js';
 
 export interface BasePaths {
   /** Where the static site lives: '/' or '/mysite/'. */
@@ -53,6 +54,34 @@ export type BaseRoute =
   | {kind: 'outside'};
 
 const isApi = (path: string) => path === '/api' || path.startsWith('/api/');
+
+/**
+ * The node an environment id names (`env-<node>.<random>`, as a gateway with
+ * `server.node` makes them), or undefined. The random part is base64url, which
+ * has no '.', so the first '.' ends the node's name.
+ */
+export function environmentNode(id: string): string | undefined {
+  const dot = id.indexOf('.');
+  if (!id.startsWith('env-') || dot === -1) return undefined;
+  const node = id.slice('env-'.length, dot);
+  return NODE_NAME_PATTERN.test(node) ? node : undefined;
+}
+
+const NODE_PATH = /^\/api\/nodes\/([^/]*)(\/.*)?$/;
+
+/**
+ * An API path that names a node (`/api/nodes/<node>/…`, what a cluster's
+ * balancer routes by) as the plain path this gateway serves, if the node is
+ * this gateway's. `foreign`: the path names another node (a balancer that
+ * sent it to the wrong gateway) or a node while this gateway has no name.
+ */
+export function underNode(apiPath: string, self: string | undefined): {path: string} | {foreign: string} {
+  const match = NODE_PATH.exec(apiPath);
+  if (!match) return {path: apiPath};
+  const node = decodeURIComponent(match[1]!);
+  if (self === undefined || node !== self) return {foreign: node};
+  return {path: `/api${match[2] ?? ''}`};
+}
 
 /** Where a request path (no query) goes. */
 export function routeUnderBase(pathname: string, bases: BasePaths): BaseRoute {

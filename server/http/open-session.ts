@@ -12,6 +12,7 @@ import {SandboxError} from '../errors.js';
 import type {Session} from '../sessions/session.js';
 import type {SessionManager} from '../sessions/manager.js';
 import type {EngineProbe} from './engine.js';
+import type {ClusterHold} from '../cluster/member.js';
 import {earlierSteps, resolveSessionRequest, stepSpecOf} from './request.js';
 
 export interface OpenSessionContext {
@@ -22,6 +23,8 @@ export interface OpenSessionContext {
   probe: EngineProbe;
   /** True once close() began: new sessions are refused. */
   closing: () => boolean;
+  /** In a cluster (`server.redis`): the limits held across all gateways, after this gateway's own. */
+  cluster?: {admit(client: string): Promise<ClusterHold>; placed(decision: 'local' | 'full'): void} | undefined;
 }
 
 export interface OpenedSession {
@@ -71,12 +74,33 @@ export async function openSession(context: OpenSessionContext, body: unknown, re
       throw error;
     }
   }
-  // Limits before anything costs a Docker call or a container.
-  const slot = sessions.admit(requester.client, requester.user);
+  // Limits before anything costs a Docker call or a container: this gateway's, then the cluster's.
+  let local: () => void;
+  try {
+    local = sessions.admit(requester.client, requester.user);
+  } catch (error) {
+    // A full node answers 503 before anything else: the balancer then tries the next node.
+    if (error instanceof SandboxError && error.code === 'at-capacity') context.cluster?.placed('full');
+    throw error;
+  }
+  let hold: ClusterHold | undefined;
+  try {
+    hold = await context.cluster?.admit(requester.client);
+  } catch (error) {
+    local();
+    throw error;
+  }
+  const slot = () => {
+    local();
+    hold?.release();
+  };
   try {
     await checkEngine();
     // The session keeps the slot from here until it ends.
-    return sessions.create(request, slot);
+    const opened = sessions.create(request, slot);
+    context.cluster?.placed('local');
+    hold?.session(opened.session.id);
+    return opened;
   } catch (error) {
     slot();
     throw error;

@@ -11,7 +11,7 @@ import {SandboxError, toClientError} from '../errors.js';
 import type {LogFunction} from '../log.js';
 import type {Session, SessionPeer} from '../sessions/session.js';
 import type {ViewerTicket} from '../sessions/share-registry.js';
-import {ROOT_BASE_PATHS, routeUnderBase, type BasePaths} from './base-path.js';
+import {ROOT_BASE_PATHS, routeUnderBase, underNode, type BasePaths} from './base-path.js';
 import {originAllowed, type OriginPolicy} from './origin.js';
 
 const SOCKET_PATH = /^\/api\/sessions\/([A-Za-z0-9_-]{1,64})\/ws$/;
@@ -48,6 +48,8 @@ export interface UpgradeContext {
   onRefused?: ((code: string) => void) | undefined;
   /** The socket path is also served under these bases (`<baseUrl>api/sessions/ID/ws`); default '/' only. */
   basePaths?: (() => BasePaths) | undefined;
+  /** This gateway's `server.node`: `/api/nodes/<it>/sessions/ID/ws` is served too. */
+  node?: string | undefined;
   log: LogFunction;
 }
 
@@ -110,7 +112,8 @@ export interface UpgradeGrant {
 export function authorizeUpgrade(request: IncomingMessage, context: UpgradeContext): UpgradeGrant {
   const url = new URL(request.url ?? '/', 'http://placeholder');
   const route = routeUnderBase(url.pathname, context.basePaths?.() ?? ROOT_BASE_PATHS);
-  const match = route.kind === 'api' ? SOCKET_PATH.exec(route.path) : null;
+  const owned = route.kind === 'api' ? underNode(route.path, context.node) : undefined;
+  const match = owned && 'path' in owned ? SOCKET_PATH.exec(owned.path) : null;
   if (!match) throw new SandboxError('not-found', 'no WebSocket endpoint at this path');
   if (context.closing()) throw new SandboxError('at-capacity', 'the server is shutting down', {expose: true});
   const forwardedProto = context.trustProxy ? request.headers['x-forwarded-proto'] : undefined;

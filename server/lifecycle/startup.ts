@@ -10,7 +10,7 @@ import type {LogFunction} from '../log.js';
 import {InstanceInUseError} from '../runtime/lease.js';
 import type {ContainerRuntime, InstanceLease} from '../runtime/types.js';
 
-export type StartupErrorCode = 'listen-failed' | 'admin-listen-failed';
+export type StartupErrorCode = 'listen-failed' | 'admin-listen-failed' | 'redis-client-missing';
 
 /** A start that cannot go on; the CLI prints the message and exits 1. */
 export class StartupError extends Error {

@@ -51,3 +51,18 @@ export const needNpmRegistry = () =>
       })()),
     'connect this machine to the registry npm is configured with (`npm config get registry`)',
   );
+
+/** The one-machine cluster (`npm run cluster`): root (network namespaces), nginx, redis-server and dockerd. */
+export const needCluster = () =>
+  requirement(
+    'the cluster tools (root, nginx, redis-server, dockerd)',
+    () => process.getuid?.() === 0 && ['nginx', 'redis-server', 'dockerd'].every((tool) => {
+      try {
+        execFileSync('sh', ['-c', `command -v ${tool}`], {stdio: 'ignore'});
+        return true;
+      } catch {
+        return false;
+      }
+    }) && dockerAnswers(),
+    'run `bash scripts/install-system-deps.sh --cluster` as root',
+  );

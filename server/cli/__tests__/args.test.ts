@@ -157,3 +157,14 @@ describe('resolveConfigFile', () => {
     assert.equal(resolveConfigFile(undefined, {cwd: '/w', siteDir: 'site/build', exists: both}).file, '/w/sandbox.config.json');
   });
 });
+
+describe('serve --node and --redis', () => {
+  it('are passed on when given and absent otherwise', () => {
+    const command = parseCommandLine(['serve', '--node', 'n1', '--redis', 'redis://127.0.0.1:6379']);
+    assert.equal(command.command === 'serve' && command.node, 'n1');
+    assert.equal(command.command === 'serve' && command.redis, 'redis://127.0.0.1:6379');
+    assert.equal('node' in parseCommandLine(['serve']), false);
+    assert.throws(() => parseCommandLine(['serve', '--node', '']), /--node needs a name/);
+    assert.throws(() => parseCommandLine(['serve', '--redis', '']), /--redis needs a URL/);
+  });
+});

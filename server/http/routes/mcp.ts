@@ -80,7 +80,7 @@ function inProcessOpener(context: McpRouteContext, operator: Operator, selfUrl: 
     async open(body) {
       try {
         const opened = await openSession(context, body, operator);
-        return {session: {id: opened.session.id, token: opened.token, ws: sessionSocketPath(opened.session.id), ...(opened.environment ? {environment: opened.environment} : {})}};
+        return {session: {id: opened.session.id, token: opened.token, ws: sessionSocketPath(opened.session.id, '/', context.config.server.node), ...(opened.environment ? {environment: opened.environment} : {})}};
       } catch (error) {
         return {error: toClientError(error)};
       }

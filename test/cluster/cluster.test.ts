@@ -1,0 +1,273 @@
+/**
+ * The cluster on one machine, for real: redis-server, three Docker engines in
+ * their own network namespaces, three gateways and nginx (`npm run cluster`),
+ * every request through the entry. Fails (never skips) in CI without root,
+ * nginx, Redis or Docker.
+ */
+import assert from 'node:assert/strict';
+import {execFileSync} from 'node:child_process';
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {after, before, describe, it} from 'node:test';
+import {setTimeout as sleep} from 'node:timers/promises';
+import type {ClusterState} from '../../cluster/plan.js';
+import type {SandboxManifest} from '../../config/index.js';
+import {ENVIRONMENT_TOKEN_HEADER, type EnvironmentInfo} from '../../protocol/index.js';
+import {stepBlock} from '../helpers/blocks.js';
+import {needCluster} from '../helpers/requirements.js';
+import {clusterCli, createSession, Terminal} from './harness.js';
+
+const skip = needCluster();
+const PER_CLIENT = 3;
+const SHELL = 'docusaurus-sandbox/shell:1';
+/** Each test is its own client: a loopback address of its own (nginx forwards $remote_addr). */
+let nextAddress = 10;
+const client = () => {
+  const index = nextAddress++;
+  return `127.0.${Math.floor(index / 250)}.${(index % 250) + 1}`;
+};
+
+describe('a cluster of three nodes behind nginx with Redis', {skip, timeout: 600_000}, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sandbox-cluster-test-'));
+  let entry = '';
+  let state: ClusterState;
+  const terminals: Terminal[] = [];
+  let downChecked = false;
+
+  before(async () => {
+    const config = join(dir, 'base.config.json');
+    writeFileSync(config, JSON.stringify({server: {maxSessions: 8, maxSessionsPerClient: PER_CLIENT}}));
+    // A page session of two steps, for the environment routes.
+    const site = join(dir, 'site');
+    mkdirSync(site);
+    const manifest: SandboxManifest = {
+      version: 1,
+      blocks: [
+        stepBlock('cluster-step-1', 'cluster-tour', 1, {cmd: 'echo kept-by-step-1 > /workspace/state.txt; cat /workspace/state.txt', source: 'docs/cluster.md'}),
+        stepBlock('cluster-step-2', 'cluster-tour', 2, {cmd: 'cat /workspace/state.txt', source: 'docs/cluster.md'}),
+      ],
+      sessions: [{id: 'cluster-tour', name: 'tour', source: 'docs/cluster.md', env: 'shell', blocks: ['cluster-step-1', 'cluster-step-2']}],
+    };
+    writeFileSync(join(site, 'sandbox-manifest.json'), JSON.stringify(manifest));
+    const printed = await clusterCli(dir, 'up', '--nodes', '3', '--images', SHELL, '--allow-inline', '--config', config, '--site', site);
+    entry = /^entry (http:\/\/127\.0\.0\.1:\d+)$/m.exec(printed)?.[1] ?? '';
+    assert.ok(entry, `up printed no entry: ${printed}`);
+    assert.match(printed, /^node n1 /m);
+    state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as ClusterState;
+  });
+
+  after(async () => {
+    for (const terminal of terminals) terminal.ws.terminate();
+    if (!downChecked && existsSync(join(dir, 'state.json'))) await clusterCli(dir, 'down').catch(() => {});
+    rmSync(dir, {recursive: true, force: true});
+  });
+
+  const open = async (from: string, cmd: string) => {
+    const answer = await createSession(entry, from, {env: 'shell', cmd, interactive: true});
+    assert.equal(answer.status, 201, JSON.stringify(answer.body));
+    return answer.body;
+  };
+
+  it('spreads sessions over the nodes and routes each socket to its owner', async () => {
+    const from = client();
+    const nodes: string[] = [];
+    for (let index = 0; index < PER_CLIENT; index += 1) {
+      const session = await open(from, `echo on-$(cat /etc/hostname 2>/dev/null || echo x)-${index}; sleep 30`);
+      nodes.push(session.node!);
+      assert.equal(session.ws, `/api/nodes/${session.node}/sessions/${session.id}/ws`);
+      const terminal = Terminal.open(entry, from, session);
+      terminals.push(terminal);
+      await terminal.opened;
+      await terminal.until(() => terminal.text().includes(`-${index}`));
+    }
+    assert.ok(new Set(nodes).size >= 2, `all on one node: ${nodes.join(', ')}`);
+    // Every gateway sees every node's heartbeat: per-node gauges, Redis round trips, its placements.
+    await sleep(1_500);
+    const metrics = await (await fetch(`http://127.0.0.1:${state.plan.nodes[0]!.adminPort}/metrics`)).text();
+    for (const node of state.plan.nodes) assert.match(metrics, new RegExp(`sandbox_cluster_node_free\\{node="${node.name}"\\} \\d`));
+    assert.match(metrics, /sandbox_cluster_redis_seconds_count\{op="beat",outcome="ok"\} [1-9]/);
+  });
+
+  it('refuses a client its maxSessionsPerClient + 1st session with 429, though no node holds that many of its sessions', async () => {
+    const from = client();
+    const nodes: string[] = [];
+    for (let index = 0; index < PER_CLIENT; index += 1) nodes.push((await open(from, 'sleep 60')).node!);
+    const perNode = Math.max(...[...new Set(nodes)].map((node) => nodes.filter((other) => other === node).length));
+    assert.ok(perNode < PER_CLIENT, `one node holds all ${PER_CLIENT}: ${nodes.join(', ')}`);
+    const refused = await createSession(entry, from, {env: 'shell', cmd: 'sleep 60', interactive: true});
+    assert.equal(refused.status, 429);
+    assert.equal(refused.body.error?.code, 'too-many-sessions');
+  });
+
+  it('replays exactly the missed bytes to a socket resumed through the entry', async () => {
+    const from = client();
+    const session = await open(from, 'printf start; sleep 2; printf middle; sleep 2; printf end; sleep 30');
+    const first = Terminal.open(entry, from, session);
+    await first.opened;
+    await first.until(() => first.text() === 'start' && first.resumeToken !== undefined);
+    const received = first.output.length;
+    first.ws.terminate();
+    // 'middle' is written while no socket is attached.
+    await sleep(2_500);
+    const second = Terminal.resume(entry, from, session, first.resumeToken!, received);
+    terminals.push(second);
+    await second.opened;
+    await second.until(() => second.text().includes('end'), 10_000);
+    const replay = second.messages.find((message) => message.type === 'replay');
+    assert.deepEqual(replay, {type: 'replay', from: received, truncated: false});
+    assert.equal(second.text(), 'middleend');
+    assert.equal(first.text() + second.text(), 'startmiddleend');
+  });
+
+  it("runs a page session's later steps in its environment on its node, whichever gateway gets the request", async () => {
+    const from = client();
+    const runStep = async (body: Record<string, unknown>) => {
+      const answer = await createSession(entry, from, body);
+      assert.equal(answer.status, 201, JSON.stringify(answer.body));
+      const terminal = Terminal.open(entry, from, answer.body);
+      terminals.push(terminal);
+      assert.notEqual(await Promise.race([terminal.closed, sleep(15_000).then(() => 'open')]), 'open', 'the step did not end');
+      return {answer: answer.body as typeof answer.body & {environment?: EnvironmentInfo}, output: terminal.text()};
+    };
+    const first = await runStep({block: 'cluster-step-1'});
+    const environment = first.answer.environment!;
+    assert.match(environment.id, new RegExp(`^env-${first.answer.node}\\.`), 'the id names its node');
+    // Three more runs of step 2: the balancer sends some of them to other gateways, which send them on (307).
+    for (let run = 0; run < 3; run += 1) {
+      const later = await runStep({block: 'cluster-step-2', environment: {id: environment.id, token: environment.token}});
+      assert.equal(later.answer.node, first.answer.node);
+      assert.match(later.output, /kept-by-step-1/);
+    }
+    const headers = {origin: entry, [ENVIRONMENT_TOKEN_HEADER]: environment.token};
+    const state = await fetch(`${entry}/api/environments/${environment.id}`, {headers});
+    assert.equal(state.status, 200);
+    assert.deepEqual(((await state.json()) as EnvironmentInfo).ran, [1, 2]);
+    assert.equal((await fetch(`${entry}/api/environments/${environment.id}`, {method: 'DELETE', headers})).status, 204);
+    assert.equal((await fetch(`${entry}/api/environments/${environment.id}`, {headers})).status, 404);
+  });
+
+  it('keeps echoing through a Redis restart (no pause over 1 s), and the limits come back', async () => {
+    const from = client();
+    const session = await open(from, 'cat');
+    const terminal = Terminal.open(entry, from, session);
+    terminals.push(terminal);
+    await terminal.opened;
+    await terminal.until(() => terminal.messages.some((message) => message.type === 'status' && message.state === 'running'), 10_000, 'running status').catch(() => {});
+    const arrivals: number[] = [];
+    let seen = 0;
+    terminal.ws.on('message', (_data, binary) => {
+      if (binary) arrivals.push(Date.now());
+    });
+    let typing = true;
+    const typist = (async () => {
+      while (typing) {
+        terminal.ws.send(Buffer.from('x'));
+        await sleep(20);
+      }
+    })();
+    await sleep(500);
+    const restarted = clusterCli(dir, 'restart-redis');
+    const began = Date.now();
+    await restarted;
+    await sleep(1_500);
+    typing = false;
+    await typist;
+    seen = arrivals.length;
+    const during = arrivals.filter((time) => time >= began - 200);
+    const gaps = during.slice(1).map((time, index) => time - during[index]!);
+    assert.ok(seen > 50, `only ${seen} echoes`);
+    assert.ok(Math.max(...gaps) < 1_000, `echo paused ${Math.max(...gaps)} ms`);
+    // The gateways reconnect by themselves: the cluster-wide limit holds again.
+    await sleep(1_000);
+    const other = client();
+    for (let index = 0; index < PER_CLIENT; index += 1) await open(other, 'sleep 60');
+    assert.equal((await createSession(entry, other, {env: 'shell', cmd: 'sleep 60', interactive: true})).status, 429);
+  });
+
+  it('admits on each gateway\'s own limits while Redis is down, at once, with a warning metric', async () => {
+    const current = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as ClusterState;
+    process.kill(current.redisPid!, 'SIGKILL');
+    await sleep(300);
+    const from = client();
+    const started = Date.now();
+    const answer = await createSession(entry, from, {env: 'shell', cmd: 'echo without-redis'});
+    const took = Date.now() - started;
+    assert.equal(answer.status, 201, JSON.stringify(answer.body));
+    assert.ok(took < 2_000, `creation took ${took} ms without Redis`);
+    const terminal = Terminal.open(entry, from, answer.body);
+    terminals.push(terminal);
+    await terminal.until(() => terminal.text().includes('without-redis'));
+    const node = current.plan.nodes.find((candidate) => candidate.name === answer.body.node)!;
+    const metrics = await (await fetch(`http://127.0.0.1:${node.adminPort}/metrics`)).text();
+    assert.match(metrics, /sandbox_cluster_redis_fallbacks_total\{op="admit"\} [1-9]/);
+    await clusterCli(dir, 'restart-redis');
+  });
+
+  it('kill-node: its readers lose their socket, new sessions land on the others within 5 s and never on it', async () => {
+    // A reader on n1 (try a few clients until the balancer picks n1).
+    let onDead: Terminal | undefined;
+    for (let attempt = 0; attempt < 9 && !onDead; attempt += 1) {
+      const from = client();
+      const session = await open(from, 'sleep 60');
+      if (session.node !== 'n1') continue;
+      onDead = Terminal.open(entry, from, session);
+      terminals.push(onDead);
+      await onDead.opened;
+    }
+    assert.ok(onDead, 'no session landed on n1');
+    const killed = Date.now();
+    await clusterCli(dir, 'kill-node', 'n1');
+    const code = await Promise.race([onDead.closed, sleep(5_000).then(() => 'still open')]);
+    assert.notEqual(code, 'still open', "n1's reader kept its socket");
+    let firstSuccess: number | undefined;
+    const nodes: string[] = [];
+    const failures: string[] = [];
+    while (Date.now() - killed < 5_000 || nodes.length < 4) {
+      const from = client();
+      const answer = await createSession(entry, from, {env: 'shell', cmd: 'echo ran'});
+      if (answer.status === 201) {
+        firstSuccess ??= Date.now() - killed;
+        nodes.push(answer.body.node!);
+        // A reader that reads its output to the end: the session ends and frees its slot.
+        const terminal = Terminal.open(entry, from, answer.body);
+        terminals.push(terminal);
+        assert.notEqual(await Promise.race([terminal.closed, sleep(10_000).then(() => 'open')]), 'open', 'a finished session keeps its socket');
+        assert.match(terminal.text(), /ran/);
+      } else if (firstSuccess !== undefined) {
+        failures.push(`${answer.status} ${answer.body.error?.code}`);
+      }
+      if (Date.now() - killed > 20_000) break;
+      await sleep(100);
+    }
+    assert.ok(firstSuccess !== undefined && firstSuccess < 5_000, `first session after the kill at ${firstSuccess} ms`);
+    assert.deepEqual(failures, [], 'every creation after the first success succeeds');
+    assert.ok(!nodes.includes('n1'), `a session landed on the dead node: ${nodes.join(', ')}`);
+    assert.ok(nodes.length >= 4, `only ${nodes.length} sessions after the kill`);
+  });
+
+  it('down leaves no process, namespace, mount or folder behind', async () => {
+    for (const terminal of terminals) terminal.ws.terminate();
+    const printed = await clusterCli(dir, 'down');
+    downChecked = true;
+    assert.match(printed, /down: nothing left/);
+    const {plan} = state;
+    const pids = [state.redisPid, state.nginxPid, ...Object.values(state.nodes).flatMap((node) => [node.gatewayPid, node.dockerdPid, node.containerdPid])].filter((pid): pid is number => pid !== undefined);
+    assert.ok(pids.length >= 8, `the state recorded only ${pids.length} processes`);
+    const alive = pids.filter((pid) => existsSync(`/proc/${pid}`) && !/\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8')));
+    assert.deepEqual(alive, []);
+    // Anything else still running with the cluster's folder in its command line (a shim, a stray containerd).
+    const strays = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(plan.dir);
+      } catch {
+        return false;
+      }
+    });
+    assert.deepEqual(strays, []);
+    const namespaces = execFileSync('ip', ['netns', 'list'], {encoding: 'utf8'});
+    for (const node of plan.nodes) assert.ok(!namespaces.includes(node.netns), `${node.netns} is left`);
+    assert.ok(!readFileSync('/proc/mounts', 'utf8').includes(plan.dir), 'a mount is left');
+    assert.equal(existsSync(plan.dir), false);
+  });
+});
