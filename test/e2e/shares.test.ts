@@ -2,7 +2,8 @@
  * Shared terminals in Chromium, two pages of the built site: the owner runs a
  * block and shares it ("Share: can watch"); the viewer opens the link, sees
  * the banner and the owner's output live, no Run; the owner's page counts
- * 1 watching; Stop sharing tells the viewer at once.
+ * 1 watching; Stop sharing tells the viewer at once. Then "Share: can type"
+ * opened on a phone in dark mode: the viewer's keys reach the program.
  */
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
@@ -61,8 +62,36 @@ describe('shared terminals (Chromium)', {skip}, () => {
 
       await sandbox.getByRole('button', {name: 'Stop sharing'}).click();
       await watched.getByText('The owner stopped sharing this session.').waitFor({timeout: 10_000});
-      await sandbox.getByRole('button', {name: 'Stop'}).click();
       await viewer.close();
+
+      // "can type", opened on a phone in dark mode: the viewer's keys reach the owner's program.
+      const typing = owner.waitForResponse((response) => response.request().method() === 'POST' && response.url().endsWith('/shares'));
+      await sandbox.getByRole('button', {name: 'Share: can type'}).click();
+      const control = (await (await typing).json()) as CreateShareResponse;
+      assert.equal(control.mode, 'control');
+      await using phone = await launchBrowser({touch: true});
+      const typist = await phone.newPage();
+      await typist.emulateMedia({colorScheme: 'dark'});
+      await typist.goto(control.url);
+      await typist.evaluate(() => window.localStorage.setItem('theme', 'dark'));
+      await typist.reload();
+      const phoneBlock = block(typist);
+      await phoneBlock.scrollIntoViewIfNeeded();
+      await phoneBlock.getByText('Watching a shared session — you can type').waitFor({timeout: 10_000});
+      await phoneBlock.locator('.xterm-rows', {hasText: 'shared-42'}).waitFor({timeout: 15_000});
+      const box = await phoneBlock.boundingBox();
+      assert.ok(box && box.x >= 0 && box.x + box.width <= 400, `the block fits the phone's width: ${JSON.stringify(box)}`);
+      assert.equal(await typist.evaluate(() => document.documentElement.dataset.theme), 'dark');
+      await phoneBlock.locator('.xterm').scrollIntoViewIfNeeded();
+      await phoneBlock.locator('.xterm').tap();
+      await typist.keyboard.type('echo typed-on-the-$((1+1))nd-page\n');
+      await sandbox.locator('.xterm-rows', {hasText: 'typed-on-the-2nd-page'}).waitFor({timeout: 15_000});
+      await sandbox.locator('[data-sandbox-viewers="1"]', {hasText: '1 can type'}).waitFor({timeout: 10_000});
+      await typist.screenshot({path: screenshotPath('shares-viewer-phone-dark')});
+
+      await sandbox.getByRole('button', {name: 'Stop', exact: true}).click();
+      await phoneBlock.getByText('The shared session has ended.').waitFor({timeout: 15_000});
+      await typist.close();
       await owner.close();
     } finally {
       await server.close();

@@ -70,6 +70,13 @@ describe('shared terminals (Docker)', {skip: needDocker()}, () => {
     assert.equal(await waitForNoContainers(instanceId), 0);
   });
 
+  /** A series of this server's /metrics registry (0 when absent). */
+  const metricValue = async (name: string, labels: Record<string, string>): Promise<number> => {
+    const metrics = await server.server.metrics.registry.getMetricsAsJSON();
+    const entry = metrics.find((metric) => metric.name === name)?.values.find((item) => Object.entries(labels).every(([key, label]) => item.labels[key] === label));
+    return entry?.value ?? 0;
+  };
+
   const openCat = async () => {
     const session = await server.create({env: 'shell', cmd: 'cat', interactive: true});
     const owner = await server.connect(session);
@@ -145,6 +152,8 @@ describe('shared terminals (Docker)', {skip: needDocker()}, () => {
     const created = await share(server, session, owner, 'view');
     const viewer = await joinShare(server, session, created);
     await owner.waitFor(() => owner.messages.some((message) => message.type === 'presence' && message.viewers === 1), 5_000, 'presence 1');
+    const viewersBefore = await metricValue('sandbox_share_viewers', {mode: 'view'});
+    assert.ok(viewersBefore >= 1);
     const response = await fetch(`${server.url}/api/sessions/${session.id}/shares/${created.id}`, {
       method: 'DELETE',
       headers: {origin: server.origin, authorization: `Bearer ${latestResumeToken(owner)}`},
@@ -152,6 +161,10 @@ describe('shared terminals (Docker)', {skip: needDocker()}, () => {
     assert.equal(response.status, 204);
     const closed = await viewer.closed;
     assert.equal(closed.code, CLOSE_CODES.shareRevoked);
+    // Counted in /metrics.
+    assert.ok((await metricValue('sandbox_shares_created_total', {mode: 'view'})) >= 1);
+    assert.ok((await metricValue('sandbox_share_viewers_closed_total', {reason: 'revoked'})) >= 1);
+    assert.equal(await metricValue('sandbox_share_viewers', {mode: 'view'}), viewersBefore - 1, 'the revoked viewer is no longer counted');
     await owner.waitFor(() => owner.messages.findLast((message) => message.type === 'presence')?.type === 'presence' && (owner.messages.findLast((message) => message.type === 'presence') as {viewers: number}).viewers === 0, 5_000, 'presence 0');
     owner.ws.close(1000);
   });
