@@ -6,85 +6,17 @@
  * the session. A UI binds it to its components (the theme's hook is one) and
  * renders the `RunnerView` it reports. Disposable.
  */
-import type {CaughtUpStep, CreateSessionRequest} from '../protocol/index.js';
-import type {EnvironmentStore} from './environment-store.js';
-import {playTranscript, transcripts as pageTranscripts, transcriptsUrl, type Playback, type TranscriptStore} from './recorded.js';
+import type {CreateSessionRequest} from '../protocol/index.js';
+import {playTranscript, transcripts as pageTranscripts, transcriptsUrl, type Playback} from './recorded.js';
 import {liveSandboxes, type LiveSandboxRegistry} from './registry.js';
-import {SandboxSession, type SessionOptions} from './session.js';
-import {isLive, type SandboxStatus} from './status.js';
+import {SandboxSession} from './session.js';
+import {isLive} from './status.js';
 import {modeForChoice, planAfterRefusal, planStep, stepRequest, type StepChoice, type StepMode} from './steps.js';
 import {globalTimers, type Timers} from './timers.js';
 
-/** The part of a terminal the runner drives. */
-export interface RunnerTerminal {
-  /** Writes program output; `done` runs once the terminal has processed it (flow-control acks). */
-  write(data: Uint8Array, done?: () => void): void;
-  /** Clears screen and scrollback. */
-  reset(): void;
-  focus(): void;
-  size(): {cols: number; rows: number};
-}
+import type {RunnerOptions, RunnerTerminal, RunnerView, TerminalInput} from './runner-types.js';
 
-/** What the terminal reports, as the terminal encodes it. */
-export interface TerminalInput {
-  /** Keystrokes and paste: text, sent UTF-8-encoded. */
-  onData(data: string): void;
-  /** Binary strings (one char per byte, e.g. mouse reports): sent one byte per char. */
-  onBinary(data: string): void;
-  onResize(cols: number, rows: number): void;
-}
-
-/** What the UI shows. */
-export interface RunnerView {
-  readonly status: SandboxStatus;
-  /** The terminal area is shown (from a Run until a run that never reached the server). */
-  readonly terminalShown: boolean;
-  /**
-   * A page session's step whose earlier steps have not run in the environment:
-   * those steps, and the reader is offered to run them first or this one only.
-   */
-  readonly offer?: readonly number[];
-  /** A page session's step that started with catch-up: the earlier steps that ran first, with their exit codes. */
-  readonly caughtUp?: readonly CaughtUpStep[];
-  /** The session is shared: who watches it (absent until the server says, and from the next Run on). */
-  readonly presence?: {viewers: number; controllers: number};
-}
-
-/** Where recorded runs come from and whether the site shows only them (plugin global data). */
-export interface RecordedOptions {
-  /**
-   * The site's Docusaurus `baseUrl` (ends with '/'): transcripts live at `<baseUrl>sandbox-transcripts.json`,
-   * and without a `serverUrl` the API at `<pageOrigin><baseUrl>api/…`.
-   */
-  baseUrl: string;
-  recordedOnly: boolean;
-}
-
-/** Session options the runner does not decide itself (the network and the clock, for tests). */
-export type SessionTransport = Pick<SessionOptions, 'fetch' | 'createSocket' | 'random' | 'getAuthToken' | 'warn'>;
-
-export interface RunnerOptions {
-  blockId: string;
-  /** The plugin's `serverUrl`; '' or undefined = the page's origin under `recorded.baseUrl`. */
-  serverUrl: string | undefined;
-  pageOrigin: string;
-  recorded: RecordedOptions;
-  /**
-   * Loads and opens the terminal (first Run only); undefined when there is no
-   * place for it any more. Throwing reports `load-failed`.
-   */
-  loadTerminal(input: TerminalInput): Promise<RunnerTerminal | undefined>;
-  /** Resolves once the terminal's container is laid out (the browser: the next animation frame). */
-  nextFrame(): Promise<void>;
-  onChange(view: RunnerView): void;
-  session?: SessionTransport;
-  timers?: Timers;
-  now?: () => number;
-  transcripts?: Pick<TranscriptStore, 'find'>;
-  registry?: LiveSandboxRegistry;
-  /** The block is step `number` of a page session whose environment `store` holds. */
-  step?: {number: number; store: EnvironmentStore};
-}
+export type {RecordedOptions, RunnerOptions, RunnerTerminal, RunnerView, SessionTransport, TerminalInput} from './runner-types.js';
 
 /** How long "stop my other sandboxes and run this one" waits for the others to end before it runs anyway. */
 export const STOP_OTHERS_WAIT_MS = 4000;
