@@ -10,7 +10,7 @@ import {join} from 'node:path';
 
 const suite = process.argv[2];
 const roots = {
-  unit: ['config', 'protocol', 'plugin', 'server', 'client', 'theme', 'bench', 'test/unit'],
+  unit: ['config', 'protocol', 'plugin', 'server', 'client', 'theme', 'vitepress', 'bench', 'test/unit'],
   integration: ['test/integration'],
   e2e: ['test/e2e'],
   security: ['test/security'],

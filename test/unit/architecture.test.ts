@@ -4,14 +4,14 @@
  * circle anywhere; the wire protocol imports nothing; configuration only the
  * protocol; the authoring core (a build needs no Docker) nothing of the server;
  * the container runtime nothing above it (HTTP, sessions, the stream, admin,
- * the CLI); the browser side (client/, theme/) nothing of the server (see also
+ * the CLI); the browser side (client/, theme/, vitepress/theme/) nothing of the server (see also
  * client/__tests__/boundaries.test.ts for the browser's own rules).
  */
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import {findCircle, importGraph, importSpecifiers, relativeToRoot, resolveOwn, sourceFiles} from '../helpers/imports.js';
 
-const PARTS = ['config', 'protocol', 'plugin', 'server', 'client', 'theme'];
+const PARTS = ['config', 'protocol', 'plugin', 'server', 'client', 'theme', 'vitepress'];
 const files = PARTS.flatMap(sourceFiles);
 
 /**
@@ -27,6 +27,14 @@ const MAY_IMPORT: Array<{part: string; may: string[]}> = [
   {part: 'server/stream/', may: ['server/stream/', 'protocol/', 'server/clock.ts']},
   {part: 'client/', may: ['client/', 'protocol/', 'config/block.ts']},
   {part: 'theme/', may: ['theme/', 'client/', 'protocol/', 'config/block.ts']},
+  // The VitePress integration's build side: the authoring core, config, and the framework-neutral manifest
+  // writer and dev backend of plugin/ (the server only through the dev backend's child process).
+  {part: 'vitepress/', may: ['vitepress/', 'plugin/remark/', 'plugin/manifest.ts', 'plugin/dev.ts', 'config/', 'protocol/']},
+  // The Vue component runs in the browser: the client, and the theme's framework-free terminal and editor chunks.
+  {
+    part: 'vitepress/theme/',
+    may: ['vitepress/theme/', 'client/', 'protocol/', 'config/block.ts', 'theme/SandboxTerminal/xterm.ts', 'theme/SandboxTerminal/rows.ts', 'theme/SandboxTerminal/themes.ts', 'theme/SandboxEditor/codemirror.ts'],
+  },
 ];
 
 /** The import of a file's own `@theme/…` declarations for its Props is a type, not a file dependency. */
