@@ -51,6 +51,8 @@ export interface SandboxVitePluginInput {
   /** Registers the function the plugin calls with the dev backend's manifest updates. */
   onManifest(listener: (manifest: SandboxManifest) => void): void;
   log?: (message: string) => void;
+  /** Starts the dev backend (plugin/dev.ts's, in a child process); the seam for tests. */
+  startBackend?: (config: SandboxConfig, log: (message: string) => void) => DevBackend;
 }
 
 /** The site's root as VitePress passes it on Vite's resolved config. */
@@ -71,7 +73,8 @@ export function sandboxVitePlugin(input: SandboxVitePluginInput): Plugin {
       // Only `vitepress dev` has a dev server; a build never starts a backend. A set serverUrl wins.
       if (input.serverUrl !== '' || input.recordedOnly) return;
       const sitePort = server.config.server.port ?? VITE_DEFAULT_PORT;
-      dev = startDevBackend(devServerConfig(input.loadConfig(root), sitePort, input.devPort), input.log ?? console.warn);
+      const start = input.startBackend ?? ((config, log) => startDevBackend(config, log));
+      dev = start(devServerConfig(input.loadConfig(root), sitePort, input.devPort), input.log ?? console.warn);
       const backend = dev;
       input.onManifest((manifest) => backend.setManifest(manifest));
       server.httpServer?.once('close', () => void backend.close());
