@@ -13,7 +13,7 @@ import {resolveSandboxConfig} from '../plugin/remark/config.js';
 import {manifestOfPages, writeManifest} from '../plugin/manifest.js';
 import markdownItSandbox, {type RenderedPage} from './markdown.js';
 import {DEFAULT_OPTIONS, validateOptions, type Options} from './options.js';
-import {sandboxVitePlugin, viteSettings} from './vite.js';
+import {BROWSER_ONLY_PACKAGES, sandboxVitePlugin, viteSettings} from './vite.js';
 
 export type {Options, SandboxVitePressOptions} from './options.js';
 export {default as markdownItSandbox, SandboxAuthoringError, type MarkdownSandboxOptions, type RenderedPage} from './markdown.js';
@@ -77,7 +77,11 @@ export function withSandbox<ThemeConfig>(config: UserConfig<ThemeConfig>, option
           onManifest: (listener) => pages.onChange(listener),
         }),
       ],
-      ssr: {...vite.ssr, noExternal: mergeList(vite.ssr?.noExternal, settings.ssr?.noExternal)},
+      ssr: {
+        ...vite.ssr,
+        noExternal: mergeList(vite.ssr?.noExternal, settings.ssr?.noExternal),
+        external: vite.ssr?.external === true ? true : [...(vite.ssr?.external ?? []), ...BROWSER_ONLY_PACKAGES],
+      },
       optimizeDeps: {
         ...vite.optimizeDeps,
         exclude: [...(vite.optimizeDeps?.exclude ?? []), ...(settings.optimizeDeps?.exclude ?? [])],

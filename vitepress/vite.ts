@@ -27,14 +27,33 @@ export const siteDataModule = (data: SiteData) => `export default ${JSON.stringi
 export const VITE_DEFAULT_PORT = 5173;
 
 /**
+ * The packages of the terminal and editor chunks, which the component imports
+ * only in the browser on a first Run or Edit (a test pins the list against
+ * package.json's dependencies).
+ */
+export const BROWSER_ONLY_PACKAGES = [
+  '@xterm/xterm',
+  '@xterm/addon-fit',
+  'codemirror',
+  '@codemirror/state',
+  '@codemirror/view',
+  '@codemirror/lang-javascript',
+  '@codemirror/lang-python',
+  '@codemirror/theme-one-dark',
+];
+
+/**
  * The Vite settings the component needs. SSR: the package is bundled, not
- * loaded by Node, so its CSS and the site data module are Vite's to resolve.
- * Dev: the package is not pre-bundled (esbuild cannot see the virtual module);
- * xterm's CommonJS builds are, so the browser can import them.
+ * loaded by Node, so its CSS and the site data module are Vite's to resolve;
+ * the terminal and editor packages stay external there, since the server
+ * never runs those chunks and bundling them into the SSR build too nearly
+ * doubled the demo's build time. Dev: the package is not pre-bundled (esbuild
+ * cannot see the virtual module); xterm's CommonJS builds are, so the browser
+ * can import them.
  */
 export function viteSettings(): ViteConfig {
   return {
-    ssr: {noExternal: [PACKAGE_NAME]},
+    ssr: {noExternal: [PACKAGE_NAME], external: BROWSER_ONLY_PACKAGES},
     optimizeDeps: {
       exclude: [PACKAGE_NAME],
       include: [`${PACKAGE_NAME} > @xterm/xterm`, `${PACKAGE_NAME} > @xterm/addon-fit`],

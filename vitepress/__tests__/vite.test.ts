@@ -82,3 +82,14 @@ describe('the Vite plugin under vitepress dev', () => {
     assert.equal(built.started.length, 0);
   });
 });
+
+describe('the Vite settings', () => {
+  it("keep external in the SSR build exactly the terminal's and editor's packages of package.json", async () => {
+    const {readFileSync} = await import('node:fs');
+    const own = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {dependencies: Record<string, string>};
+    const lazy = Object.keys(own.dependencies).filter((name) => /^(@xterm\/|@codemirror\/|codemirror$)/.test(name));
+    const {BROWSER_ONLY_PACKAGES, viteSettings} = await import('../vite.js');
+    assert.deepEqual([...BROWSER_ONLY_PACKAGES].sort(), lazy.sort());
+    assert.deepEqual(viteSettings().ssr?.external, BROWSER_ONLY_PACKAGES);
+  });
+});
