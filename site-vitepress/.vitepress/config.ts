@@ -10,6 +10,9 @@ export default withSandbox(
     description: 'Runnable terminals in VitePress docs, in hardened containers',
     // The included Docusaurus pages link to Docusaurus-only pages of the other demo.
     ignoreDeadLinks: true,
+    // A production build checks attributes while hydrating only with this flag, which VitePress's own Vite plugin
+    // sets (to false) after the site's `vite.define`; a plugin's hook after it wins. The e2e tests read its warnings.
+    vite: {plugins: [{name: 'hydration-mismatch-details', config: () => ({define: {__VUE_PROD_HYDRATION_MISMATCH_DETAILS__: 'true'}})}]},
     locales: {
       root: {label: 'English', lang: 'en-US'},
       fr: {label: 'Français', lang: 'fr-FR', link: '/fr/'},
