@@ -3,7 +3,8 @@
  * the real `docusaurus-sandbox serve` CLI (real Docker), read in Chromium: the
  * code is in the static HTML, the page hydrates without a mismatch, Run runs,
  * the reader types into the terminal and runs an edit, the terminal follows
- * VitePress's dark mode, the fr locale speaks French, and with the backend
+ * VitePress's dark mode, a page session's step catches up in its shared
+ * environment, the fr locale speaks French, and with the backend
  * stopped a recorded block plays its recording.
  */
 import assert from 'node:assert/strict';
@@ -145,6 +146,26 @@ describe('the VitePress demo in Chromium', {skip: needDocker() || needChromium()
     }, light.terminal);
     assert.notEqual(await area(), light.area);
     await sandbox.screenshot({path: screenshotPath('vitepress-dark')});
+    await page.close();
+  });
+
+  it('runs a step of a page session in its shared environment: the offer to catch up, then steps 1–2 first', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${base}/tutorials/three-steps.html`);
+    const last = block(page, 'Read it all back');
+    assert.equal(await last.locator('[data-sandbox-step]').textContent(), 'Step 3 of 3');
+    await last.getByRole('button', {name: 'Run'}).click();
+    const offer = last.locator('[data-sandbox-offer]');
+    await offer.waitFor();
+    assert.equal(await offer.getAttribute('data-sandbox-offer'), '1–2');
+    await last.locator('button[data-sandbox-catch-up]').click();
+    await waitForStatus(last, /exited with code 0/);
+    await waitForOutput(last, 'var=carried');
+    assert.match(await last.locator('.xterm-rows').innerText(), /state from step 1[\s\S]*sleep is alive[\s\S]*var=carried/);
+    assert.equal(await last.locator('[data-sandbox-catch-up-note]').getAttribute('data-sandbox-catch-up-note'), 'ok');
+    await last.screenshot({path: screenshotPath('vitepress-steps')});
+    await last.locator('[data-sandbox-reset-environment]').click();
+    await last.locator('[data-sandbox-reset-environment]').waitFor({state: 'detached', timeout: 15_000});
     await page.close();
   });
 

@@ -5,10 +5,16 @@
  * without JavaScript) it is the block's files as code blocks and a disabled
  * Run button; after hydration Run loads the terminal chunk and starts a
  * session, Edit loads the editor chunk. Nothing touches `window` before
- * `onMounted`, so the server's HTML and the first client render agree.
+ * `onMounted`, so the server's HTML and the first client render agree. A
+ * step of a page session (a multi-step tutorial) shows its step bar and runs
+ * in the session's shared environment, through the client's page environments.
  */
 import {computed, defineComponent, h, inject, nextTick, onBeforeUnmount, onMounted, ref, shallowRef, watch, type VNode, type VNodeChild} from 'vue';
-import {describeStatus, isLive, type SandboxStatus} from '../../client/status.js';
+import {describeCatchUp, describeStatus, isLive, type SandboxStatus} from '../../client/status.js';
+import {pageEnvironments, type EnvironmentStore} from '../../client/environment-store.js';
+import {formatSteps, parseSessionProp} from '../../client/steps.js';
+import {apiBase} from '../../client/url.js';
+import type {KnownEnvironment} from '../../client/environment.js';
 import type {SandboxBlock, BlockFile} from '../../config/block.js';
 import {liveSandboxes} from '../../client/registry.js';
 import {SandboxRunner, type RunnerView} from '../../client/runner.js';
@@ -62,7 +68,7 @@ export const Sandbox = defineComponent({
     block: {type: String, required: true},
     /** The files' line numbers and highlighted lines (JSON), when any file has them. */
     display: {type: String, required: false, default: undefined},
-    /** The page session of a step (JSON); a step runs on its own in this component. */
+    /** The page session of a step (JSON), when the block is one of its steps. */
     session: {type: String, required: false, default: undefined},
   },
   setup(props) {
@@ -93,11 +99,35 @@ export const Sandbox = defineComponent({
     let unmounted = false;
 
     const changed = () => changedFiles(data.value.files, edits.value);
+    // A step needs both its position (the block) and the session (the prop); without either it runs alone.
+    const pageSession = computed(() => parseSessionProp(props.session));
+    const stepNumber = computed(() => {
+      const session = pageSession.value;
+      return session && data.value.step !== undefined && data.value.session === session.id ? data.value.step : undefined;
+    });
+    const environment = shallowRef<KnownEnvironment | undefined>(undefined);
+    let detachStep: (() => void) | undefined;
 
     onMounted(() => {
       hydrated.value = true;
       edits.value = loadEdits(browserStorage(), data.value.id, editablePaths.value);
       screenReaderMode.value = readScreenReaderPreference();
+      let store: EnvironmentStore | undefined;
+      const session = pageSession.value;
+      if (stepNumber.value !== undefined && session) {
+        // Attached after hydration: the server-rendered page holds no environment, so both renders agree.
+        const attached = pageEnvironments.attach(apiBase(context.serverUrl, window.location.origin, context.base), session, context.getAuthToken);
+        const attachedStore = attached.store;
+        store = attachedStore;
+        environment.value = attachedStore.environment;
+        const unsubscribe = attachedStore.subscribe(() => {
+          environment.value = attachedStore.environment;
+        });
+        detachStep = () => {
+          unsubscribe();
+          attached.detach();
+        };
+      }
       runner = new SandboxRunner({
         blockId: data.value.id,
         serverUrl: context.serverUrl,
@@ -127,6 +157,7 @@ export const Sandbox = defineComponent({
         onChange: (next) => {
           view.value = next;
         },
+        step: stepNumber.value !== undefined && store ? {number: stepNumber.value, store} : undefined,
       });
     });
 
@@ -134,6 +165,8 @@ export const Sandbox = defineComponent({
       unmounted = true;
       runner?.dispose();
       runner = undefined;
+      detachStep?.();
+      detachStep = undefined;
       terminal?.dispose();
       terminal = undefined;
       for (const editor of editors.values()) editor.dispose();
@@ -145,6 +178,16 @@ export const Sandbox = defineComponent({
       for (const editor of editors.values()) editor.setColorMode(colorModeOf(isDark));
     });
     watch(screenReaderMode, (on) => terminal?.setScreenReaderMode(on));
+    // The offer replaces what Run would have done: the reader who just pressed Run lands on the choice, keyboard included.
+    const rootElement = ref<HTMLElement | null>(null);
+    watch(
+      () => (view.value.offer?.length ?? 0) > 0,
+      async (offered) => {
+        if (!offered) return;
+        await nextTick();
+        rootElement.value?.querySelector<HTMLButtonElement>('[data-sandbox-catch-up]')?.focus();
+      },
+    );
 
     const setFile = (path: string, content: string) => {
       const next = {...edits.value, [path]: content};
@@ -306,6 +349,46 @@ export const Sandbox = defineComponent({
       ]);
     };
 
+    const stepBar = (step: number): VNode | null => {
+      const session = pageSession.value;
+      if (!session) return null;
+      return h('div', {class: 'sandbox-step-bar', 'data-sandbox-session': session.id}, [
+        h('span', {class: 'sandbox-step-label', 'data-sandbox-step': String(step), 'data-sandbox-steps': String(session.steps)}, t.value('theme.Sandbox.step.label', {step, steps: session.steps})),
+        h('span', {class: 'sandbox-step-badge', 'data-sandbox-environment-badge': ''}, t.value('theme.Sandbox.step.environment', {name: session.name})),
+        environment.value
+          ? h('button', {type: 'button', class: 'sandbox-button', 'data-sandbox-reset-environment': '', onClick: () => runner?.resetEnvironment()}, t.value('theme.Sandbox.button.resetEnvironment'))
+          : null,
+      ]);
+    };
+
+    const stepOffer = (step: number): VNodeChild[] => {
+      const {offer, caughtUp} = view.value;
+      const notes = caughtUp ? describeCatchUp(caughtUp) : [];
+      const failed = caughtUp?.some((earlier) => earlier.code !== 0) ?? false;
+      return [
+        offer && offer.length > 0
+          ? h('div', {class: 'sandbox-offer', role: 'group', 'data-sandbox-offer': formatSteps(offer)}, [
+              h('p', offer.length === 1 ? t.value('theme.Sandbox.step.offerOne', {steps: formatSteps(offer)}) : t.value('theme.Sandbox.step.offer', {steps: formatSteps(offer)})),
+              h('div', {class: 'sandbox-toolbar'}, [
+                h(
+                  'button',
+                  {type: 'button', class: 'sandbox-button sandbox-button--run', 'data-sandbox-catch-up': '', onClick: () => runner?.runStep('catch-up', changed())},
+                  step === 2 ? t.value('theme.Sandbox.button.catchUpOne') : t.value('theme.Sandbox.button.catchUp', {last: step - 1}),
+                ),
+                h('button', {type: 'button', class: 'sandbox-button', 'data-sandbox-run-only': '', onClick: () => runner?.runStep('only-this', changed())}, t.value('theme.Sandbox.button.runOnlyThis')),
+              ]),
+            ])
+          : null,
+        notes.length > 0
+          ? h(
+              'p',
+              {class: ['sandbox-catch-up-note', failed ? 'sandbox-status--bad' : undefined], 'data-sandbox-catch-up-note': failed ? 'failed' : 'ok'},
+              notes.map((note) => t.value(note.id, note.values)).join(' '),
+            )
+          : null,
+      ];
+    };
+
     const terminalArea = (): VNode =>
       h('div', {class: 'sandbox-terminal-area', hidden: !view.value.terminalShown}, [
         view.value.status.state === 'recorded' ? h('div', {class: 'sandbox-recorded', 'data-sandbox-recorded': ''}, t.value('theme.Sandbox.terminal.recorded')) : null,
@@ -343,13 +426,21 @@ export const Sandbox = defineComponent({
       h(
         'div',
         {
+          ref: rootElement,
           class: 'sandbox-block',
           'data-sandbox-id': data.value.id,
           'data-sandbox-state': view.value.status.state,
           role: 'group',
           'aria-label': data.value.title ?? t.value('theme.Sandbox.block.label'),
         },
-        [...files(), toolbar(), statusLine(), terminalArea()],
+        [
+          stepNumber.value !== undefined ? stepBar(stepNumber.value) : null,
+          ...files(),
+          toolbar(),
+          ...(stepNumber.value !== undefined ? stepOffer(stepNumber.value) : []),
+          statusLine(),
+          terminalArea(),
+        ],
       );
   },
 });

@@ -27,7 +27,7 @@ const block: SandboxBlock = {
   line: 3,
 };
 
-async function render(props: {block: string; display?: string}, lang = 'en-US'): Promise<string> {
+async function render(props: {block: string; display?: string; session?: string}, lang = 'en-US'): Promise<string> {
   const context: SandboxSiteContext = {serverUrl: '', recordedOnly: false, base: '/', useLang: () => ref(lang), useDark: () => ref(false)};
   const app = createSSRApp({render: () => h(Sandbox, props)});
   app.provide(SANDBOX_CONTEXT, context);
@@ -76,5 +76,22 @@ describe('Sandbox (Vue) on the server', () => {
   it('fills placeholders and leaves unknown ones visible', () => {
     assert.equal(fill('Stopped after {duration}', {duration: '2 s'}), 'Stopped after 2 s');
     assert.equal(fill('Step {n}', undefined), 'Step {n}');
+  });
+});
+
+describe('Sandbox (Vue) on the server, a step of a page session', () => {
+  it('shows where the step stands and its shared environment, without Reset environment (no environment yet)', async () => {
+    const step = {...block, session: 'ps-0123456789ab', step: 2};
+    const html = await render({block: JSON.stringify(step), session: JSON.stringify({id: 'ps-0123456789ab', name: 'tour', steps: 3})});
+    assert.match(html, /data-sandbox-session="ps-0123456789ab"/);
+    assert.match(html, /data-sandbox-step="2" data-sandbox-steps="3">Step 2 of 3</);
+    assert.match(html, /Shared environment: tour/);
+    assert.doesNotMatch(html, /data-sandbox-reset-environment/);
+  });
+
+  it('runs alone without the session prop, or when the prop names another session', async () => {
+    const step = {...block, session: 'ps-0123456789ab', step: 2};
+    assert.doesNotMatch(await render({block: JSON.stringify(step)}), /data-sandbox-session/);
+    assert.doesNotMatch(await render({block: JSON.stringify(step), session: JSON.stringify({id: 'ps-other', name: 'x', steps: 3})}), /data-sandbox-session/);
   });
 });
