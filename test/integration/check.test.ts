@@ -1,7 +1,7 @@
 /**
  * `docusaurus-sandbox check` (and its `--record` file) on the real engine: the fixture site's failures are each reported with the
  * right reason, `--json` and `--junit` are validated, `--jobs 2` never has more
- * than 2 sessions running on the server, and every block of the demo site passes.
+ * than 2 sessions running on the server, and every block of the demo site, and of the VitePress demo, passes.
  */
 import assert from 'node:assert/strict';
 import {execFile, spawnSync} from 'node:child_process';
@@ -212,6 +212,33 @@ describe('check on the demo site (Docker)', {skip: needDocker()}, () => {
     assert.deepEqual(failures, []);
     assert.equal(run.status, 0, run.stderr);
     assert.ok(report.blocks.length > 0);
+    assert.equal(report.passed + report.skipped, report.blocks.length);
+  });
+});
+
+describe('check on the VitePress demo (Docker)', {skip: needDocker()}, () => {
+  const vitepressBuild = join(ROOT, 'site-vitepress/.vitepress/dist');
+  before(async () => {
+    if (!existsSync(join(vitepressBuild, MANIFEST_FILE))) {
+      for (const args of [['run', 'build'], ['run', 'build', '--workspace', 'site-vitepress']]) {
+        const built = spawnSync('npm', args, {cwd: ROOT, encoding: 'utf8', stdio: 'pipe'});
+        assert.equal(built.status, 0, `npm ${args.join(' ')} failed: ${built.stderr.slice(-2000)}`);
+      }
+    }
+    await buildImages({});
+  });
+
+  it('runs every block of the VitePress build, steps of page sessions included, and all pass', {timeout: 600_000}, async () => {
+    const run = await cli(['check', vitepressBuild, '--jobs', '2', '--json', '--config', join(ROOT, 'site/sandbox.config.json')]);
+    const report = JSON.parse(run.stdout) as JsonReport;
+    const failures = report.blocks
+      .filter((block) => block.verdict.status === 'fail')
+      .map((block) => `${block.source}:${block.line} ${block.verdict.reason}: ${block.verdict.message}`);
+    assert.deepEqual(failures, []);
+    assert.equal(run.status, 0, run.stderr);
+    const manifest = JSON.parse(readFileSync(join(vitepressBuild, MANIFEST_FILE), 'utf8')) as SandboxManifest;
+    assert.equal(report.blocks.length, manifest.blocks.length);
+    assert.ok(report.blocks.some((block) => block.source === 'tutorials/containers.md'), 'the ::: sandbox container block ran');
     assert.equal(report.passed + report.skipped, report.blocks.length);
   });
 });
