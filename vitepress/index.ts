@@ -60,9 +60,13 @@ export function withSandbox<ThemeConfig>(config: UserConfig<ThemeConfig>, option
     markdown: {
       ...config.markdown,
       config: (md) => {
-        userMarkdownConfig?.(md);
         // After the site's own plugins: the block rules see the page as the site's markdown-it reads it.
-        md.use(markdownItSandbox, {config: normalized.config, configFile, onPage: (page: RenderedPage) => pages.add(page)});
+        const register = () => void md.use(markdownItSandbox, {config: normalized.config, configFile, onPage: (page: RenderedPage) => pages.add(page)});
+        const site: unknown = userMarkdownConfig?.(md);
+        // VitePress 1.6 does not await `markdown.config`: stay synchronous unless the site's own is not.
+        if (site instanceof Promise) return site.then(register);
+        register();
+        return undefined;
       },
     },
     vite: {

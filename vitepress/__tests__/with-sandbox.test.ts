@@ -51,6 +51,22 @@ describe('withSandbox', () => {
     assert.deepEqual(manifest.blocks.map((block) => [block.source, block.line, block.env]), [['guide/index.md', 3, 'shell'], ['guide/index.md', 7, 'python']]);
   });
 
+  it("registers after a site's asynchronous markdown.config, and stays synchronous after a synchronous one", async () => {
+    const order: string[] = [];
+    const wrapped = withSandbox({markdown: {config: async () => void order.push('site')}});
+    disposeMdItInstance();
+    const md = await createMarkdownRenderer(root, {});
+    const pending = wrapped.markdown!.config!(md);
+    assert.ok(pending instanceof Promise);
+    await pending;
+    assert.deepEqual(order, ['site']);
+    assert.match(md.render('```sandbox\necho\n```\n', {path: join(root, 'a.md')}), /<Sandbox block=/);
+    disposeMdItInstance();
+    const plain = await createMarkdownRenderer(root, {});
+    assert.equal(withSandbox({}).markdown!.config!(plain), undefined);
+    assert.match(plain.render('```sandbox\necho\n```\n', {path: join(root, 'b.md')}), /<Sandbox block=/);
+  });
+
   it('reads sandbox.config.json from the site root', async () => {
     writeFileSync(join(root, 'sandbox.config.json'), JSON.stringify({defaultEnv: 'node'}));
     const wrapped = withSandbox({});
