@@ -56,14 +56,15 @@ describe('withSandbox', () => {
     const wrapped = withSandbox({markdown: {config: async () => void order.push('site')}});
     disposeMdItInstance();
     const md = await createMarkdownRenderer(root, {});
-    const pending = wrapped.markdown!.config!(md);
+    const pending: unknown = wrapped.markdown!.config!(md);
     assert.ok(pending instanceof Promise);
     await pending;
     assert.deepEqual(order, ['site']);
     assert.match(md.render('```sandbox\necho\n```\n', {path: join(root, 'a.md')}), /<Sandbox block=/);
     disposeMdItInstance();
     const plain = await createMarkdownRenderer(root, {});
-    assert.equal(withSandbox({}).markdown!.config!(plain), undefined);
+    const done: unknown = withSandbox({}).markdown!.config!(plain);
+    assert.equal(done, undefined);
     assert.match(plain.render('```sandbox\necho\n```\n', {path: join(root, 'b.md')}), /<Sandbox block=/);
   });
 
