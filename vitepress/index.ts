@@ -7,6 +7,7 @@
  * `sandbox-manifest.json` into the site's `outDir`. The logic lives in the
  * modules it wires together.
  */
+import {resolve} from 'node:path';
 import type {SiteConfig, UserConfig} from 'vitepress';
 import type {SandboxManifest} from '../config/block.js';
 import {resolveSandboxConfig} from '../plugin/remark/config.js';
@@ -78,6 +79,7 @@ export function withSandbox<ThemeConfig>(config: UserConfig<ThemeConfig>, option
           recordedOnly: normalized.recordedOnly,
           devPort: normalized.devServer.port,
           loadConfig,
+          configPath: (root) => resolve(root, normalized.configFile),
           onManifest: (listener) => pages.onChange(listener),
         }),
       ],

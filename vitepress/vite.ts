@@ -4,6 +4,7 @@
  * both builds, and the dev backend under `vitepress dev`, which runs in a
  * child process as under `docusaurus start` (plugin/dev.ts says why).
  */
+import {sep} from 'node:path';
 import type {Plugin, UserConfig as ViteConfig} from 'vite';
 import type {SandboxManifest} from '../config/block.js';
 import type {SandboxConfig} from '../config/schema.js';
@@ -67,6 +68,8 @@ export interface SandboxVitePluginInput {
   devPort: number | undefined;
   /** The config, once VitePress knows the site's root. */
   loadConfig(root: string): SandboxConfig;
+  /** The sandbox config file's absolute path for the site's root (the default one whether or not it exists). */
+  configPath(root: string): string;
   /** Registers the function the plugin calls with the dev backend's manifest updates. */
   onManifest(listener: (manifest: SandboxManifest) => void): void;
   log?: (message: string) => void;
@@ -74,10 +77,9 @@ export interface SandboxVitePluginInput {
   startBackend?: (config: SandboxConfig, log: (message: string) => void) => DevBackend;
 }
 
-/** The site's root as VitePress passes it on Vite's resolved config. */
-function siteRootOf(config: unknown, fallback: string): string {
-  const site = (config as {vitepress?: {root?: unknown}}).vitepress;
-  return typeof site?.root === 'string' ? site.root : fallback;
+/** What the plugin reads of the site config VitePress passes on Vite's resolved config. */
+function siteConfigOf(config: unknown): {root?: unknown; configDeps?: unknown} | undefined {
+  return (config as {vitepress?: {root?: unknown; configDeps?: unknown}}).vitepress;
 }
 
 export function sandboxVitePlugin(input: SandboxVitePluginInput): Plugin {
@@ -86,7 +88,13 @@ export function sandboxVitePlugin(input: SandboxVitePluginInput): Plugin {
   return {
     name: 'docusaurus-sandbox',
     configResolved(config) {
-      root = siteRootOf(config, config.root);
+      const site = siteConfigOf(config);
+      root = typeof site?.root === 'string' ? site.root : config.root;
+      // `vitepress dev` watches its config's dependencies and restarts on a change (as `docusaurus start` does for
+      // the plugin's paths to watch): the sandbox config is one, since the blocks and the dev backend are made from it.
+      const deps = site?.configDeps;
+      const path = input.configPath(root).split(sep).join('/');
+      if (Array.isArray(deps) && !deps.includes(path)) deps.push(path);
     },
     configureServer(server) {
       // Only `vitepress dev` has a dev server; a build never starts a backend. A set serverUrl wins.

@@ -14,7 +14,7 @@ import type {DevBackend} from '../../plugin/dev.js';
 import {sandboxVitePlugin, SITE_DATA_MODULE, type SandboxVitePluginInput} from '../vite.js';
 
 interface Hooks {
-  configResolved(config: {root: string; vitepress?: {root: string}}): void;
+  configResolved(config: {root: string; vitepress?: {root: string; configDeps?: string[]}}): void;
   configureServer(server: {config: {server: {port?: number}}; httpServer: EventEmitter}): void;
   resolveId(id: string): string | undefined;
   load(id: string): Promise<string | undefined>;
@@ -36,6 +36,7 @@ function setUp(overrides: Partial<SandboxVitePluginInput> = {}) {
       roots.push(root);
       return normalizeConfig({});
     },
+    configPath: (root) => `${root}/sandbox.config.json`,
     onManifest: (next) => {
       listener = next;
     },
@@ -67,6 +68,14 @@ describe('the Vite plugin under vitepress dev', () => {
     httpServer.emit('close');
     await plugin.closeBundle();
     assert.ok(closed() >= 1);
+  });
+
+  it("adds the sandbox config to the config dependencies vitepress dev restarts on, once", () => {
+    const {plugin} = setUp();
+    const configDeps = ['/site/.vitepress/theme.ts'];
+    plugin.configResolved({root: '/site', vitepress: {root: '/site', configDeps}});
+    plugin.configResolved({root: '/site', vitepress: {root: '/site', configDeps}});
+    assert.deepEqual(configDeps, ['/site/.vitepress/theme.ts', '/site/sandbox.config.json']);
   });
 
   it('starts none when a serverUrl is set or the site is recorded-only, nor in a build', async () => {
