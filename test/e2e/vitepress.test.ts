@@ -109,6 +109,10 @@ describe('the VitePress demo in Chromium', {skip: needDocker() || needChromium()
     const page = await browser.newPage();
     await page.goto(`${base}/tutorials/node-two-files.html`);
     const sandbox = block(page, 'Greeting module');
+    await sandbox.getByRole('tab', {name: 'main.js'}).focus();
+    await page.keyboard.press('ArrowRight');
+    assert.equal(await sandbox.getByRole('tab', {name: 'greet.js'}).getAttribute('aria-selected'), 'true', 'the arrow keys move between the tabs');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'greet.js');
     await sandbox.getByRole('button', {name: 'Edit'}).click();
     await sandbox.getByRole('tab', {name: 'greet.js'}).click();
     const editor = sandbox.locator('[data-sandbox-editor="greet.js"] .cm-content');

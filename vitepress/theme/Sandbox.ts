@@ -53,6 +53,16 @@ function readScreenReaderPreference(): boolean {
   }
 }
 
+/** The tab a key moves to from `index` among `paths`, or undefined for a key that moves nothing. */
+export function nextTab(paths: readonly string[], index: number, key: string): number | undefined {
+  const last = paths.length - 1;
+  if (key === 'ArrowRight') return index >= last ? 0 : index + 1;
+  if (key === 'ArrowLeft') return index <= 0 ? last : index - 1;
+  if (key === 'Home') return 0;
+  if (key === 'End') return last;
+  return undefined;
+}
+
 const colorModeOf = (dark: boolean) => (dark ? 'dark' : 'light');
 
 /** The status line's tone, as the Docusaurus theme's. */
@@ -291,7 +301,20 @@ export const Sandbox = defineComponent({
         data.value.title ? h('div', {class: 'sandbox-title'}, data.value.title) : null,
         h(
           'div',
-          {class: 'sandbox-tabs', role: 'tablist'},
+          {
+            class: 'sandbox-tabs',
+            role: 'tablist',
+            // Arrow keys, Home and End move between the tabs, as in Docusaurus's (and WAI-ARIA's) tabs.
+            onKeydown: (event: KeyboardEvent) => {
+              const paths = shown.map((file) => file.path);
+              const next = nextTab(paths, paths.indexOf(current), event.key);
+              if (next === undefined) return;
+              event.preventDefault();
+              selected.value = paths[next];
+              const tabs = (event.currentTarget as HTMLElement).querySelectorAll<HTMLElement>('[role="tab"]');
+              void nextTick(() => tabs[next]?.focus());
+            },
+          },
           shown.map((file) =>
             h(
               'button',

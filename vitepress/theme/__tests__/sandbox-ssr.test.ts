@@ -95,3 +95,16 @@ describe('Sandbox (Vue) on the server, a step of a page session', () => {
     assert.doesNotMatch(await render({block: JSON.stringify(step), session: JSON.stringify({id: 'ps-other', name: 'x', steps: 3})}), /data-sandbox-session/);
   });
 });
+
+describe('tab keys', () => {
+  it('move right and left with wrap-around, and to the ends', async () => {
+    const {nextTab} = await import('../Sandbox.js');
+    const paths = ['a', 'b', 'c'];
+    assert.equal(nextTab(paths, 0, 'ArrowRight'), 1);
+    assert.equal(nextTab(paths, 2, 'ArrowRight'), 0);
+    assert.equal(nextTab(paths, 0, 'ArrowLeft'), 2);
+    assert.equal(nextTab(paths, 1, 'Home'), 0);
+    assert.equal(nextTab(paths, 1, 'End'), 2);
+    assert.equal(nextTab(paths, 1, 'Enter'), undefined);
+  });
+});
