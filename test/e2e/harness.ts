@@ -74,8 +74,12 @@ export interface ServeProcess extends AsyncDisposable {
   stop(): Promise<void>;
 }
 
-/** Runs `docusaurus-sandbox serve BUILD --port 0` and waits for its URL. */
-export async function startServe(build: string, configFile = join(SITE_DIR, 'sandbox.config.json')): Promise<ServeProcess> {
+/**
+ * Runs `docusaurus-sandbox serve BUILD --port 0` and waits for its URL. A second
+ * server running beside the first needs its own `instance` (a server holds its
+ * instance id exclusively).
+ */
+export async function startServe(build: string, configFile = join(SITE_DIR, 'sandbox.config.json'), instance = 'e2e'): Promise<ServeProcess> {
   const cli = join(ROOT, 'dist', 'server', 'cli', 'main.js');
   if (!existsSync(cli)) throw new Error('dist/server/cli/main.js is missing: run `npm run build` first');
   const child: ChildProcess = spawn(
@@ -84,7 +88,7 @@ export async function startServe(build: string, configFile = join(SITE_DIR, 'san
     {
       cwd: ROOT,
       // Containers of this run carry their own instance label, apart from other test suites.
-      env: {...process.env, SANDBOX_INSTANCE_ID: `e2e-${process.pid}`},
+      env: {...process.env, SANDBOX_INSTANCE_ID: `${instance}-${process.pid}`},
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

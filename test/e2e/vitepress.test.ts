@@ -8,6 +8,7 @@
  * stopped a recorded block plays its recording.
  */
 import assert from 'node:assert/strict';
+import {spawnSync} from 'node:child_process';
 import {cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -181,6 +182,25 @@ describe('the VitePress demo in Chromium', {skip: needDocker() || needChromium()
     await waitForOutput(sandbox, 'bonjour');
     await sandbox.getByRole('button', {name: fr['theme.Sandbox.button.runAgain']!, exact: true}).waitFor();
     await page.close();
+  });
+
+  it("runs under the site's base (VitePress `base`, the manifest's baseUrl)", async () => {
+    const outDir = mkdtempSync(join(tmpdir(), 'sandbox-e2e-vitepress-base-'));
+    try {
+      const built = spawnSync('npx', ['vitepress', 'build', '--base', '/docs/', '--outDir', outDir], {cwd: join(ROOT, 'site-vitepress'), encoding: 'utf8', timeout: 300_000});
+      assert.equal(built.status, 0, `vitepress build --base failed:\n${built.stdout}\n${built.stderr}`);
+      assert.equal((JSON.parse(readFileSync(join(outDir, 'sandbox-manifest.json'), 'utf8')) as SandboxManifest).baseUrl, '/docs/');
+      await using based = await startServe(outDir, join(ROOT, 'site', 'sandbox.config.json'), 'e2e-base');
+      const page = await browser.newPage();
+      await page.goto(`${based.url}/docs/tutorials/shell-tour.html`);
+      const sandbox = block(page, 'whoami.sh');
+      await sandbox.getByRole('button', {name: 'Run'}).click();
+      await waitForStatus(sandbox, /exited with code 0/);
+      await waitForOutput(sandbox, 'workspace');
+      await page.close();
+    } finally {
+      rmSync(outDir, {recursive: true, force: true});
+    }
   });
 
   it('plays the recording, labelled as one, when the backend is stopped', async () => {
