@@ -7,7 +7,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', '**/dist/**', 'site/**', '**/__fixtures__/**', 'test/fixtures/**', 'test-results/**', 'bench/results/**'],
+    ignores: ['**/node_modules/**', '**/dist/**', 'site/**', 'site-vitepress/.vitepress/cache/**', 'site-vitepress/.vitepress/.temp/**', '**/__fixtures__/**', 'test/fixtures/**', 'test-results/**', 'bench/results/**'],
   },
   ...tseslint.configs.recommended,
   {

@@ -11,6 +11,7 @@ import {MANIFEST_FILE, MANIFEST_VERSION, type PageSession, type SandboxBlock, ty
 import type {SandboxConfig} from '../config/schema.js';
 import {sourcePath} from './remark/config.js';
 import {parseMdxPage, scanPage, type MarkdownFormat} from './remark/scan.js';
+import type {SandboxPage} from './remark/transform.js';
 
 const MARKDOWN = /\.mdx?$/i;
 
@@ -160,18 +161,25 @@ export interface ManifestOptions {
   onUnreadable?: (source: string, error: Error) => void;
 }
 
-/**
- * Pure: the manifest of already-read sources, blocks and page sessions each
- * deduplicated by id and sorted so every build writes the same bytes. A
- * manifest without page sessions has no `sessions` at all, as before they existed.
- */
+/** Pure: the manifest of already-read sources (see `manifestOfPages`). */
 export function manifestOf(files: {source: string; text: string}[], config: SandboxConfig, options: ManifestOptions = {}): SandboxManifest {
   const {format, onUnreadable} = options;
+  return manifestOfPages(
+    files.map(({source, text}) => scanPage(text, {source, config, format, onUnreadable: (error: Error) => onUnreadable?.(source, error)})),
+  );
+}
+
+/**
+ * Pure: the manifest of pages whose blocks are already found (by the scan
+ * above, or by the markdown-it plugin while VitePress renders them), blocks
+ * and page sessions each deduplicated by id and sorted so every build writes
+ * the same bytes. A manifest without page sessions has no `sessions` at all,
+ * as before they existed.
+ */
+export function manifestOfPages(pages: Iterable<SandboxPage>): SandboxManifest {
   const byId = new Map<string, SandboxBlock>();
   const sessionsById = new Map<string, PageSession>();
-  for (const {source, text} of files) {
-    const scan = {source, config, format, onUnreadable: (error: Error) => onUnreadable?.(source, error)};
-    const page = scanPage(text, scan);
+  for (const page of pages) {
     for (const block of page.blocks) byId.set(block.id, block);
     for (const session of page.sessions) sessionsById.set(session.id, session);
   }

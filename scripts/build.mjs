@@ -18,3 +18,5 @@ execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'ts
 const isAsset = (path) =>
   statSync(path).isDirectory() ? !path.includes('__tests__') : !/\.(ts|tsx)$/.test(path);
 cpSync('theme', 'dist/theme', {recursive: true, filter: isAsset});
+// The Vue component's stylesheet (imported by vitepress/theme/index.ts).
+cpSync('vitepress/theme', 'dist/vitepress/theme', {recursive: true, filter: isAsset});

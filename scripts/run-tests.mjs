@@ -11,7 +11,7 @@ import {join} from 'node:path';
 
 const suite = process.argv[2];
 const roots = {
-  unit: ['config', 'protocol', 'plugin', 'server', 'client', 'theme', 'bench', 'cluster', 'test/unit'],
+  unit: ['config', 'protocol', 'plugin', 'server', 'client', 'theme', 'vitepress', 'bench', 'cluster', 'test/unit'],
   integration: ['test/integration'],
   e2e: ['test/e2e'],
   security: ['test/security'],

@@ -22,6 +22,7 @@ if ! bash scripts/install-system-deps.sh --browser; then
 fi
 run "images" node dist/server/cli/main.js images build
 run "build site" npm run --silent build --workspace site
+run "build vitepress site" npm run --silent build --workspace site-vitepress
 run "integration" npm run --silent test:integration
 run "e2e" npm run --silent test:e2e
 

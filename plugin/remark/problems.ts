@@ -30,6 +30,19 @@ function byPlace(a: AuthoringProblem, b: AuthoringProblem): number {
   return a.place.line - b.place.line || a.place.column - b.place.column;
 }
 
+/** The problems in document order, those without a place last. */
+export const sortProblems = (found: readonly AuthoringProblem[]): AuthoringProblem[] => [...found].sort(byPlace);
+
+/**
+ * The one message of a file's problems, one `source:line:column: reason` per
+ * line in document order (what a failed remark file says), or undefined when
+ * there are none: other front ends (markdown-it) throw it as it is.
+ */
+export function problemsMessage(source: string, found: readonly AuthoringProblem[]): string | undefined {
+  const problems = sortProblems(found);
+  return problems.length === 0 ? undefined : problems.map((problem) => formatProblem(source, problem)).join('\n');
+}
+
 /**
  * Throws once when there are problems. One problem fails exactly as a single
  * `file.fail` would. With several, each is also recorded as its own message
@@ -38,7 +51,7 @@ function byPlace(a: AuthoringProblem, b: AuthoringProblem): number {
  * the first line being the first problem's message.
  */
 export function failOnProblems(file: VFile, source: string, found: readonly AuthoringProblem[]): void {
-  const problems = [...found].sort(byPlace);
+  const problems = sortProblems(found);
   const [first] = problems;
   if (first === undefined) return;
   if (problems.length > 1) {

@@ -3,7 +3,7 @@
  * (or a UsageError naming the problem) out. `main.ts` does the effects.
  */
 import {parseArgs as parseNodeArgs} from 'node:util';
-import {join, resolve} from 'node:path';
+import {basename, dirname, join, resolve} from 'node:path';
 import {ENV_VARIABLES} from '../../config/index.js';
 
 export class UsageError extends Error {
@@ -283,7 +283,9 @@ export function parseCommandLine(argv: readonly string[]): Command {
 
 /**
  * The config file to load: the one given, else `sandbox.config.json` in the
- * working directory, else next to the site's source (SITE_BUILD_DIR/..).
+ * working directory, else next to the site's source: SITE_BUILD_DIR/.. (a
+ * Docusaurus `build/`), or the VitePress root for a build in its default
+ * `.vitepress/dist` (two levels up, where VitePress's withSandbox reads it).
  * `optional` is true when the file was not named explicitly.
  */
 export function resolveConfigFile(
@@ -292,7 +294,11 @@ export function resolveConfigFile(
 ): {file: string | undefined; optional: boolean} {
   if (given) return {file: resolve(context.cwd, given), optional: false};
   const candidates = [join(context.cwd, 'sandbox.config.json')];
-  if (context.siteDir) candidates.push(resolve(context.cwd, context.siteDir, '..', 'sandbox.config.json'));
+  if (context.siteDir) {
+    const build = resolve(context.cwd, context.siteDir);
+    candidates.push(join(dirname(build), 'sandbox.config.json'));
+    if (basename(dirname(build)) === '.vitepress') candidates.push(join(dirname(dirname(build)), 'sandbox.config.json'));
+  }
   return {file: candidates.find((candidate) => context.exists(candidate)), optional: true};
 }
 

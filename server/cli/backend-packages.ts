@@ -22,11 +22,18 @@ export interface PackageRequirement {
   range: string;
 }
 
-/** The optional peer dependencies, with the version range package.json asks for. */
+/**
+ * The peers a site brings with its docs framework, optional because a site
+ * has one framework and not the other (Docusaurus: its core and React;
+ * VitePress: itself and Vue): never the backend's, whichever site serves it.
+ */
+export const FRAMEWORK_PEERS: ReadonlySet<string> = new Set(['@docusaurus/core', 'react', 'vitepress', 'vue']);
+
+/** The optional peer dependencies but the frameworks', with the version range package.json asks for. */
 export function backendPackages(manifest: PackageManifest): PackageRequirement[] {
   const meta = manifest.peerDependenciesMeta ?? {};
   return Object.entries(manifest.peerDependencies ?? {})
-    .filter(([name]) => meta[name]?.optional === true)
+    .filter(([name]) => meta[name]?.optional === true && !FRAMEWORK_PEERS.has(name))
     .map(([name, range]) => ({name, range}));
 }
 

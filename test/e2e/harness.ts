@@ -8,10 +8,11 @@
  * already built site instead.
  */
 import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
-import {existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync} from 'node:fs';
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync} from 'node:fs';
 import {tmpdir} from 'node:os';
-import {join, resolve} from 'node:path';
+import {extname, join, normalize, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
+import {createServer, type Server} from 'node:http';
 import {chromium, type BrowserContext, type Page} from 'playwright-core';
 import {CHROMIUM} from '../helpers/requirements.js';
 
@@ -49,6 +50,25 @@ export function ensureSiteBuild(): string {
   return build;
 }
 
+const VITEPRESS_DIR = join(ROOT, 'site-vitepress');
+
+/** The VitePress demo's build (site-vitepress/.vitepress/dist), (re)built when older than its pages, the included tutorials or the package. */
+export function ensureVitePressBuild(): string {
+  if (process.env.E2E_VITEPRESS_BUILD) return resolve(process.env.E2E_VITEPRESS_BUILD);
+  const build = join(VITEPRESS_DIR, '.vitepress', 'dist');
+  const manifest = join(build, 'sandbox-manifest.json');
+  const inputs = Math.max(
+    ...['index.md', 'tutorials', 'fr', join('.vitepress', 'config.ts'), join('.vitepress', 'theme')].map((name) => newestMtime(join(VITEPRESS_DIR, name))),
+    newestMtime(join(SITE_DIR, 'docs', 'tutorials')),
+    newestMtime(join(ROOT, 'dist', 'vitepress')),
+    newestMtime(join(ROOT, 'dist', 'client')),
+  );
+  if (existsSync(manifest) && statSync(manifest).mtimeMs >= inputs) return build;
+  const result = spawnSync('npx', ['vitepress', 'build'], {cwd: VITEPRESS_DIR, stdio: 'inherit', timeout: 600_000});
+  if (result.status !== 0) throw new Error(`vitepress build of site-vitepress/ failed (exit ${result.status}); run it by hand to see why`);
+  return build;
+}
+
 export interface ServeProcess extends AsyncDisposable {
   url: string;
   /** The last 20,000 characters it printed (for failure messages). */
@@ -56,12 +76,16 @@ export interface ServeProcess extends AsyncDisposable {
   stop(): Promise<void>;
 }
 
-/** Runs `docusaurus-sandbox serve BUILD --port 0` and waits for its URL. */
-export function startServe(build: string, configFile = join(SITE_DIR, 'sandbox.config.json')): Promise<ServeProcess> {
+/**
+ * Runs `docusaurus-sandbox serve BUILD --port 0` and waits for its URL. A second
+ * server running beside the first needs its own `instance` (a server holds its
+ * instance id exclusively).
+ */
+export function startServe(build: string, configFile = join(SITE_DIR, 'sandbox.config.json'), instance = 'e2e'): Promise<ServeProcess> {
   const cli = join(ROOT, 'dist', 'server', 'cli', 'main.js');
   if (!existsSync(cli)) throw new Error('dist/server/cli/main.js is missing: run `npm run build` first');
   // Containers of this run carry their own instance label, apart from other test suites.
-  return spawnServe(process.execPath, [cli, 'serve', build, '--port', '0', '--config', configFile], {cwd: ROOT, instanceId: `e2e-${process.pid}`});
+  return spawnServe(process.execPath, [cli, 'serve', build, '--port', '0', '--config', configFile], {cwd: ROOT, instanceId: `${instance}-${process.pid}`});
 }
 
 /**
@@ -156,4 +180,39 @@ export function htmlText(html: string): string {
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
     .replace(/&amp;/g, '&');
+}
+
+const TYPES: Record<string, string> = {'.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.svg': 'image/svg+xml'};
+
+/**
+ * Serves `root` statically. Under /api/: `proxy` answers 502, as a proxy whose backend is stopped; `static` answers
+ * as a static host does (`docusaurus serve`: the POST falls through to a 404 page).
+ */
+export async function staticSiteWithoutBackend(root: string, api: 'proxy' | 'static' = 'proxy'): Promise<{url: string; requests: string[]; server: Server}> {
+  const requests: string[] = [];
+  const server = createServer((request, response) => {
+    const path = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname);
+    requests.push(`${request.method} ${path}`);
+    if (path.startsWith('/api/') && api === 'proxy') {
+      response.writeHead(502, {'content-type': 'text/html'}).end('<html><body>502 Bad Gateway</body></html>');
+      return;
+    }
+    if (path.startsWith('/api/')) {
+      response.writeHead(404, {'content-type': 'text/html'}).end('<!doctype html><title>Page Not Found</title>');
+      return;
+    }
+    const candidates = [path, join(path, 'index.html'), `${path}.html`].map((item) => join(root, normalize(item)));
+    for (const file of candidates) {
+      try {
+        const body = readFileSync(file);
+        response.writeHead(200, {'content-type': TYPES[extname(file)] ?? 'application/octet-stream'}).end(body);
+        return;
+      } catch {
+        // try the next form
+      }
+    }
+    response.writeHead(404).end('not found');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {url: `http://127.0.0.1:${(server.address() as {port: number}).port}`, requests, server};
 }

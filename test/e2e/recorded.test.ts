@@ -7,49 +7,13 @@
  */
 import assert from 'node:assert/strict';
 import {cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
-import {createServer, type Server} from 'node:http';
 import {tmpdir} from 'node:os';
-import {extname, join, normalize} from 'node:path';
+import {join} from 'node:path';
 import {describe, it} from 'node:test';
 import type {Locator, Page} from 'playwright-core';
 import {TRANSCRIPTS_FILE, type SandboxManifest, type TranscriptsFile} from '../../config/block.js';
 import {needChromium} from '../helpers/requirements.js';
-import {ensureSiteBuild, launchBrowser, screenshotPath} from './harness.js';
-
-const TYPES: Record<string, string> = {'.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.svg': 'image/svg+xml'};
-
-/**
- * Serves `root` statically. Under /api/: `proxy` answers 502, as a proxy whose backend is stopped; `static` answers
- * as a static host does (`docusaurus serve`: the POST falls through to a 404 page).
- */
-async function staticSiteWithoutBackend(root: string, api: 'proxy' | 'static' = 'proxy'): Promise<{url: string; requests: string[]; server: Server}> {
-  const requests: string[] = [];
-  const server = createServer((request, response) => {
-    const path = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname);
-    requests.push(`${request.method} ${path}`);
-    if (path.startsWith('/api/') && api === 'proxy') {
-      response.writeHead(502, {'content-type': 'text/html'}).end('<html><body>502 Bad Gateway</body></html>');
-      return;
-    }
-    if (path.startsWith('/api/')) {
-      response.writeHead(404, {'content-type': 'text/html'}).end('<!doctype html><title>Page Not Found</title>');
-      return;
-    }
-    const candidates = [path, join(path, 'index.html'), `${path}.html`].map((item) => join(root, normalize(item)));
-    for (const file of candidates) {
-      try {
-        const body = readFileSync(file);
-        response.writeHead(200, {'content-type': TYPES[extname(file)] ?? 'application/octet-stream'}).end(body);
-        return;
-      } catch {
-        // try the next form
-      }
-    }
-    response.writeHead(404).end('not found');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {url: `http://127.0.0.1:${(server.address() as {port: number}).port}`, requests, server};
-}
+import {ensureSiteBuild, launchBrowser, screenshotPath, staticSiteWithoutBackend} from './harness.js';
 
 const block = (page: Page, title: string): Locator => page.getByRole('group', {name: title, exact: true});
 

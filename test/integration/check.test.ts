@@ -1,9 +1,9 @@
 /**
  * `docusaurus-sandbox check` (and its `--record` file) on the real engine: the fixture site's failures are each reported with the
  * right reason, `--json` and `--junit` are validated, `--jobs 2` never has more
- * than 2 sessions running on the server, every block of the demo site passes, and
- * the demo's three-step tutorial passes as authored and, with step 2's expect
- * changed, fails naming step 2 with step 3 not run.
+ * than 2 sessions running on the server, every block of the demo site and of the
+ * VitePress demo passes, and the demo's three-step tutorial passes as authored
+ * and, with step 2's expect changed, fails naming step 2 with step 3 not run.
  */
 import assert from 'node:assert/strict';
 import {execFile, spawnSync} from 'node:child_process';
@@ -277,5 +277,32 @@ describe("check on the demo's three-step tutorial (Docker)", {skip: needDocker()
     assert.match(text, /three-steps\.md:\d+ \(carry-over, step 2 of 3\)[^\n]*fail/i);
     assert.match(text, /three-steps\.md:\d+ \(carry-over, step 3 of 3\)[^\n]*not run \(step 2 failed\)/);
     assert.match(text, /1 failed, 1 not run/);
+  });
+});
+
+describe('check on the VitePress demo (Docker)', {skip: needDocker()}, () => {
+  const vitepressBuild = join(ROOT, 'site-vitepress/.vitepress/dist');
+  before(async () => {
+    if (!existsSync(join(vitepressBuild, MANIFEST_FILE))) {
+      for (const args of [['run', 'build'], ['run', 'build', '--workspace', 'site-vitepress']]) {
+        const built = spawnSync('npm', args, {cwd: ROOT, encoding: 'utf8', stdio: 'pipe'});
+        assert.equal(built.status, 0, `npm ${args.join(' ')} failed: ${built.stderr.slice(-2000)}`);
+      }
+    }
+    await buildImages({});
+  });
+
+  it('runs every block of the VitePress build, steps of page sessions included, and all pass', {timeout: 600_000}, async () => {
+    const run = await cli(['check', vitepressBuild, '--jobs', '2', '--json', '--config', join(ROOT, 'site/sandbox.config.json')]);
+    const report = JSON.parse(run.stdout) as JsonReport;
+    const failures = report.blocks
+      .filter((block) => block.verdict.status === 'fail')
+      .map((block) => `${block.source}:${block.line} ${block.verdict.reason}: ${block.verdict.message}`);
+    assert.deepEqual(failures, []);
+    assert.equal(run.status, 0, run.stderr);
+    const manifest = JSON.parse(readFileSync(join(vitepressBuild, MANIFEST_FILE), 'utf8')) as SandboxManifest;
+    assert.equal(report.blocks.length, manifest.blocks.length);
+    assert.ok(report.blocks.some((block) => block.source === 'tutorials/containers.md'), 'the ::: sandbox container block ran');
+    assert.equal(report.passed + report.skipped, report.blocks.length);
   });
 });

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import {readFileSync} from 'node:fs';
 import {describe, it} from 'node:test';
 import {getSwizzleConfig} from '../../plugin/index.js';
+import {DEFAULT_OPTIONS as VITEPRESS_OPTIONS} from '../../vitepress/options.js';
 import {repositoryRoot} from '../helpers/imports.js';
 
 const page = (name: string) => readFileSync(`${repositoryRoot}site/docs/reference/${name}`, 'utf8');
@@ -43,5 +44,20 @@ describe('reference pages that restate the code', () => {
     const documented = rows.flatMap(([cell]) => names(cell!)).sort();
     assert.ok(exported.length > 40, `${exported.length} exports`);
     assert.deepEqual(documented, exported);
+  });
+
+  it('the VitePress page lists the values docusaurus-sandbox/vitepress and /vitepress/theme export, and every withSandbox option', () => {
+    const valueExports = (file: string) =>
+      [...readFileSync(`${repositoryRoot}${file}`, 'utf8').matchAll(/^export (?:(?:async )?function|class|const) (\w+)|^export \{([^}]*)\}/gm)]
+        .flatMap((match) => (match[1] ? [match[1]] : match[2]!.split(',')))
+        .map((name) => name.trim())
+        .filter((name) => name !== '' && !name.startsWith('type '))
+        .map((name) => name.replace(/^default as /, '').trim());
+    const exported = [...valueExports('vitepress/index.ts'), ...valueExports('vitepress/theme/index.ts')].sort();
+    const rows = tableRows(page('vitepress.md'));
+    const documented = rows.filter((cells) => cells[0] !== 'export' && cells[0] !== 'option' && rows.indexOf(cells) < rows.findIndex((row) => row[0] === 'option')).flatMap(([cell]) => names(cell!)).sort();
+    assert.deepEqual(documented, exported);
+    const options = rows.slice(rows.findIndex((row) => row[0] === 'option') + 1).flatMap(([cell]) => names(cell!)).sort();
+    assert.deepEqual(options, Object.keys(VITEPRESS_OPTIONS).sort());
   });
 });

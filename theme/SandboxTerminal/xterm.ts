@@ -14,13 +14,17 @@ const SCROLLBACK_LINES = 5000;
 const MINIMUM_CONTRAST_RATIO = 4.5;
 const FALLBACK_FONTS = 'SFMono-Regular, Menlo, Monaco, Consolas, "Liberation Mono", "DejaVu Sans Mono", monospace';
 
+/** The monospace stacks of the sites the terminal runs in: Docusaurus's (Infima), then VitePress's. */
+const MONOSPACE_VARIABLES = ['--ifm-font-family-monospace', '--vp-font-family-mono'];
+
 /**
  * xterm measures glyphs with the font it is given, so a CSS variable would not
  * resolve there: read the site's monospace stack from the computed style.
  */
 function siteMonospaceFont(element: HTMLElement): string {
-  const fromSite = getComputedStyle(element).getPropertyValue('--ifm-font-family-monospace').trim();
-  return fromSite === '' ? FALLBACK_FONTS : fromSite;
+  const style = getComputedStyle(element);
+  const fromSite = MONOSPACE_VARIABLES.map((name) => style.getPropertyValue(name).trim()).find((value) => value !== '');
+  return fromSite ?? FALLBACK_FONTS;
 }
 
 export function createTerminal(container: HTMLElement, options: TerminalOptions): TerminalHandle {

@@ -156,6 +156,12 @@ describe('resolveConfigFile', () => {
     const both = () => true;
     assert.equal(resolveConfigFile(undefined, {cwd: '/w', siteDir: 'site/build', exists: both}).file, '/w/sandbox.config.json');
   });
+
+  it("finds a VitePress site's config at its root, beside .vitepress/", () => {
+    const onlyRoot = (path: string) => path === '/w/docs/sandbox.config.json';
+    assert.equal(resolveConfigFile(undefined, {cwd: '/w', siteDir: 'docs/.vitepress/dist', exists: onlyRoot}).file, '/w/docs/sandbox.config.json');
+    assert.equal(resolveConfigFile(undefined, {cwd: '/w', siteDir: 'docs/other/dist', exists: onlyRoot}).file, undefined);
+  });
 });
 
 describe('serve --node and --redis', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {readFileSync} from 'node:fs';
 import {describe, it} from 'node:test';
-import {backendPackages, MissingBackendPackagesError, missingPackages, requireBackendPackages, type PackageManifest} from '../backend-packages.js';
+import {backendPackages, FRAMEWORK_PEERS, MissingBackendPackagesError, missingPackages, requireBackendPackages, type PackageManifest} from '../backend-packages.js';
 
 const manifest: PackageManifest = {
   peerDependencies: {react: '^19.0.0', express: '^5.1.0', ws: '^8.18.3'},
@@ -17,9 +17,19 @@ describe('backendPackages', () => {
     assert.deepEqual(backendPackages({}), []);
   });
 
+  it("leaves out the docs frameworks' peers, optional as they are: a site has one framework, never the other's", () => {
+    const both: PackageManifest = {
+      peerDependencies: {...manifest.peerDependencies, vue: '^3.5.0', vitepress: '^1.6.0', '@docusaurus/core': '^3.10.0'},
+      peerDependenciesMeta: {...manifest.peerDependenciesMeta, vue: {optional: true}, vitepress: {optional: true}, '@docusaurus/core': {optional: true}, react: {optional: true}},
+    };
+    assert.deepEqual(backendPackages(both).map(({name}) => name), ['express', 'ws']);
+  });
+
   it('holds the whole server stack in the real package.json, which a site without the backend does not install', () => {
     const own = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as PackageManifest & {dependencies: Record<string, string>};
     const names = backendPackages(own).map(({name}) => name);
+    for (const name of FRAMEWORK_PEERS) assert.equal(own.peerDependenciesMeta?.[name]?.optional, true, `${name} is an optional peer dependency`);
+    assert.equal(names.some((name) => FRAMEWORK_PEERS.has(name)), false);
     for (const name of ['dockerode', 'express', 'ws', 'pino', 'prom-client', 'jose', '@modelcontextprotocol/sdk', 'zod']) {
       assert.ok(names.includes(name), `${name} is an optional peer dependency`);
       assert.equal(own.dependencies[name], undefined, `${name} is not a dependency every site installs`);

@@ -115,4 +115,20 @@ describe('a served build', () => {
     assert.equal(page.headers.get('retry-after'), '10');
     assert.equal((await post('/api/sessions', {block: 'en1'})).status, 201);
   });
+
+  it('serves a build inside a dot folder (VitePress builds into .vitepress/dist), its 404 page included', async () => {
+    const parent = site();
+    const dir = join(parent, '.vitepress', 'dist');
+    mkdirSync(join(dir, 'guide'), {recursive: true});
+    writeFileSync(join(dir, 'guide', 'start.html'), '<h1>start</h1>');
+    writeFileSync(join(dir, '404.html'), '<h1>vitepress lost</h1>');
+    writeManifest(dir, ['vp1']);
+    const {sandbox, url, post} = await start(dir);
+    await using _ = sandbox;
+    assert.match(await (await fetch(`${url}/guide/start`)).text(), /start/);
+    const missing = await fetch(`${url}/guide/nothing`);
+    assert.equal(missing.status, 404);
+    assert.match(await missing.text(), /vitepress lost/);
+    assert.equal((await post('/api/sessions', {block: 'vp1'})).status, 201);
+  });
 });

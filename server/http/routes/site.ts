@@ -16,6 +16,8 @@ import express, {Router, type RequestHandler} from 'express';
 /** Seconds a reader's browser (or a proxy) is asked to wait while the build folder is missing. */
 export const REBUILDING_RETRY_AFTER_S = 10;
 
+const NOT_FOUND_PAGE = '404.html';
+
 const isRead = (method: string) => method === 'GET' || method === 'HEAD';
 
 export function siteRoutes(siteDir: string): Router {
@@ -36,10 +38,12 @@ export function siteRoutes(siteDir: string): Router {
 
 /** The site's own `404.html` for a page read that found nothing (when the build has one). */
 export function notFoundPage(siteDir: string): RequestHandler {
-  const page = join(resolve(siteDir), '404.html');
+  const root = resolve(siteDir);
+  const page = join(root, NOT_FOUND_PAGE);
   return (request, response, next) => {
     if (isRead(request.method) && existsSync(page)) {
-      response.status(404).sendFile(page);
+      // Relative to `root`: `send` refuses a path with a dot folder in it, and VitePress builds into `.vitepress/dist`.
+      response.status(404).sendFile(NOT_FOUND_PAGE, {root});
       return;
     }
     next();
