@@ -29,11 +29,19 @@ export interface PackageRequirement {
  */
 export const FRAMEWORK_PEERS: ReadonlySet<string> = new Set(['@docusaurus/core', 'react', 'vitepress', 'vue']);
 
-/** The optional peer dependencies but the frameworks', with the version range package.json asks for. */
+/**
+ * Peers of a backend feature the operator turns on, by the setting that
+ * needs them: a server without that setting never loads them, and one with it
+ * names the package when it starts (a cluster's Redis client: StartupError
+ * `redis-client-missing`). Not among the packages every backend installs.
+ */
+export const FEATURE_PEERS: ReadonlyMap<string, string> = new Map([['ioredis', 'server.redis']]);
+
+/** The optional peer dependencies but the frameworks' and the features', with the version range package.json asks for. */
 export function backendPackages(manifest: PackageManifest): PackageRequirement[] {
   const meta = manifest.peerDependenciesMeta ?? {};
   return Object.entries(manifest.peerDependencies ?? {})
-    .filter(([name]) => meta[name]?.optional === true && !FRAMEWORK_PEERS.has(name))
+    .filter(([name]) => meta[name]?.optional === true && !FRAMEWORK_PEERS.has(name) && !FEATURE_PEERS.has(name))
     .map(([name, range]) => ({name, range}));
 }
 

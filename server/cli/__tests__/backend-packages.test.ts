@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {readFileSync} from 'node:fs';
 import {describe, it} from 'node:test';
-import {backendPackages, FRAMEWORK_PEERS, MissingBackendPackagesError, missingPackages, requireBackendPackages, type PackageManifest} from '../backend-packages.js';
+import {backendPackages, FEATURE_PEERS, FRAMEWORK_PEERS, MissingBackendPackagesError, missingPackages, requireBackendPackages, type PackageManifest} from '../backend-packages.js';
 
 const manifest: PackageManifest = {
   peerDependencies: {react: '^19.0.0', express: '^5.1.0', ws: '^8.18.3'},
@@ -25,12 +25,22 @@ describe('backendPackages', () => {
     assert.deepEqual(backendPackages(both).map(({name}) => name), ['express', 'ws']);
   });
 
+  it("leaves out a feature's peers (a cluster's Redis client): only a server with that setting loads them", () => {
+    const cluster: PackageManifest = {
+      peerDependencies: {...manifest.peerDependencies, ioredis: '^5.11.1'},
+      peerDependenciesMeta: {...manifest.peerDependenciesMeta, ioredis: {optional: true}},
+    };
+    assert.deepEqual(backendPackages(cluster).map(({name}) => name), ['express', 'ws']);
+    assert.equal(FEATURE_PEERS.get('ioredis'), 'server.redis');
+  });
+
   it('holds the whole server stack in the real package.json, which a site without the backend does not install', () => {
     const own = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as PackageManifest & {dependencies: Record<string, string>};
     const names = backendPackages(own).map(({name}) => name);
     for (const name of FRAMEWORK_PEERS) assert.equal(own.peerDependenciesMeta?.[name]?.optional, true, `${name} is an optional peer dependency`);
     assert.equal(names.some((name) => FRAMEWORK_PEERS.has(name)), false);
-    for (const name of ['dockerode', 'express', 'ws', 'pino', 'prom-client', 'jose', '@modelcontextprotocol/sdk', 'zod']) {
+    for (const name of FEATURE_PEERS.keys()) assert.equal(own.peerDependenciesMeta?.[name]?.optional, true, `${name} is an optional peer dependency`);
+    for (const name of ['dockerode', 'express', 'ws', 'pino', 'prom-client', 'jose', '@modelcontextprotocol/sdk', 'zod', '@xterm/headless', '@xterm/addon-serialize']) {
       assert.ok(names.includes(name), `${name} is an optional peer dependency`);
       assert.equal(own.dependencies[name], undefined, `${name} is not a dependency every site installs`);
     }
