@@ -22,6 +22,9 @@ export const EXPIRED_WORDS: FinalWords = {
   reason: 'session expired',
 };
 
+/** What a share's viewers are told when the server shuts down (the owner's socket closes with the same code). */
+export const SHUTDOWN_WORDS: FinalWords = {messages: [], code: CLOSE_CODES.goingAway, reason: 'server shutting down'};
+
 /**
  * The `exit` message for the container's `exit`; `endReason` is set when we
  * (or the client) ended it. A child killed by OOM leaves exit code 0: with

@@ -8,7 +8,7 @@
  * and resume (`resume.ts`); after it, a late resume is told "expired" (4004)
  * for EXPIRED_KEEP_MS.
  */
-import {CLOSE_CODES, type ExitReason, type ServerMessage} from '../../protocol/index.js';
+import {CLOSE_CODES, type ExitReason} from '../../protocol/index.js';
 import type {LogLevel} from '../log.js';
 import type {ContainerExit, SandboxContainer} from '../runtime/types.js';
 import {OutputPump} from '../stream/pump.js';
@@ -16,11 +16,12 @@ import {ContainerSlot} from './container-slot.js';
 import {ControlChannel} from './control.js';
 import {SessionDeadlines} from './deadlines.js';
 import {TerminalInput} from './input.js';
-import {deliver, EXPIRED_WORDS, exitWords, failureWords, type FinalWords} from './outcome.js';
+import {deliver, EXPIRED_WORDS, exitWords, failureWords, SHUTDOWN_WORDS} from './outcome.js';
 import {PeerLink} from './peer-link.js';
 import {IllegalTransitionError, isLegalTransition, isLive, publicStateOf, TIMER_OWNERS, type Phase, type PhaseName, type SessionState, type TimerPurpose} from './phase.js';
-import type {AttachOptions, SessionAudience, SessionOptionsOf, SessionPeer} from './session-types.js';
+import type {AttachOptions, SessionOptionsOf, SessionPeer} from './session-types.js';
 import type {InputSource} from './input.js';
+import {ShareSide} from './share-side.js';
 import {PhaseTimers} from './timers.js';
 
 export type {SessionState} from './phase.js';
@@ -32,9 +33,6 @@ export type SessionOptions = SessionOptionsOf<Session>;
 
 /** How long an expired session still answers a late resume with "expired" (a few hundred bytes each). */
 export const EXPIRED_KEEP_MS = 5 * 60_000;
-
-/** What a share's viewers are told when the server shuts down. */
-const SHUTDOWN_WORDS: FinalWords = {messages: [], code: CLOSE_CODES.goingAway, reason: 'server shutting down'};
 
 export class Session {
   readonly id: string;
@@ -49,10 +47,9 @@ export class Session {
   private readonly link: PeerLink;
   private readonly timers: PhaseTimers<TimerPurpose, PhaseName>;
   private readonly control: ControlChannel;
-  private readonly input = new TerminalInput<InputSource>((source) => source === this.link.current || this.audience?.holds(source) === true);
-  /** The viewers of its shares, once it has any (`shares.ts`). */
-  private audience: SessionAudience | undefined;
-  #size: {cols: number; rows: number};
+  private readonly input = new TerminalInput<InputSource>((source) => source === this.link.current || this.shareSide.holds(source));
+  /** The session as its shares see it, and what it tells their viewers (`share-side.ts`). */
+  readonly shareSide: ShareSide;
   /** Why the session ends, when we (or the client) caused it; else the exit says. */
   private endReason: ExitReason | undefined;
   private readonly deadlines: SessionDeadlines;
@@ -64,7 +61,6 @@ export class Session {
     this.phaseValue = {name: 'starting', spec, abort: new AbortController()};
     this.id = options.id;
     this.block = options.block;
-    this.#size = {cols: spec.cols, rows: spec.rows};
     this.envName = spec.envName;
     this.interactive = spec.interactive;
     this.timers = new PhaseTimers(options.clock, TIMER_OWNERS);
@@ -79,7 +75,7 @@ export class Session {
       onLimit: () => this.terminate('output-limit'),
       onData: (chunk) => {
         this.deadlines.touch();
-        this.audience?.output(chunk);
+        this.shareSide.output(chunk);
       },
     });
     this.link = new PeerLink({
@@ -99,6 +95,20 @@ export class Session {
       kill: (signal) => this.kill(signal),
       enableAcks: () => this.pump.enableAcks(),
       reply: (message) => this.link.send(message),
+    });
+    this.shareSide = new ShareSide({
+      id: this.id,
+      block: this.block,
+      size: {cols: spec.cols, rows: spec.rows},
+      state: () => this.state,
+      live: () => isLive(this.phaseValue.name),
+      recentOutput: () => this.pump.replayFrom(0).data,
+      sendToOwner: (message) => this.link.send(message),
+      write: (data, source) => {
+        this.deadlines.touch();
+        this.input.write(data, source);
+      },
+      interrupt: () => this.input.interrupt(),
     });
   }
 
@@ -124,42 +134,9 @@ export class Session {
     return this.container.current?.fromPool === true;
   }
 
-  /** The terminal's size: the owner's (viewers get `resize` notices). */
-  get size(): {cols: number; rows: number} {
-    return this.#size;
-  }
-
   private resize(cols: number, rows: number): void {
-    this.#size = {cols, rows};
     this.container.resize(cols, rows);
-    this.audience?.resized(cols, rows);
-  }
-
-  /** Who follows the session besides the owner (a share's viewers); undefined: nobody. */
-  setAudience(audience: SessionAudience | undefined): void {
-    this.audience = audience;
-  }
-
-  /** The output still kept (the replay ring), for a share's screen mirror. */
-  recentOutput(): Buffer[] {
-    return this.pump.replayFrom(0).data;
-  }
-
-  /** A control message to the owner's socket, if one is open. */
-  sendToOwner(message: ServerMessage): void {
-    this.link.send(message);
-  }
-
-  /** A control viewer's keystrokes: to the program like the owner's, while it lives. */
-  inputFromViewer(data: Buffer, source: InputSource): void {
-    if (!isLive(this.phaseValue.name)) return;
-    this.deadlines.touch();
-    this.input.write(data, source);
-  }
-
-  /** A control viewer's Ctrl-C. */
-  interruptFromViewer(): void {
-    if (isLive(this.phaseValue.name)) this.input.interrupt();
+    this.shareSide.resized(cols, rows);
   }
 
   /** Whether `token` is this session's current resume credential (constant-time compare). */
@@ -239,7 +216,7 @@ export class Session {
         break;
       case 'ended': {
         this.log('info', 'session ended', {reason: phase.final.reason, env: this.envName, outputBytes: this.pump.bytes});
-        this.audience?.close(phase.final);
+        this.shareSide.close(phase.final);
         const peer = this.link.take();
         if (peer) deliver(peer, phase.final);
         // Else keep the result for a socket that arrives late (e.g. the start
@@ -250,7 +227,7 @@ export class Session {
         break;
       }
       case 'expired':
-        this.audience?.close(EXPIRED_WORDS);
+        this.shareSide.close(EXPIRED_WORDS);
         this.pump.releaseReplay();
         this.log('info', 'session expired', {graceMs: timeouts.reconnectGrace});
         this.options.onExpired?.(this);
@@ -258,12 +235,12 @@ export class Session {
         this.timers.set('expired-keep', EXPIRED_KEEP_MS, forget);
         break;
       case 'stopping':
-        this.audience?.close(SHUTDOWN_WORDS);
+        this.shareSide.close(SHUTDOWN_WORDS);
         this.link.take()?.close(CLOSE_CODES.goingAway, 'server shutting down');
         break;
       case 'gone':
-        // Idempotent: only a path that skipped the phases above still has an audience here.
-        this.audience?.close(SHUTDOWN_WORDS);
+        // Idempotent: only a path that skipped the phases above still has viewers here.
+        this.shareSide.close(SHUTDOWN_WORDS);
         this.link.credential.revoke();
         this.pump.releaseReplay();
         if (previous.name === 'stopping') this.options.onEnded?.(this);
@@ -301,7 +278,7 @@ export class Session {
       return;
     }
     this.link.connect(peer, publicStateOf(phase.name) === 'starting' ? 'starting' : 'running', options.offset);
-    this.audience?.ownerAttached();
+    this.shareSide.ownerAttached();
   }
 
   /**

@@ -98,7 +98,7 @@ export function shareRoutes(context: ShareRoutesContext): Router {
     (request, response) => {
       const session = ownerSession(request, context.findSession);
       const {mode, ttlMs} = parseShareRequest(request.body);
-      const share = context.shares.create(session, {mode, ttlMs, client: clientAddress(request)});
+      const share = context.shares.create(session.shareSide, {mode, ttlMs, client: clientAddress(request)});
       const base = typeof response.locals.apiBase === 'string' ? response.locals.apiBase : '/';
       const page = sharePageUrl(request.get('referer'), `${request.protocol}://${request.get('host') ?? 'localhost'}${base}`, (origin) => sameOrigin(request, origin));
       const body: CreateShareResponse = {

@@ -101,7 +101,7 @@ describe('shared sessions', () => {
     const {session, peer, container, registry, join} = await sharedSession();
     container().output('before the share\r\n');
     await tick();
-    const share = registry.create(session, {mode: 'view', ttlMs: 60_000, client: 'a'});
+    const share = registry.create(session.shareSide, {mode: 'view', ttlMs: 60_000, client: 'a'});
     await settle();
     const {viewer} = join(share.token);
     assert.deepEqual(viewer.control[0], {type: 'status', state: 'running'});
@@ -117,10 +117,10 @@ describe('shared sessions', () => {
 
   it("a view viewer's keys are refused and never reach stdin; a control viewer's do", async () => {
     const {session, container, registry, join} = await sharedSession();
-    const view = join(registry.create(session, {mode: 'view', ttlMs: 60_000, client: 'a'}).token);
+    const view = join(registry.create(session.shareSide, {mode: 'view', ttlMs: 60_000, client: 'a'}).token);
     view.handle.receive(Buffer.from('nope'), true);
     assert.deepEqual(messagesOf(view.viewer, 'error').map((message) => message.type === 'error' && message.code), ['view-only']);
-    const control = join(registry.create(session, {mode: 'control', ttlMs: 60_000, client: 'a'}).token);
+    const control = join(registry.create(session.shareSide, {mode: 'control', ttlMs: 60_000, client: 'a'}).token);
     control.handle.receive(Buffer.from('yes'), true);
     await tick();
     assert.equal(Buffer.concat(container().stdin).toString(), 'yes');
@@ -129,14 +129,14 @@ describe('shared sessions', () => {
 
   it('the owner resizes; viewers get a resize notice', async () => {
     const {session, peer, registry, join} = await sharedSession();
-    const {viewer} = join(registry.create(session, {mode: 'view', ttlMs: 60_000, client: 'a'}).token);
+    const {viewer} = join(registry.create(session.shareSide, {mode: 'view', ttlMs: 60_000, client: 'a'}).token);
     session.receive(Buffer.from(JSON.stringify({type: 'resize', cols: 100, rows: 30})), false, peer);
     assert.deepEqual(messagesOf(viewer, 'resize'), [{type: 'resize', cols: 100, rows: 30}]);
   });
 
   it('revoking closes its viewers with 4003 at once; the token then opens nothing', async () => {
     const {session, peer, registry, join} = await sharedSession();
-    const share = registry.create(session, {mode: 'view', ttlMs: 60_000, client: 'a'});
+    const share = registry.create(session.shareSide, {mode: 'view', ttlMs: 60_000, client: 'a'});
     const {viewer} = join(share.token);
     registry.revoke(session.id, share.id);
     assert.equal(viewer.closed?.code, CLOSE_CODES.shareRevoked);
@@ -147,7 +147,7 @@ describe('shared sessions', () => {
 
   it('an expired share closes its viewers and opens nothing', async () => {
     const {session, clock, registry, join} = await sharedSession();
-    const share = registry.create(session, {mode: 'control', ttlMs: 10_000, client: 'a'});
+    const share = registry.create(session.shareSide, {mode: 'control', ttlMs: 10_000, client: 'a'});
     const {viewer} = join(share.token);
     clock.advance(10_000);
     assert.equal(viewer.closed?.code, CLOSE_CODES.shareRevoked);
@@ -156,9 +156,9 @@ describe('shared sessions', () => {
 
   it('the session ends: every viewer gets the exit, and its shares are gone', async () => {
     const {session, container, registry, join} = await sharedSession();
-    const share = registry.create(session, {mode: 'view', ttlMs: 60_000, client: 'a'});
+    const share = registry.create(session.shareSide, {mode: 'view', ttlMs: 60_000, client: 'a'});
     const first = join(share.token).viewer;
-    const second = join(registry.create(session, {mode: 'control', ttlMs: 60_000, client: 'a'}).token).viewer;
+    const second = join(registry.create(session.shareSide, {mode: 'control', ttlMs: 60_000, client: 'a'}).token).viewer;
     container().exit(7);
     await tick();
     await tick();
@@ -168,28 +168,28 @@ describe('shared sessions', () => {
     }
     assert.equal(registry.size, 0);
     assert.equal(codeOf(() => registry.admitViewer(session.id, share.token)), 'unauthorized');
-    assert.equal(codeOf(() => registry.create(session, {mode: 'view', ttlMs: 60_000, client: 'a'})), 'session-ended');
+    assert.equal(codeOf(() => registry.create(session.shareSide, {mode: 'view', ttlMs: 60_000, client: 'a'})), 'session-ended');
   });
 
   it('holds the limits: viewers per session, shares per session, creations per minute', async () => {
     const {session, registry, join, clock} = await sharedSession({maxViewersPerSession: 1, maxSharesPerSession: 2, sharesPerMinute: 3});
-    const share = registry.create(session, {mode: 'view', ttlMs: 60_000, client: 'a'});
+    const share = registry.create(session.shareSide, {mode: 'view', ttlMs: 60_000, client: 'a'});
     join(share.token);
     assert.equal(codeOf(() => join(share.token)), 'too-many-viewers');
-    const second = registry.create(session, {mode: 'view', ttlMs: 60_000, client: 'a'});
-    assert.equal(codeOf(() => registry.create(session, {mode: 'view', ttlMs: 60_000, client: 'a'})), 'too-many-shares');
+    const second = registry.create(session.shareSide, {mode: 'view', ttlMs: 60_000, client: 'a'});
+    assert.equal(codeOf(() => registry.create(session.shareSide, {mode: 'view', ttlMs: 60_000, client: 'a'})), 'too-many-shares');
     registry.revoke(session.id, second.id);
-    registry.create(session, {mode: 'view', ttlMs: 60_000, client: 'a'});
+    registry.create(session.shareSide, {mode: 'view', ttlMs: 60_000, client: 'a'});
     registry.revoke(session.id, share.id);
-    assert.equal(codeOf(() => registry.create(session, {mode: 'view', ttlMs: 60_000, client: 'a'})), 'rate-limited');
-    assert.ok(registry.create(session, {mode: 'view', ttlMs: 60_000, client: 'b'}), 'another client has its own minute');
+    assert.equal(codeOf(() => registry.create(session.shareSide, {mode: 'view', ttlMs: 60_000, client: 'a'})), 'rate-limited');
+    assert.ok(registry.create(session.shareSide, {mode: 'view', ttlMs: 60_000, client: 'b'}), 'another client has its own minute');
     clock.advance(60_000);
     registry.prune();
   });
 
   it('a viewer that stops reading never pauses the program or the owner: it is resynced once it drains', async () => {
     const {session, peer, container, registry, join, clock} = await sharedSession();
-    const {viewer} = join(registry.create(session, {mode: 'view', ttlMs: 600_000, client: 'a'}).token);
+    const {viewer} = join(registry.create(session.shareSide, {mode: 'view', ttlMs: 600_000, client: 'a'}).token);
     viewer.bufferedAmount = 10 * 1024 * 1024; // stalled: its socket holds far more than its bound
     const before = viewer.binary.length;
     for (let index = 0; index < 50; index++) container().output(`line ${index}\r\n`);
@@ -207,7 +207,7 @@ describe('shared sessions', () => {
 
   it('a viewer joining while output pours in gets the screen once the mirror caught up, and nothing live before it', async () => {
     const {session, container, registry, join} = await sharedSession();
-    const share = registry.create(session, {mode: 'view', ttlMs: 60_000, client: 'a'});
+    const share = registry.create(session.shareSide, {mode: 'view', ttlMs: 60_000, client: 'a'});
     container().output('x'.repeat(200_000) + '\r\nTHE END\r\n');
     await tick();
     const {viewer} = join(share.token);
@@ -221,7 +221,7 @@ describe('shared sessions', () => {
 
   it('a viewer behind for too long is cut with 4008', async () => {
     const {session, container, registry, join, clock} = await sharedSession();
-    const {viewer} = join(registry.create(session, {mode: 'view', ttlMs: 600_000, client: 'a'}).token);
+    const {viewer} = join(registry.create(session.shareSide, {mode: 'view', ttlMs: 600_000, client: 'a'}).token);
     viewer.bufferedAmount = 10 * 1024 * 1024;
     container().output('x'.repeat(1000));
     await settle();
