@@ -13,7 +13,7 @@ import {after, before, describe, it} from 'node:test';
 import {setTimeout as sleep} from 'node:timers/promises';
 import type {ClusterState} from '../../cluster/plan.js';
 import type {SandboxManifest} from '../../config/index.js';
-import {ENVIRONMENT_TOKEN_HEADER, type EnvironmentInfo} from '../../protocol/index.js';
+import {ENVIRONMENT_TOKEN_HEADER, shareSubprotocols, type CreateShareResponse, type EnvironmentInfo} from '../../protocol/index.js';
 import {stepBlock} from '../helpers/blocks.js';
 import {needCluster} from '../helpers/requirements.js';
 import {clusterCli, createSession, Terminal} from './harness.js';
@@ -118,6 +118,65 @@ describe('a cluster of three nodes behind nginx with Redis', {skip, timeout: 600
     assert.deepEqual(replay, {type: 'replay', from: received, truncated: false});
     assert.equal(second.text(), 'middleend');
     assert.equal(first.text() + second.text(), 'startmiddleend');
+  });
+
+  it("carries a shared terminal to a viewer on another gateway: the owner's output, control input, view-only refusal, revoke 4003", async () => {
+    const from = client();
+    const session = await open(from, 'cat');
+    const owner = Terminal.open(entry, from, session);
+    terminals.push(owner);
+    await owner.opened;
+    await owner.until(() => owner.resumeToken !== undefined, 10_000, 'resume token');
+    const share = async (mode: 'view' | 'control') => {
+      const answer = await fetch(`${entry}/api/nodes/${session.node}/sessions/${session.id}/shares`, {
+        method: 'POST',
+        headers: {origin: entry, authorization: `Bearer ${owner.resumeToken}`, 'content-type': 'application/json'},
+        body: JSON.stringify({mode, ttl: '5m'}),
+      });
+      assert.equal(answer.status, 201, await answer.clone().text());
+      return (await answer.json()) as CreateShareResponse;
+    };
+    const control = await share('control');
+    const view = await share('view');
+    // Straight to the gateways of the two other nodes, on the share link's socket path (no node in it).
+    const others = state.plan.nodes.filter((node) => node.name !== session.node);
+    assert.equal(others.length, 2);
+    const viewerAt = (node: (typeof others)[number], token: string) => {
+      const gateway = `http://127.0.0.1:${node.gatewayPort}`;
+      const terminal = new Terminal(gateway, from, `/api/sessions/${session.id}/ws`, shareSubprotocols(token));
+      terminals.push(terminal);
+      return terminal;
+    };
+    const controller = viewerAt(others[0]!, control.token);
+    await controller.opened;
+    await controller.until(() => controller.messages.some((message) => message.type === 'snapshot'), 10_000, 'snapshot');
+    owner.ws.send(Buffer.from('typed-by-owner\r'));
+    await controller.until(() => controller.text().includes('typed-by-owner'), 10_000);
+    // Its keystrokes reach the owner's program (cat echoes them to everyone).
+    controller.ws.send(Buffer.from('typed-by-viewer\r'));
+    await owner.until(() => owner.text().includes('typed-by-viewer'), 10_000);
+    await owner.until(() => owner.messages.some((message) => message.type === 'presence' && message.controllers === 1), 10_000, 'presence');
+
+    const watcher = viewerAt(others[1]!, view.token);
+    await watcher.opened;
+    await watcher.until(() => watcher.text().includes('typed-by-viewer'), 10_000, 'the screen so far');
+    watcher.ws.send(Buffer.from('refused\r'));
+    await watcher.until(() => watcher.messages.some((message) => message.type === 'error' && message.code === 'view-only'), 10_000, 'view-only');
+    await sleep(300);
+    assert.ok(!owner.text().includes('refused'), "a view viewer's keystrokes never reach the program");
+
+    // A forged token is refused by the viewer's gateway itself, the same 401 as on the owner's.
+    const forged = viewerAt(others[1]!, control.token.slice(0, -4) + 'AAAA');
+    await assert.rejects(forged.opened, /upgrade refused: 401/);
+
+    const revoked = await fetch(`${entry}/api/nodes/${session.node}/sessions/${session.id}/shares/${control.id}`, {method: 'DELETE', headers: {origin: entry, authorization: `Bearer ${owner.resumeToken}`}});
+    assert.equal(revoked.status, 204);
+    assert.equal(await Promise.race([controller.closed, sleep(5_000).then(() => 'open')]), 4003);
+    // The view viewer stays and still follows the owner.
+    owner.ws.send(Buffer.from('after-revoke\r'));
+    await watcher.until(() => watcher.text().includes('after-revoke'), 10_000);
+    watcher.close();
+    owner.close();
   });
 
   it("runs a page session's later steps in its environment on its node, whichever gateway gets the request", async () => {
