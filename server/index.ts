@@ -280,7 +280,21 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
       ? async (id, token) => {
           if (!remoteShares) throw new SandboxError('node-unreachable', 'this gateway has not joined its cluster yet; try again shortly', {expose: true, retryAfter: 5});
           const {store, bus} = remoteShares;
-          return joinRemote({bus, prefix: KEY_PREFIX, node: config.server.node!, verify: (given, session) => shareTokens.verify(given, session) !== undefined, locate: (session) => store.locate(session), clock}, id, token);
+          const viewer = await joinRemote(
+            {
+              bus,
+              prefix: KEY_PREFIX,
+              node: config.server.node!,
+              verify: (given, session) => shareTokens.verify(given, session) !== undefined,
+              locate: (session) => store.locate(session),
+              clock,
+              onClosed: () => clusterMetrics?.crossViewers.dec({side: 'here'}),
+            },
+            id,
+            token,
+          );
+          clusterMetrics?.crossViewers.inc({side: 'here'});
+          return viewer;
         }
       : undefined,
     closing: () => closing,
@@ -377,7 +391,15 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
         });
         member.start();
         const bus = await createRedisShareBus({url: config.server.redis});
-        const relay = new ShareRelay({bus, prefix: KEY_PREFIX, node: config.server.node!, admit: (id, token) => shares.admitViewer(id, token), clock, log});
+        const relay = new ShareRelay({
+          bus,
+          prefix: KEY_PREFIX,
+          node: config.server.node!,
+          admit: (id, token) => shares.admitViewer(id, token),
+          clock,
+          log,
+          onSize: (size) => clusterMetrics.crossViewers.set({side: 'relayed'}, size),
+        });
         remoteShares = {store, bus, relay};
         // Not awaited: a gateway starts while Redis is down; the subscription is retried until it holds.
         const listen = (): void => {

@@ -40,6 +40,8 @@ export interface RemoteViewerOptions {
   bufferBytes?: number;
   resumeBytes?: number;
   cutAfterMs?: number;
+  /** Called once when an accepted viewer ends (for the gauge of viewers here). */
+  onClosed?: () => void;
 }
 
 /** What the upgrade handler holds for the viewer's socket. */
@@ -240,6 +242,7 @@ export class RemoteViewer implements RemoteViewerHandle {
 
   private dispose(): void {
     if (this.#state === 'closed') return;
+    if (this.#state !== 'joining') this.options.onClosed?.();
     this.#state = 'closed';
     this.#settle = undefined;
     this.#queue = [];
@@ -260,6 +263,8 @@ export interface RemoteJoinContext {
   /** The session directory. */
   locate: (sessionId: string) => Promise<string | undefined>;
   clock: Clock;
+  /** An accepted viewer: called when it ends. */
+  onClosed?: () => void;
 }
 
 /**
@@ -277,7 +282,7 @@ export async function joinRemote(context: RemoteJoinContext, sessionId: string, 
     throw notAnswering();
   }
   if (owner === undefined || owner === context.node) throw unauthorized();
-  const viewer = new RemoteViewer({bus: context.bus, prefix: context.prefix, owner, session: sessionId, token, clock: context.clock});
+  const viewer = new RemoteViewer({bus: context.bus, prefix: context.prefix, owner, session: sessionId, token, clock: context.clock, onClosed: context.onClosed});
   await viewer.join();
   return viewer;
 }

@@ -36,6 +36,8 @@ export interface ShareRelayOptions {
   admit: (sessionId: string, token: string) => ViewerTicket;
   clock: Clock;
   log: LogFunction;
+  /** The number of remote viewers changed (the gauge of relayed viewers). */
+  onSize?: (size: number) => void;
 }
 
 /** A remote viewer's socket as the owner's session sees it. */
@@ -142,6 +144,7 @@ export class ShareRelay implements AsyncDisposable {
     // Registered before the join: the join itself may close the peer (a share revoked meanwhile).
     const remote: Remote = {peer, handle: {receive: () => {}, leave: () => {}, resync: () => {}}, lastHeard: clock.now()};
     this.#remotes.set(request.viewer, remote);
+    this.options.onSize?.(this.#remotes.size);
     remote.handle = ticket.join(peer);
     log('info', 'remote viewer joined', {session: request.session, share: ticket.share.id, mode: ticket.share.mode});
   }
@@ -194,6 +197,7 @@ export class ShareRelay implements AsyncDisposable {
   /** @internal RelayPeer closed, or the viewer left: stop listening for it. */
   forget(viewer: string): void {
     if (!this.#remotes.delete(viewer)) return;
+    this.options.onSize?.(this.#remotes.size);
     void this.options.bus.unsubscribe(upChannel(this.options.prefix, viewer));
   }
 

@@ -120,7 +120,7 @@ describe('a cluster of three nodes behind nginx with Redis', {skip, timeout: 600
     assert.equal(first.text() + second.text(), 'startmiddleend');
   });
 
-  it("carries a shared terminal to a viewer on another gateway: the owner's output, control input, view-only refusal, revoke 4003", async () => {
+  it("carries a shared terminal to viewers on other gateways, straight or through the entry: the owner's output, control input, view-only refusal, revoke 4003, the session's exit", async () => {
     const from = client();
     const session = await open(from, 'cat');
     const owner = Terminal.open(entry, from, session);
@@ -172,11 +172,49 @@ describe('a cluster of three nodes behind nginx with Redis', {skip, timeout: 600
     const revoked = await fetch(`${entry}/api/nodes/${session.node}/sessions/${session.id}/shares/${control.id}`, {method: 'DELETE', headers: {origin: entry, authorization: `Bearer ${owner.resumeToken}`}});
     assert.equal(revoked.status, 204);
     assert.equal(await Promise.race([controller.closed, sleep(5_000).then(() => 'open')]), 4003);
-    // The view viewer stays and still follows the owner.
+    // The view viewer stays and still follows the owner, and is told who watches now.
     owner.ws.send(Buffer.from('after-revoke\r'));
     await watcher.until(() => watcher.text().includes('after-revoke'), 10_000);
-    watcher.close();
-    owner.close();
+    await watcher.until(() => watcher.messages.some((message) => message.type === 'presence' && message.viewers === 1 && message.controllers === 0), 10_000, 'presence after the revoke');
+
+    // Through the entry, on the share link's path: whichever gateway nginx picks serves the viewer.
+    // The gateways' gauge of viewers whose session another node holds (their logs are at warn).
+    const viewersHere = async () =>
+      new Map(
+        await Promise.all(
+          state.plan.nodes.map(async (node) => {
+            const metrics = await (await fetch(`http://127.0.0.1:${node.adminPort}/metrics`)).text();
+            return [node.name, Number(/^sandbox_cluster_share_viewers\{side="here"\} (\d+)/m.exec(metrics)?.[1] ?? 0)] as const;
+          }),
+        ),
+      );
+    const before = await viewersHere();
+    const viaEntry = [0, 1, 2].map(() => {
+      const terminal = new Terminal(entry, from, `/api/sessions/${session.id}/ws`, shareSubprotocols(view.token));
+      terminals.push(terminal);
+      return terminal;
+    });
+    for (const terminal of viaEntry) {
+      await terminal.opened;
+      await terminal.until(() => terminal.text().includes('after-revoke'), 10_000, 'the screen through the entry');
+    }
+    const after = await viewersHere();
+    assert.equal(before.get(others[1]!.name), 1, 'the watcher is counted where it is');
+    const servedBy = state.plan.nodes.filter((node) => after.get(node.name)! > before.get(node.name)!).map((node) => node.name);
+    assert.ok(servedBy.length > 0 && !servedBy.includes(session.node!), `no viewer through the entry landed on a gateway other than the owner ${session.node}: ${JSON.stringify([...after])}`);
+    const ownerMetrics = await (await fetch(`http://127.0.0.1:${state.plan.nodes.find((node) => node.name === session.node)!.adminPort}/metrics`)).text();
+    assert.match(ownerMetrics, /^sandbox_cluster_share_viewers\{side="relayed"\} [2-9]/m);
+
+    // The session ends (Ctrl-D ends cat, then the interactive session's shell is left) and its end reaches the
+    // viewers on the other gateways: the exit, then close 1000.
+    owner.ws.send(Buffer.from('\x04'));
+    await owner.until(() => owner.text().endsWith('$ '), 10_000, 'the shell after cat');
+    owner.ws.send(Buffer.from('exit\r'));
+    await owner.until(() => owner.messages.some((message) => message.type === 'exit'), 10_000, `the owner's exit (${JSON.stringify(owner.messages.slice(-3))})`);
+    for (const terminal of [watcher, ...viaEntry]) {
+      assert.equal(await Promise.race([terminal.closed, sleep(10_000).then(() => 'open')]), 1000, JSON.stringify(terminal.messages.slice(-4)));
+      assert.ok(terminal.messages.some((message) => message.type === 'exit'), 'the exit came first');
+    }
   });
 
   it("runs a page session's later steps in its environment on its node, whichever gateway gets the request", async () => {
