@@ -6,6 +6,9 @@ import {SandboxError} from '../../errors.js';
 import type {ViewerTicket} from '../../sessions/share-registry.js';
 import type {SessionPeer} from '../../sessions/session-types.js';
 import {FakePeer} from '../../sessions/__tests__/fake-peer.js';
+import {running} from '../../sessions/__tests__/session-setup.js';
+import {ShareRegistry} from '../../sessions/share-registry.js';
+import {ShareTokens} from '../../sessions/share-tokens.js';
 import {joinRemote, RemoteViewer} from '../remote-viewer.js';
 import {RELAY_PING_MS, RELAY_SILENCE_MS, ShareRelay} from '../share-relay.js';
 import {MemoryBus} from './memory-bus.js';
@@ -183,5 +186,71 @@ describe('joinRemote', () => {
     const viewer = await joinRemote(context({bus, clock}), 's1', 'tok');
     assert.equal(viewer.state, 'accepted');
     assert.equal(viewer.mode, 'control');
+  });
+});
+
+describe('a real shared session with a viewer on another gateway', () => {
+  /** The mirror (xterm) parses on real timers. */
+  const parsed = async () => {
+    for (let index = 0; index < 5; index++) await new Promise((resolve) => setTimeout(resolve, 5));
+    await settle();
+  };
+
+  async function remoteShared(mode: 'view' | 'control') {
+    const context = await running();
+    const {clock} = context;
+    const registry = new ShareRegistry({
+      tokens: new ShareTokens(Buffer.alloc(32, 7), clock),
+      clock,
+      limits: {maxViewersPerSession: 8, maxSharesPerSession: 4, sharesPerMinute: 10, messagesPerSecond: 100},
+    });
+    const bus = new MemoryBus();
+    const relay = new ShareRelay({bus, prefix: 'p:', node: 'n1', admit: (id, token) => registry.admitViewer(id, token), clock, log: () => {}});
+    await relay.start();
+    context.container().output('before the share\r\n');
+    await settle();
+    const share = registry.create(context.session, {mode, ttlMs: 60_000, client: 'a'});
+    const viewer = await joinRemote({bus, prefix: 'p:', node: 'n2', verify: () => true, locate: async () => 'n1', clock}, context.session.id, share.token);
+    const socket = new FakePeer();
+    const handle = viewer.attach(socket);
+    await parsed();
+    return {...context, registry, relay, share, viewer, socket, handle};
+  }
+
+  it('gets the state, the current screen and live output; the owner sees it in the presence', async () => {
+    const {socket, container, peer} = await remoteShared('view');
+    assert.deepEqual(socket.control[0], {type: 'status', state: 'running'});
+    assert.ok(socket.control.some((message) => message.type === 'snapshot'));
+    assert.match(socket.output, /before the share/);
+    assert.deepEqual(peer.control.filter((message) => message.type === 'presence').at(-1), {type: 'presence', viewers: 1, controllers: 0});
+    container().output('live line\r\n');
+    await parsed();
+    assert.match(socket.output, /live line/);
+  });
+
+  it('a view viewer’s keys are refused on the owner; a control viewer’s reach the program', async () => {
+    const view = await remoteShared('view');
+    view.handle.receive(Buffer.from('nope'), true);
+    await settle();
+    assert.deepEqual(view.socket.control.filter((message) => message.type === 'error').map((message) => message.type === 'error' && message.code), ['view-only']);
+    assert.equal(Buffer.concat(view.container().stdin).toString(), '');
+    const control = await remoteShared('control');
+    control.handle.receive(Buffer.from('yes'), true);
+    await settle();
+    assert.equal(Buffer.concat(control.container().stdin).toString(), 'yes');
+  });
+
+  it('a revoke closes it with 4003; the session’s end brings it the exit and 1000', async () => {
+    const revoked = await remoteShared('view');
+    revoked.registry.revoke(revoked.session.id, revoked.share.id);
+    await settle();
+    assert.equal(revoked.socket.closed?.code, CLOSE_CODES.shareRevoked);
+    assert.equal(revoked.relay.size, 0);
+    const ended = await remoteShared('view');
+    ended.container().exit(0);
+    await parsed();
+    assert.equal(ended.socket.control.at(-1)?.type, 'exit');
+    assert.equal(ended.socket.closed?.code, CLOSE_CODES.normal);
+    assert.equal(ended.relay.size, 0);
   });
 });
