@@ -196,7 +196,7 @@ describe('a real shared session with a viewer on another gateway', () => {
     await settle();
   };
 
-  async function remoteShared(mode: 'view' | 'control') {
+  async function remoteShared(mode: 'view' | 'control', ttlMs = 60_000) {
     const context = await running();
     const {clock} = context;
     const registry = new ShareRegistry({
@@ -209,12 +209,12 @@ describe('a real shared session with a viewer on another gateway', () => {
     await relay.start();
     context.container().output('before the share\r\n');
     await settle();
-    const share = registry.create(context.session, {mode, ttlMs: 60_000, client: 'a'});
+    const share = registry.create(context.session, {mode, ttlMs, client: 'a'});
     const viewer = await joinRemote({bus, prefix: 'p:', node: 'n2', verify: () => true, locate: async () => 'n1', clock}, context.session.id, share.token);
     const socket = new FakePeer();
     const handle = viewer.attach(socket);
     await parsed();
-    return {...context, registry, relay, share, viewer, socket, handle};
+    return {...context, registry, relay, share, viewer, socket, handle, bus};
   }
 
   it('gets the state, the current screen and live output; the owner sees it in the presence', async () => {
@@ -252,5 +252,23 @@ describe('a real shared session with a viewer on another gateway', () => {
     assert.equal(ended.socket.control.at(-1)?.type, 'exit');
     assert.equal(ended.socket.closed?.code, CLOSE_CODES.normal);
     assert.equal(ended.relay.size, 0);
+  });
+
+  it('an expired share closes it with 4003 too', async () => {
+    const {clock, socket} = await remoteShared('control', 10_000);
+    clock.advance(10_000);
+    await settle();
+    assert.equal(socket.closed?.code, CLOSE_CODES.shareRevoked);
+  });
+
+  it('nothing is published for a shared session once its remote viewers left', async () => {
+    const {handle, bus, container, relay} = await remoteShared('view');
+    handle.leave();
+    await settle();
+    assert.equal(relay.size, 0);
+    const before = bus.published.length;
+    container().output('after the remote viewer left\r\n');
+    await parsed();
+    assert.deepEqual(bus.published.slice(before), []);
   });
 });
