@@ -69,6 +69,24 @@ describe('a cluster of three nodes behind nginx with Redis', {skip, timeout: 600
     return answer.body;
   };
 
+  /** A share of the owner's session, made through the entry on the owner's node path. */
+  const createShare = async (session: {id: string; node?: string | undefined}, owner: Terminal, mode: 'view' | 'control') => {
+    const answer = await fetch(`${entry}/api/nodes/${session.node}/sessions/${session.id}/shares`, {
+      method: 'POST',
+      headers: {origin: entry, authorization: `Bearer ${owner.resumeToken}`, 'content-type': 'application/json'},
+      body: JSON.stringify({mode, ttl: '5m'}),
+    });
+    assert.equal(answer.status, 201, await answer.clone().text());
+    return (await answer.json()) as CreateShareResponse;
+  };
+
+  /** A share viewer straight at one node's gateway, on the share link's socket path (no node in it). */
+  const viewerOn = (node: {gatewayPort: number}, from: string, session: {id: string}, token: string) => {
+    const terminal = new Terminal(`http://127.0.0.1:${node.gatewayPort}`, from, `/api/sessions/${session.id}/ws`, shareSubprotocols(token));
+    terminals.push(terminal);
+    return terminal;
+  };
+
   it('spreads sessions over the nodes and routes each socket to its owner', async () => {
     const from = client();
     const nodes: string[] = [];
@@ -127,26 +145,13 @@ describe('a cluster of three nodes behind nginx with Redis', {skip, timeout: 600
     terminals.push(owner);
     await owner.opened;
     await owner.until(() => owner.resumeToken !== undefined, 10_000, 'resume token');
-    const share = async (mode: 'view' | 'control') => {
-      const answer = await fetch(`${entry}/api/nodes/${session.node}/sessions/${session.id}/shares`, {
-        method: 'POST',
-        headers: {origin: entry, authorization: `Bearer ${owner.resumeToken}`, 'content-type': 'application/json'},
-        body: JSON.stringify({mode, ttl: '5m'}),
-      });
-      assert.equal(answer.status, 201, await answer.clone().text());
-      return (await answer.json()) as CreateShareResponse;
-    };
+    const share = (mode: 'view' | 'control') => createShare(session, owner, mode);
     const control = await share('control');
     const view = await share('view');
     // Straight to the gateways of the two other nodes, on the share link's socket path (no node in it).
     const others = state.plan.nodes.filter((node) => node.name !== session.node);
     assert.equal(others.length, 2);
-    const viewerAt = (node: (typeof others)[number], token: string) => {
-      const gateway = `http://127.0.0.1:${node.gatewayPort}`;
-      const terminal = new Terminal(gateway, from, `/api/sessions/${session.id}/ws`, shareSubprotocols(token));
-      terminals.push(terminal);
-      return terminal;
-    };
+    const viewerAt = (node: (typeof others)[number], token: string) => viewerOn(node, from, session, token);
     const controller = viewerAt(others[0]!, control.token);
     await controller.opened;
     await controller.until(() => controller.messages.some((message) => message.type === 'snapshot'), 10_000, 'snapshot');
@@ -244,13 +249,19 @@ describe('a cluster of three nodes behind nginx with Redis', {skip, timeout: 600
     assert.equal((await fetch(`${entry}/api/environments/${environment.id}`, {headers})).status, 404);
   });
 
-  it('keeps echoing through a Redis restart (no pause over 1 s), and the limits come back', async () => {
+  it('keeps echoing through a Redis restart (no pause over 1 s), with a viewer on another gateway who follows on after it; the limits come back', async () => {
     const from = client();
     const session = await open(from, 'cat');
     const terminal = Terminal.open(entry, from, session);
     terminals.push(terminal);
     await terminal.opened;
     await terminal.until(() => terminal.messages.some((message) => message.type === 'status' && message.state === 'running'), 10_000, 'running status').catch(() => {});
+    // A viewer on another gateway watches throughout: the owner's echo must not wait on Redis for it either.
+    await terminal.until(() => terminal.resumeToken !== undefined, 10_000, 'resume token');
+    const share = await createShare(session, terminal, 'view');
+    const watcher = viewerOn(state.plan.nodes.find((node) => node.name !== session.node)!, from, session, share.token);
+    await watcher.opened;
+    await watcher.until(() => watcher.messages.some((message) => message.type === 'snapshot'), 10_000, 'snapshot');
     const arrivals: number[] = [];
     let seen = 0;
     terminal.ws.on('message', (_data, binary) => {
@@ -275,6 +286,9 @@ describe('a cluster of three nodes behind nginx with Redis', {skip, timeout: 600
     const gaps = during.slice(1).map((time, index) => time - during[index]!);
     assert.ok(seen > 50, `only ${seen} echoes`);
     assert.ok(Math.max(...gaps) < 1_000, `echo paused ${Math.max(...gaps)} ms`);
+    // The viewer's gateway and the owner subscribed again by themselves: the viewer follows what comes next.
+    terminal.ws.send(Buffer.from('\rafter-the-restart\r'));
+    await watcher.until(() => watcher.text().includes('after-the-restart'), 10_000, 'output after the restart');
     // The gateways reconnect by themselves: the cluster-wide limit holds again.
     await sleep(1_000);
     const other = client();
