@@ -207,7 +207,7 @@ export class RemoteViewer implements RemoteViewerHandle {
         this.#behindSince = undefined;
       }
       // Control messages go even while behind (few and small), as for a local viewer.
-      if (this.#behindSince === undefined || !isSnapshot(item)) peer.send(item);
+      peer.send(item);
       return;
     }
     if (this.#behindSince !== undefined) return;
@@ -251,6 +251,7 @@ export class RemoteViewer implements RemoteViewerHandle {
   }
 }
 
+/** The owner's fresh screen starts so (its viewer feed builds `{type: 'snapshot', …}`): no parse per control message. */
 const isSnapshot = (text: string): boolean => text.startsWith('{"type":"snapshot"');
 
 export interface RemoteJoinContext {

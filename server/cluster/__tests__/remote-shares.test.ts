@@ -271,4 +271,25 @@ describe('a real shared session with a viewer on another gateway', () => {
     await parsed();
     assert.deepEqual(bus.published.slice(before), []);
   });
+
+  it('a viewer socket that falls behind on its gateway gets the owner’s fresh screen once drained', async () => {
+    const {socket, container, clock} = await remoteShared('view');
+    const snapshots = () => socket.control.filter((message) => message.type === 'snapshot').length;
+    const first = snapshots();
+    socket.bufferedAmount = 10 * 1024 * 1024;
+    container().output('lost while behind\r\n');
+    await parsed();
+    assert.doesNotMatch(socket.output, /lost while behind/);
+    socket.bufferedAmount = 0;
+    // The owner's feed resyncs at most once a second, polling every 50 ms.
+    for (let step = 0; step < 25; step++) {
+      clock.advance(50);
+      await settle();
+    }
+    assert.equal(snapshots(), first + 1);
+    assert.match(socket.output, /lost while behind/, 'the fresh screen holds what was dropped');
+    container().output('live again\r\n');
+    await parsed();
+    assert.match(socket.output, /live again/);
+  });
 });
