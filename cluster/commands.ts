@@ -73,7 +73,7 @@ export async function up(
 
   // Everything but the state file lives in a folder of its own, named by the cluster's id: `down` removes that folder only.
   const id = randomBytes(4).toString('hex');
-  const plan = planCluster({id, dir: join(options.dir, `cluster-${id}`), nodes: options.nodes, ports: await freePorts(2 + 2 * options.nodes)});
+  const plan = planCluster({id, dir: join(options.dir, `cluster-${id}`), nodes: options.nodes, ports: await freePorts(2 + 2 * options.nodes), tokenSecret: randomBytes(32).toString('base64url')});
   mkdirSync(plan.dir, {recursive: true});
   const state: ClusterState = {stateFile: stateFile(options.dir), plan, nodes: Object.fromEntries(plan.nodes.map((node) => [node.name, {netns: false, killed: false}]))};
   writeState(state);

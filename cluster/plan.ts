@@ -144,6 +144,12 @@ export interface NodePlan {
 export interface ClusterPlan {
   id: string;
   dir: string;
+  /**
+   * Every gateway's `server.tokenSecret` (unless the base config sets one):
+   * a share token made on one gateway must verify on the gateway a viewer
+   * reaches.
+   */
+  tokenSecret: string;
   redis: {port: number; dir: string; logFile: string; pidFile: string};
   nginx: {port: number; prefix: string; configFile: string; pidFile: string; logFile: string};
   nodes: NodePlan[];
@@ -153,14 +159,16 @@ export interface ClusterPlan {
  * Every name, path and port of a cluster. `ports` holds 2 + 2·N free loopback
  * ports (Redis, nginx, then each node's gateway and admin listener).
  */
-export function planCluster(options: {id: string; dir: string; nodes: number; ports: readonly number[]}): ClusterPlan {
-  const {id, dir} = options;
+export function planCluster(options: {id: string; dir: string; nodes: number; ports: readonly number[]; tokenSecret: string}): ClusterPlan {
+  const {id, dir, tokenSecret} = options;
+  if (tokenSecret.length < 16) throw new Error('the cluster token secret must have at least 16 characters');
   if (!/^[a-z0-9]{4,12}$/.test(id)) throw new Error(`cluster id must be 4-12 lower-case letters or digits (got ${id})`);
   if (options.ports.length < 2 + 2 * options.nodes) throw new Error(`need ${2 + 2 * options.nodes} ports, got ${options.ports.length}`);
   const port = (index: number) => options.ports[index]!;
   return {
     id,
     dir,
+    tokenSecret,
     redis: {port: port(0), dir: join(dir, 'redis'), logFile: join(dir, 'redis', 'redis.log'), pidFile: join(dir, 'redis', 'redis.pid')},
     nginx: {
       port: port(1),
@@ -252,6 +260,7 @@ export function gatewayConfig(
       port: node.gatewayPort,
       node: node.name,
       redis: redisUrl(plan),
+      tokenSecret: typeof server.tokenSecret === 'string' ? server.tokenSecret : plan.tokenSecret,
       // Behind nginx, which overwrites X-Forwarded-For with the client's address (deploy/nginx/cluster.conf).
       trustProxy: true,
       instanceId: `cluster-${plan.id}-${node.name}`,

@@ -149,6 +149,7 @@ export const ERROR_CODES = [
   'too-many-shares',
   'share-not-found',
   'not-found',
+  'node-unreachable',
   'internal',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -40,6 +40,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   'too-many-shares': 429,
   'share-not-found': 404,
   'not-found': 404,
+  'node-unreachable': 503,
   internal: 500,
 };
 

@@ -38,7 +38,12 @@ import {InstanceOwnership, listenOn, StartGate, StartupError} from './lifecycle/
 import {longestLifetime, Sweep} from './lifecycle/sweep.js';
 import {ClusterMember} from './cluster/member.js';
 import {createClusterMetrics} from './cluster/metrics.js';
-import {createRedisStore} from './cluster/redis-store.js';
+import {createRedisStore, KEY_PREFIX} from './cluster/redis-store.js';
+import {createRedisShareBus, type ShareBus} from './cluster/share-bus.js';
+import {ShareRelay} from './cluster/share-relay.js';
+import {SandboxError} from './errors.js';
+import {joinRemote} from './cluster/remote-viewer.js';
+import type {ClusterStore} from './cluster/store.js';
 
 export {SandboxError, toClientError} from './errors.js';
 export {InstanceInUseError, StartupError} from './lifecycle/startup.js';
@@ -169,8 +174,9 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
   sessions.observe({created: (session, request) => tracker.created(session, {env: request.spec.envName, client: request.client})});
 
   // Share tokens are signed with a key of their own, derived from the session tokens' secret.
+  const shareTokens = new ShareTokens(tokens.derivedKey('share'), clock);
   const shares = new ShareRegistry({
-    tokens: new ShareTokens(tokens.derivedKey('share'), clock),
+    tokens: shareTokens,
     clock,
     limits: config.server,
     meter: shareMeter(metrics),
@@ -216,6 +222,8 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
     : undefined;
   // A cluster member exists only with server.redis; it is made in listen(), once this instance is ours.
   let member: ClusterMember | undefined;
+  // With it: the Redis pub/sub that carries shared terminals to viewers on other gateways.
+  let remoteShares: {store: ClusterStore; bus: ShareBus; relay: ShareRelay} | undefined;
   const clusterMetrics = config.server.redis ? createClusterMetrics(metrics.registry) : undefined;
   const cluster = config.server.redis
     ? {
@@ -268,11 +276,32 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
     findSession: (id) => sessions.get(id),
     verifyToken: (token, id) => sessions.verifyToken(token, id),
     admitViewer: (id, token) => shares.admitViewer(id, token),
+    remoteViewer: config.server.redis
+      ? async (id, token) => {
+          if (!remoteShares) throw new SandboxError('node-unreachable', 'this gateway has not joined its cluster yet; try again shortly', {expose: true, retryAfter: 5});
+          const {store, bus} = remoteShares;
+          const viewer = await joinRemote(
+            {
+              bus,
+              prefix: KEY_PREFIX,
+              node: config.server.node!,
+              verify: (given, session) => shareTokens.verify(given, session) !== undefined,
+              locate: (session) => store.locate(session),
+              clock,
+              onClosed: () => clusterMetrics?.crossViewers.dec({side: 'here'}),
+            },
+            id,
+            token,
+          );
+          clusterMetrics?.crossViewers.inc({side: 'here'});
+          return viewer;
+        }
+      : undefined,
     closing: () => closing,
-    onSocket: (socket, session, request) => {
+    onSocket: (socket, sessionId, request) => {
       heartbeat.watch(socket);
       // The path only: the query may carry a token (`?token=`), which is never logged.
-      log('info', 'socket connected', {session: session.id, path: request.url?.split('?')[0]});
+      log('info', 'socket connected', {session: sessionId, path: request.url?.split('?')[0]});
     },
     meter: (sessionId) => tracker.meter(sessionId),
     onRefused: (code) => tracker.upgradeRefused(code),
@@ -306,7 +335,9 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
     background: [heartbeat, tracker, sweep, site],
     http: httpServer,
     // The runtime made here (with its warm pools) is drained here; one passed in is its owner's.
-    drain: () => Promise.all([mcp?.close(), sessions.closeAll(), environments.closeAll(), options.runtime ? undefined : baseRuntime.close?.()]).then(() => member?.dispose()),
+    drain: () => Promise.all([mcp?.close(), sessions.closeAll(), environments.closeAll(), options.runtime ? undefined : baseRuntime.close?.()]).then(() => remoteShares?.relay.dispose())
+        .then(() => remoteShares?.bus.close())
+        .then(() => member?.dispose()),
     instance: ownership,
     reapInstance: () => runtime.reap({instanceId}),
     gate,
@@ -359,6 +390,24 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
           metrics: clusterMetrics,
         });
         member.start();
+        const bus = await createRedisShareBus({url: config.server.redis});
+        const relay = new ShareRelay({
+          bus,
+          prefix: KEY_PREFIX,
+          node: config.server.node!,
+          admit: (id, token) => shares.admitViewer(id, token),
+          clock,
+          log,
+          onSize: (size) => clusterMetrics.crossViewers.set({side: 'relayed'}, size),
+        });
+        remoteShares = {store, bus, relay};
+        // Not awaited: a gateway starts while Redis is down; the subscription is retried until it holds.
+        const listen = (): void => {
+          relay.start().catch(() => {
+            if (!closing) clock.setTimeout(listen, 1_000);
+          });
+        };
+        listen();
       }
       gate.open();
       sweep.start();

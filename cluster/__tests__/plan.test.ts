@@ -5,7 +5,7 @@ import {normalizeConfig} from '../../config/index.js';
 import {ClusterUsageError, dockerdArgs, gatewayConfig, livePids, mountsOf, nodeNames, parseClusterArgs, planCluster, renderNginxConfig, type ClusterState} from '../plan.js';
 
 const TEMPLATE = readFileSync(new URL('../../deploy/nginx/cluster.conf', import.meta.url), 'utf8');
-const plan = planCluster({id: 'abcd1234', dir: '/var/tmp/c/cluster-abcd1234', nodes: 3, ports: [6000, 8000, 3001, 3002, 3003, 3004, 3005, 3006]});
+const plan = planCluster({id: 'abcd1234', dir: '/var/tmp/c/cluster-abcd1234', nodes: 3, ports: [6000, 8000, 3001, 3002, 3003, 3004, 3005, 3006], tokenSecret: 'one secret for all gateways'});
 
 describe('cluster command line', () => {
   it('reads up with its options, kill-node with a name, down', () => {
@@ -38,8 +38,8 @@ describe('cluster plan', () => {
     ]);
     assert.equal(new Set(plan.nodes.map((node) => node.dataRoot)).size, 3);
     assert.ok(plan.nodes.every((node) => node.socket.startsWith(`${plan.dir}/`)));
-    assert.throws(() => planCluster({id: 'x', dir: '/d', nodes: 1, ports: [1, 2, 3, 4]}), /cluster id/);
-    assert.throws(() => planCluster({id: 'abcd', dir: '/d', nodes: 2, ports: [1, 2, 3, 4]}), /need 6 ports/);
+    assert.throws(() => planCluster({id: 'x', dir: '/d', nodes: 1, ports: [1, 2, 3, 4], tokenSecret: 'one secret for all gateways'}), /cluster id/);
+    assert.throws(() => planCluster({id: 'abcd', dir: '/d', nodes: 2, ports: [1, 2, 3, 4], tokenSecret: 'one secret for all gateways'}), /need 6 ports/);
   });
 
   it('starts each engine without bridge or iptables, on its own socket and containerd namespace', () => {
@@ -58,6 +58,9 @@ describe('cluster plan', () => {
     assert.equal(normalized.server.maxSessionsPerClient, 2);
     assert.equal(normalized.server.trustProxy, true);
     assert.deepEqual(Object.keys(normalized.environments), ['shell']);
+    // One secret on every gateway (a share token made on one verifies on the others), unless the base config has its own.
+    assert.equal(normalized.server.tokenSecret, 'one secret for all gateways');
+    assert.equal(normalizeConfig(gatewayConfig({server: {tokenSecret: 'the operator’s own secret'}}, plan, plan.nodes[1]!, {})).server.tokenSecret, 'the operator’s own secret');
   });
 });
 

@@ -16,6 +16,12 @@ export interface ClusterMetrics {
   readonly placements: Counter<'decision'>;
   /** Admissions decided by this gateway's limits alone because Redis did not answer. */
   readonly fallbacks: Counter<'op'>;
+  /**
+   * Share viewers crossing gateways: `here`, viewer sockets on this gateway
+   * of sessions other nodes hold; `relayed`, viewers on other gateways of
+   * this node's sessions.
+   */
+  readonly crossViewers: Gauge<'side'>;
 }
 
 export function createClusterMetrics(registry: Registry): ClusterMetrics {
@@ -32,5 +38,6 @@ export function createClusterMetrics(registry: Registry): ClusterMetrics {
     }),
     placements: new Counter({name: 'sandbox_cluster_placements_total', help: 'Placement decisions for new sessions', labelNames: ['decision'], registers}),
     fallbacks: new Counter({name: 'sandbox_cluster_redis_fallbacks_total', help: 'Operations done without Redis (it did not answer): admissions on local limits only', labelNames: ['op'], registers}),
+    crossViewers: new Gauge({name: 'sandbox_cluster_share_viewers', help: 'Share viewers crossing gateways over Redis: here (their session is on another node), relayed (this node\'s sessions, viewed elsewhere)', labelNames: ['side'], registers}),
   };
 }

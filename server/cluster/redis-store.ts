@@ -16,6 +16,8 @@ import type {Redis as RedisClient, RedisOptions} from 'ioredis';
 import type {AdmitAnswer, ClusterLimits, ClusterSlot, ClusterStore, NodeBeat} from './store.js';
 
 const WINDOW_MS = 60_000;
+/** Every key and channel of a cluster starts with it (the share channels too: `share-wire.ts`). */
+export const KEY_PREFIX = 'sandbox:';
 
 // KEYS: running, created. ARGV: max running, rate, slot, lease ms.
 const ADMIT = `
@@ -88,7 +90,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Clus
   client.on('error', () => {});
   client.defineCommand('sandboxAdmit', {numberOfKeys: 2, lua: ADMIT});
   client.defineCommand('sandboxBeat', {lua: BEAT});
-  return new RedisStore(client, options.prefix ?? 'sandbox:', options.observe);
+  return new RedisStore(client, options.prefix ?? KEY_PREFIX, options.observe);
 }
 
 class RedisStore implements ClusterStore {

@@ -10,7 +10,9 @@ import {parseResumeOffer, parseShareOffer, SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX
 import {SandboxError, toClientError} from '../errors.js';
 import type {LogFunction} from '../log.js';
 import type {Session, SessionPeer} from '../sessions/session.js';
+import type {ViewerHandle} from '../sessions/shares.js';
 import type {ViewerTicket} from '../sessions/share-registry.js';
+import type {RemoteViewer} from '../cluster/remote-viewer.js';
 import {ROOT_BASE_PATHS, routeUnderBase, underNode, type BasePaths} from './base-path.js';
 import {originAllowed, type OriginPolicy} from './origin.js';
 
@@ -35,13 +37,19 @@ export interface UpgradeContext {
   verifyToken: (token: string, sessionId: string) => boolean;
   /** The share a viewer's token opens (throws `unauthorized` or `too-many-viewers`); none: no shares on this server. */
   admitViewer?: ((sessionId: string, token: string) => ViewerTicket) | undefined;
+  /**
+   * A viewer of a session another gateway of the cluster holds (throws like
+   * admitViewer, or `node-unreachable`); none: no cluster, such a viewer is
+   * `unauthorized` as for any unknown session.
+   */
+  remoteViewer?: ((sessionId: string, token: string) => Promise<RemoteViewer>) | undefined;
   closing: () => boolean;
   /**
    * Called for each accepted socket (heartbeat bookkeeping, the log). The
    * request is only valid during the call: keeping it would hold its headers
    * for the whole session.
    */
-  onSocket: (socket: WebSocket, session: Session, request: IncomingMessage) => void;
+  onSocket: (socket: WebSocket, sessionId: string, request: IncomingMessage) => void;
   /** The meter for a session's socket; none: nothing is counted. */
   meter?: ((sessionId: string) => SocketMeter) | undefined;
   /** Called with the client-facing code of each refused upgrade. */
@@ -102,11 +110,8 @@ export function refuseUpgrade(socket: Duplex, error: SandboxError): string {
   return clientError.code;
 }
 
-/** Who an accepted upgrade is: the session's owner, or a viewer through a share. */
-export interface UpgradeGrant {
-  session: Session;
-  viewer?: ViewerTicket | undefined;
-}
+/** Who an accepted upgrade is: the session's owner, a viewer through a share, or a viewer of a session on another node. */
+export type UpgradeGrant = {session: Session; viewer?: ViewerTicket | undefined} | {remote: {sessionId: string; token: string}};
 
 /** Decides whether an upgrade may proceed; returns who it is for or throws a SandboxError. */
 export function authorizeUpgrade(request: IncomingMessage, context: UpgradeContext): UpgradeGrant {
@@ -130,6 +135,8 @@ export function authorizeUpgrade(request: IncomingMessage, context: UpgradeConte
   const shareToken = parseShareOffer(protocols);
   if (shareToken !== undefined) {
     const session = context.findSession(sessionId);
+    // Not here: in a cluster its owner may be another node (the share link's socket path names none).
+    if (!session && context.remoteViewer) return {remote: {sessionId, token: shareToken}};
     if (!session || !context.admitViewer) throw new SandboxError('unauthorized', 'a valid share token is required');
     return {session, viewer: context.admitViewer(sessionId, shareToken)};
   }
@@ -162,14 +169,42 @@ export function handleUpgrade(request: IncomingMessage, socket: Duplex, head: Bu
     context.onRefused?.(code);
     return;
   }
+  if ('remote' in grant) {
+    upgradeRemoteViewer(request, socket, head, grant.remote, context);
+    return;
+  }
+  const {session, viewer} = grant;
   const {offset} = parseResumeOffer(offeredProtocols(request.headers['sec-websocket-protocol']));
   context.wss.handleUpgrade(request, socket, head, (ws, upgraded) => {
     // ws has its own 'error' handling from here on (see connect()).
     socket.off('error', destroyOnError);
-    context.onSocket(ws, grant.session, upgraded);
-    if (grant.viewer) connectViewer(ws, grant.session, grant.viewer, context);
-    else connect(ws, grant.session, context, offset);
+    context.onSocket(ws, session.id, upgraded);
+    if (viewer) connectViewer(ws, session.id, viewer, context);
+    else connect(ws, session, context, offset);
   });
+}
+
+/** The upgrade waits for the owner's answer over Redis; a refusal is the same HTTP answer as on the owner's gateway. */
+function upgradeRemoteViewer(request: IncomingMessage, socket: Duplex, head: Buffer, remote: {sessionId: string; token: string}, context: UpgradeContext): void {
+  context.remoteViewer!(remote.sessionId, remote.token).then(
+    (viewer) => {
+      // The reader gave up while the owner answered: the owner must not keep a viewer for it.
+      if (socket.destroyed || !socket.writable || context.closing()) {
+        viewer.leave();
+        socket.destroy();
+        return;
+      }
+      context.wss.handleUpgrade(request, socket, head, (ws, upgraded) => {
+        socket.off('error', destroyOnError);
+        context.onSocket(ws, remote.sessionId, upgraded);
+        connectViewer(ws, remote.sessionId, {share: {id: viewer.viewer}, join: (peer) => viewer.attach(peer)}, context);
+      });
+    },
+    (error: unknown) => {
+      const code = refuseUpgrade(socket, error instanceof SandboxError ? error : new SandboxError('internal', 'upgrade failed', {cause: error}));
+      context.onRefused?.(code);
+    },
+  );
 }
 
 function destroyOnError(this: Duplex): void {
@@ -238,11 +273,16 @@ function connect(ws: WebSocket, session: Session, context: UpgradeContext, offse
 }
 
 /** Wires one viewer's socket to its share: its frames are judged by the share's mode (viewer-input.ts). */
-function connectViewer(ws: WebSocket, session: Session, ticket: ViewerTicket, context: UpgradeContext): void {
+function connectViewer(
+  ws: WebSocket,
+  sessionId: string,
+  ticket: {share: {id: string}; join: (peer: SessionPeer) => Pick<ViewerHandle, 'receive' | 'leave'>},
+  context: UpgradeContext,
+): void {
   // Not metered as the session's socket: its bytes are counted by the share's own metrics.
   const peer = new WebSocketPeer(ws, undefined);
   ws.on('error', (error) => {
-    context.log('info', 'viewer socket error', {session: session.id, share: ticket.share.id, error: error.message});
+    context.log('info', 'viewer socket error', {session: sessionId, share: ticket.share.id, error: error.message});
   });
   // Joined and listened to in one synchronous step: no frame can arrive in between.
   const handle = ticket.join(peer);

@@ -75,6 +75,8 @@ export interface ViewerHandle {
   receive(data: Buffer, isBinary: boolean): void;
   /** The socket closed. Idempotent. */
   leave(): void;
+  /** Output was lost on the way to the viewer (a relay dropped it): a fresh screen as soon as it can take one. */
+  resync(): void;
 }
 
 class Viewer implements ViewerHandle, InputSource {
@@ -103,6 +105,10 @@ class Viewer implements ViewerHandle, InputSource {
     this.#left = true;
     this.feed.dispose();
     this.owner.left(this);
+  }
+
+  resync(): void {
+    if (!this.#left) this.feed.fallBehind();
   }
 
   pause(): void {
@@ -202,7 +208,7 @@ export class SessionShares implements SessionAudience {
     const {host, clock} = this.options;
     if (this.#closed || !this.#shares.has(share.id)) {
       peer.close(CLOSE_CODES.shareRevoked, 'the share ended');
-      return {receive: () => {}, leave: () => {}};
+      return {receive: () => {}, leave: () => {}, resync: () => {}};
     }
     const viewer = new Viewer(
       peer,

@@ -13,7 +13,7 @@ import {after, before, describe, it} from 'node:test';
 import {setTimeout as sleep} from 'node:timers/promises';
 import type {ClusterState} from '../../cluster/plan.js';
 import type {SandboxManifest} from '../../config/index.js';
-import {ENVIRONMENT_TOKEN_HEADER, type EnvironmentInfo} from '../../protocol/index.js';
+import {ENVIRONMENT_TOKEN_HEADER, shareSubprotocols, type CreateShareResponse, type EnvironmentInfo} from '../../protocol/index.js';
 import {stepBlock} from '../helpers/blocks.js';
 import {needCluster} from '../helpers/requirements.js';
 import {clusterCli, createSession, Terminal} from './harness.js';
@@ -69,6 +69,24 @@ describe('a cluster of three nodes behind nginx with Redis', {skip, timeout: 600
     return answer.body;
   };
 
+  /** A share of the owner's session, made through the entry on the owner's node path. */
+  const createShare = async (session: {id: string; node?: string | undefined}, owner: Terminal, mode: 'view' | 'control') => {
+    const answer = await fetch(`${entry}/api/nodes/${session.node}/sessions/${session.id}/shares`, {
+      method: 'POST',
+      headers: {origin: entry, authorization: `Bearer ${owner.resumeToken}`, 'content-type': 'application/json'},
+      body: JSON.stringify({mode, ttl: '5m'}),
+    });
+    assert.equal(answer.status, 201, await answer.clone().text());
+    return (await answer.json()) as CreateShareResponse;
+  };
+
+  /** A share viewer straight at one node's gateway, on the share link's socket path (no node in it). */
+  const viewerOn = (node: {gatewayPort: number}, from: string, session: {id: string}, token: string) => {
+    const terminal = new Terminal(`http://127.0.0.1:${node.gatewayPort}`, from, `/api/sessions/${session.id}/ws`, shareSubprotocols(token));
+    terminals.push(terminal);
+    return terminal;
+  };
+
   it('spreads sessions over the nodes and routes each socket to its owner', async () => {
     const from = client();
     const nodes: string[] = [];
@@ -120,6 +138,90 @@ describe('a cluster of three nodes behind nginx with Redis', {skip, timeout: 600
     assert.equal(first.text() + second.text(), 'startmiddleend');
   });
 
+  it("carries a shared terminal to viewers on other gateways, straight or through the entry: the owner's output, control input, view-only refusal, revoke 4003, the session's exit", async () => {
+    const from = client();
+    const session = await open(from, 'cat');
+    const owner = Terminal.open(entry, from, session);
+    terminals.push(owner);
+    await owner.opened;
+    await owner.until(() => owner.resumeToken !== undefined, 10_000, 'resume token');
+    const share = (mode: 'view' | 'control') => createShare(session, owner, mode);
+    const control = await share('control');
+    const view = await share('view');
+    // Straight to the gateways of the two other nodes, on the share link's socket path (no node in it).
+    const others = state.plan.nodes.filter((node) => node.name !== session.node);
+    assert.equal(others.length, 2);
+    const viewerAt = (node: (typeof others)[number], token: string) => viewerOn(node, from, session, token);
+    const controller = viewerAt(others[0]!, control.token);
+    await controller.opened;
+    await controller.until(() => controller.messages.some((message) => message.type === 'snapshot'), 10_000, 'snapshot');
+    owner.ws.send(Buffer.from('typed-by-owner\r'));
+    await controller.until(() => controller.text().includes('typed-by-owner'), 10_000);
+    // Its keystrokes reach the owner's program (cat echoes them to everyone).
+    controller.ws.send(Buffer.from('typed-by-viewer\r'));
+    await owner.until(() => owner.text().includes('typed-by-viewer'), 10_000);
+    await owner.until(() => owner.messages.some((message) => message.type === 'presence' && message.controllers === 1), 10_000, 'presence');
+
+    const watcher = viewerAt(others[1]!, view.token);
+    await watcher.opened;
+    await watcher.until(() => watcher.text().includes('typed-by-viewer'), 10_000, 'the screen so far');
+    watcher.ws.send(Buffer.from('refused\r'));
+    await watcher.until(() => watcher.messages.some((message) => message.type === 'error' && message.code === 'view-only'), 10_000, 'view-only');
+    await sleep(300);
+    assert.ok(!owner.text().includes('refused'), "a view viewer's keystrokes never reach the program");
+
+    // A forged token is refused by the viewer's gateway itself, the same 401 as on the owner's.
+    const forged = viewerAt(others[1]!, control.token.slice(0, -4) + 'AAAA');
+    await assert.rejects(forged.opened, /upgrade refused: 401/);
+
+    const revoked = await fetch(`${entry}/api/nodes/${session.node}/sessions/${session.id}/shares/${control.id}`, {method: 'DELETE', headers: {origin: entry, authorization: `Bearer ${owner.resumeToken}`}});
+    assert.equal(revoked.status, 204);
+    assert.equal(await Promise.race([controller.closed, sleep(5_000).then(() => 'open')]), 4003);
+    // The view viewer stays and still follows the owner, and is told who watches now.
+    owner.ws.send(Buffer.from('after-revoke\r'));
+    await watcher.until(() => watcher.text().includes('after-revoke'), 10_000);
+    await watcher.until(() => watcher.messages.some((message) => message.type === 'presence' && message.viewers === 1 && message.controllers === 0), 10_000, 'presence after the revoke');
+
+    // Through the entry, on the share link's path: whichever gateway nginx picks serves the viewer.
+    // The gateways' gauge of viewers whose session another node holds (their logs are at warn).
+    const viewersHere = async () =>
+      new Map(
+        await Promise.all(
+          state.plan.nodes.map(async (node) => {
+            const metrics = await (await fetch(`http://127.0.0.1:${node.adminPort}/metrics`)).text();
+            return [node.name, Number(/^sandbox_cluster_share_viewers\{side="here"\} (\d+)/m.exec(metrics)?.[1] ?? 0)] as const;
+          }),
+        ),
+      );
+    const before = await viewersHere();
+    const viaEntry = [0, 1, 2].map(() => {
+      const terminal = new Terminal(entry, from, `/api/sessions/${session.id}/ws`, shareSubprotocols(view.token));
+      terminals.push(terminal);
+      return terminal;
+    });
+    for (const terminal of viaEntry) {
+      await terminal.opened;
+      await terminal.until(() => terminal.text().includes('after-revoke'), 10_000, 'the screen through the entry');
+    }
+    const after = await viewersHere();
+    assert.equal(before.get(others[1]!.name), 1, 'the watcher is counted where it is');
+    const servedBy = state.plan.nodes.filter((node) => after.get(node.name)! > before.get(node.name)!).map((node) => node.name);
+    assert.ok(servedBy.length > 0 && !servedBy.includes(session.node!), `no viewer through the entry landed on a gateway other than the owner ${session.node}: ${JSON.stringify([...after])}`);
+    const ownerMetrics = await (await fetch(`http://127.0.0.1:${state.plan.nodes.find((node) => node.name === session.node)!.adminPort}/metrics`)).text();
+    assert.match(ownerMetrics, /^sandbox_cluster_share_viewers\{side="relayed"\} [2-9]/m);
+
+    // The session ends (Ctrl-D ends cat, then the interactive session's shell is left) and its end reaches the
+    // viewers on the other gateways: the exit, then close 1000.
+    owner.ws.send(Buffer.from('\x04'));
+    await owner.until(() => owner.text().endsWith('$ '), 10_000, 'the shell after cat');
+    owner.ws.send(Buffer.from('exit\r'));
+    await owner.until(() => owner.messages.some((message) => message.type === 'exit'), 10_000, `the owner's exit (${JSON.stringify(owner.messages.slice(-3))})`);
+    for (const terminal of [watcher, ...viaEntry]) {
+      assert.equal(await Promise.race([terminal.closed, sleep(10_000).then(() => 'open')]), 1000, JSON.stringify(terminal.messages.slice(-4)));
+      assert.ok(terminal.messages.some((message) => message.type === 'exit'), 'the exit came first');
+    }
+  });
+
   it("runs a page session's later steps in its environment on its node, whichever gateway gets the request", async () => {
     const from = client();
     const runStep = async (body: Record<string, unknown>) => {
@@ -147,13 +249,19 @@ describe('a cluster of three nodes behind nginx with Redis', {skip, timeout: 600
     assert.equal((await fetch(`${entry}/api/environments/${environment.id}`, {headers})).status, 404);
   });
 
-  it('keeps echoing through a Redis restart (no pause over 1 s), and the limits come back', async () => {
+  it('keeps echoing through a Redis restart (no pause over 1 s), with a viewer on another gateway who follows on after it; the limits come back', async () => {
     const from = client();
     const session = await open(from, 'cat');
     const terminal = Terminal.open(entry, from, session);
     terminals.push(terminal);
     await terminal.opened;
     await terminal.until(() => terminal.messages.some((message) => message.type === 'status' && message.state === 'running'), 10_000, 'running status').catch(() => {});
+    // A viewer on another gateway watches throughout: the owner's echo must not wait on Redis for it either.
+    await terminal.until(() => terminal.resumeToken !== undefined, 10_000, 'resume token');
+    const share = await createShare(session, terminal, 'view');
+    const watcher = viewerOn(state.plan.nodes.find((node) => node.name !== session.node)!, from, session, share.token);
+    await watcher.opened;
+    await watcher.until(() => watcher.messages.some((message) => message.type === 'snapshot'), 10_000, 'snapshot');
     const arrivals: number[] = [];
     let seen = 0;
     terminal.ws.on('message', (_data, binary) => {
@@ -178,6 +286,9 @@ describe('a cluster of three nodes behind nginx with Redis', {skip, timeout: 600
     const gaps = during.slice(1).map((time, index) => time - during[index]!);
     assert.ok(seen > 50, `only ${seen} echoes`);
     assert.ok(Math.max(...gaps) < 1_000, `echo paused ${Math.max(...gaps)} ms`);
+    // The viewer's gateway and the owner subscribed again by themselves: the viewer follows what comes next.
+    terminal.ws.send(Buffer.from('\rafter-the-restart\r'));
+    await watcher.until(() => watcher.text().includes('after-the-restart'), 10_000, 'output after the restart');
     // The gateways reconnect by themselves: the cluster-wide limit holds again.
     await sleep(1_000);
     const other = client();
