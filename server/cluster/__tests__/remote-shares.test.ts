@@ -209,7 +209,7 @@ describe('a real shared session with a viewer on another gateway', () => {
     await relay.start();
     context.container().output('before the share\r\n');
     await settle();
-    const share = registry.create(context.session, {mode, ttlMs, client: 'a'});
+    const share = registry.create(context.session.shareSide, {mode, ttlMs, client: 'a'});
     const viewer = await joinRemote({bus, prefix: 'p:', node: 'n2', verify: () => true, locate: async () => 'n1', clock}, context.session.id, share.token);
     const socket = new FakePeer();
     const handle = viewer.attach(socket);
