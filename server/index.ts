@@ -36,14 +36,7 @@ import {routeUnderBase, type BasePaths} from './http/base-path.js';
 import {Shutdown} from './lifecycle/shutdown.js';
 import {InstanceOwnership, listenOn, StartGate, StartupError} from './lifecycle/startup.js';
 import {longestLifetime, Sweep} from './lifecycle/sweep.js';
-import {ClusterMember} from './cluster/member.js';
-import {createClusterMetrics} from './cluster/metrics.js';
-import {createRedisStore, KEY_PREFIX} from './cluster/redis-store.js';
-import {createRedisShareBus, type ShareBus} from './cluster/share-bus.js';
-import {ShareRelay} from './cluster/share-relay.js';
-import {SandboxError} from './errors.js';
-import {joinRemote} from './cluster/remote-viewer.js';
-import type {ClusterStore} from './cluster/store.js';
+import {ClusterGateway} from './cluster/gateway.js';
 
 export {SandboxError, toClientError} from './errors.js';
 export {InstanceInUseError, StartupError} from './lifecycle/startup.js';
@@ -220,19 +213,26 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
         version: packageVersion(),
       })
     : undefined;
-  // A cluster member exists only with server.redis; it is made in listen(), once this instance is ours.
-  let member: ClusterMember | undefined;
-  // With it: the Redis pub/sub that carries shared terminals to viewers on other gateways.
-  let remoteShares: {store: ClusterStore; bus: ShareBus; relay: ShareRelay} | undefined;
-  const clusterMetrics = config.server.redis ? createClusterMetrics(metrics.registry) : undefined;
-  const cluster = config.server.redis
-    ? {
-        admit: async (client: string) => (member ? member.admit(client) : {session: () => {}, release: () => {}}),
-        placed: (decision: 'local' | 'full') => clusterMetrics?.placements.inc({decision}),
-      }
-    : undefined;
+  // Only with server.redis: this server as one gateway of a cluster; it joins in listen(), once this instance is ours.
+  const {node, redis} = config.server;
+  const cluster =
+    redis && node
+      ? new ClusterGateway({
+          node,
+          redis,
+          limits: {maxSessionsPerClient: config.server.maxSessionsPerClient, sessionsPerMinute: config.server.sessionsPerMinute},
+          capacity: config.server.maxSessions,
+          active: () => sessions.activeCount,
+          admitViewer: (id, token) => shares.admitViewer(id, token),
+          verifyShare: (token, session) => shareTokens.verify(token, session) !== undefined,
+          closing: () => closing,
+          registry: metrics.registry,
+          clock,
+          log,
+        })
+      : undefined;
   const app = createApp({
-    cluster,
+    cluster: cluster?.admission,
     auth,
     mcp: mcp?.router,
     probe,
@@ -276,27 +276,7 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
     findSession: (id) => sessions.get(id),
     verifyToken: (token, id) => sessions.verifyToken(token, id),
     admitViewer: (id, token) => shares.admitViewer(id, token),
-    remoteViewer: config.server.redis
-      ? async (id, token) => {
-          if (!remoteShares) throw new SandboxError('node-unreachable', 'this gateway has not joined its cluster yet; try again shortly', {expose: true, retryAfter: 5});
-          const {store, bus} = remoteShares;
-          const viewer = await joinRemote(
-            {
-              bus,
-              prefix: KEY_PREFIX,
-              node: config.server.node!,
-              verify: (given, session) => shareTokens.verify(given, session) !== undefined,
-              locate: (session) => store.locate(session),
-              clock,
-              onClosed: () => clusterMetrics?.crossViewers.dec({side: 'here'}),
-            },
-            id,
-            token,
-          );
-          clusterMetrics?.crossViewers.inc({side: 'here'});
-          return viewer;
-        }
-      : undefined,
+    remoteViewer: cluster ? (id, token) => cluster.remoteViewer(id, token) : undefined,
     closing: () => closing,
     onSocket: (socket, sessionId, request) => {
       heartbeat.watch(socket);
@@ -335,9 +315,7 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
     background: [heartbeat, tracker, sweep, site],
     http: httpServer,
     // The runtime made here (with its warm pools) is drained here; one passed in is its owner's.
-    drain: () => Promise.all([mcp?.close(), sessions.closeAll(), environments.closeAll(), options.runtime ? undefined : baseRuntime.close?.()]).then(() => remoteShares?.relay.dispose())
-        .then(() => remoteShares?.bus.close())
-        .then(() => member?.dispose()),
+    drain: () => Promise.all([mcp?.close(), sessions.closeAll(), environments.closeAll(), options.runtime ? undefined : baseRuntime.close?.()]).then(() => cluster?.dispose()),
     instance: ownership,
     reapInstance: () => runtime.reap({instanceId}),
     gate,
@@ -370,45 +348,10 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
         throw error;
       }
       baseRuntime.startBackground?.();
-      if (config.server.redis && clusterMetrics) {
-        // No wait for Redis: a gateway starts (and serves on its own limits) while Redis is down.
-        const store = await createRedisStore({
-          url: config.server.redis,
-          observe: (op, seconds, failed) => clusterMetrics.redisSeconds.observe({op, outcome: failed ? 'error' : 'ok'}, seconds),
-        }).catch(async (error: unknown) => {
-          await close();
-          throw new StartupError('redis-client-missing', `server.redis needs the ioredis package (npm install ioredis): ${error instanceof Error ? error.message : String(error)}`, {cause: error});
-        });
-        member = new ClusterMember({
-          node: config.server.node!,
-          store,
-          limits: {maxSessionsPerClient: config.server.maxSessionsPerClient, sessionsPerMinute: config.server.sessionsPerMinute},
-          capacity: config.server.maxSessions,
-          active: () => sessions.activeCount,
-          clock,
-          log,
-          metrics: clusterMetrics,
-        });
-        member.start();
-        const bus = await createRedisShareBus({url: config.server.redis});
-        const relay = new ShareRelay({
-          bus,
-          prefix: KEY_PREFIX,
-          node: config.server.node!,
-          admit: (id, token) => shares.admitViewer(id, token),
-          clock,
-          log,
-          onSize: (size) => clusterMetrics.crossViewers.set({side: 'relayed'}, size),
-        });
-        remoteShares = {store, bus, relay};
-        // Not awaited: a gateway starts while Redis is down; the subscription is retried until it holds.
-        const listen = (): void => {
-          relay.start().catch(() => {
-            if (!closing) clock.setTimeout(listen, 1_000);
-          });
-        };
-        listen();
-      }
+      await cluster?.join().catch(async (error: unknown) => {
+        await close();
+        throw error;
+      });
       gate.open();
       sweep.start();
       site.start();
