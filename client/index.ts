@@ -81,6 +81,7 @@ export {
   type MessageDescriptor,
   type SandboxStatus,
 } from './status.js';
+export {parseDisplay, type FileDisplay} from './display.js';
 export {changedFiles, clearEdits, editsKey, loadEdits, saveEdits, type Edits, type KeyValueStorage} from './storage.js';
 export {globalTimers, type Timers} from './timers.js';
 export {apiBase, socketUrl} from './url.js';

@@ -1,30 +1,9 @@
 /**
  * The `display` prop (line numbers and highlighted lines of each file, as
- * the markdown-it plugin writes it) read back, and a file's lines as the
- * component shows them.
+ * the markdown-it plugin writes it) read back by the client's one reader, and
+ * a file's lines as the component shows them.
  */
-export interface FileDisplay {
-  showLineNumbers?: number;
-  highlightLines?: string;
-}
-
-/** By path; undefined without a prop. Only the shape is checked: a bad entry is dropped, the page still renders. */
-export function parseDisplay(display: string | undefined): Record<string, FileDisplay> | undefined {
-  if (display === undefined) return undefined;
-  const parsed: unknown = JSON.parse(display);
-  const files = typeof parsed === 'object' && parsed !== null ? (parsed as {files?: unknown}).files : undefined;
-  if (typeof files !== 'object' || files === null) return undefined;
-  const byPath: Record<string, FileDisplay> = {};
-  for (const [path, entry] of Object.entries(files)) {
-    if (typeof entry !== 'object' || entry === null) continue;
-    const {showLineNumbers, highlightLines} = entry as {showLineNumbers?: unknown; highlightLines?: unknown};
-    byPath[path] = {
-      ...(typeof showLineNumbers === 'number' ? {showLineNumbers} : {}),
-      ...(typeof highlightLines === 'string' ? {highlightLines} : {}),
-    };
-  }
-  return byPath;
-}
+export {parseDisplay, type FileDisplay} from '../../client/display.js';
 
 /** The line numbers (1-based) a range like "1,3-5" names. */
 export function highlightedLines(range: string | undefined): Set<number> {
