@@ -32,6 +32,13 @@ if [ "${#packages[@]}" -gt 0 ]; then
   fi
   log "installing ${packages[*]} from Debian's packages..."
   export DEBIAN_FRONTEND=noninteractive
+  # Debian's nginx and redis-server start their services when installed (nginx on 0.0.0.0:80); the cluster
+  # script starts its own, on loopback only. Where no policy holds services back, one does while apt runs.
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+    chmod +x /usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
   apt-get update -qq >/dev/null
   apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
 fi
