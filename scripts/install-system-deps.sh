@@ -34,13 +34,19 @@ if [ "${#packages[@]}" -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   # Debian's nginx and redis-server start their services when installed (nginx on 0.0.0.0:80); the cluster
   # script starts its own, on loopback only. Where no policy holds services back, one does while apt runs.
+  held_back=''
   if [ ! -e /usr/sbin/policy-rc.d ]; then
     printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
     chmod +x /usr/sbin/policy-rc.d
+    held_back=yes
     trap 'rm -f /usr/sbin/policy-rc.d' EXIT
   fi
   apt-get update -qq >/dev/null
   apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+  if [ -n "$held_back" ]; then
+    rm -f /usr/sbin/policy-rc.d
+    trap - EXIT
+  fi
 fi
 
 bash "$here/ensure-docker.sh"
