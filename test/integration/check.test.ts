@@ -204,25 +204,30 @@ describe('check --jobs 2 on 40 blocks (Docker)', {skip: needDocker()}, () => {
   });
 });
 
+/** Builds the package and a demo workspace (`site`, `site-vitepress`) unless `build` already holds its manifest. */
+function ensureBuilt(build: string, workspace: string): void {
+  if (existsSync(join(build, MANIFEST_FILE))) return;
+  for (const args of [['run', 'build'], ['run', 'build', '--workspace', workspace]]) {
+    const built = spawnSync('npm', args, {cwd: ROOT, encoding: 'utf8', stdio: 'pipe'});
+    assert.equal(built.status, 0, `npm ${args.join(' ')} failed: ${built.stderr.slice(-2000)}`);
+  }
+}
+
+/** The report's failed blocks, each as `source:line reason: message`. */
+const failuresOf = (report: JsonReport) =>
+  report.blocks.filter((block) => block.verdict.status === 'fail').map((block) => `${block.source}:${block.line} ${block.verdict.reason}: ${block.verdict.message}`);
+
 describe('check on the demo site (Docker)', {skip: needDocker()}, () => {
   const siteBuild = join(ROOT, 'site/build');
   before(async () => {
-    if (!existsSync(join(siteBuild, MANIFEST_FILE))) {
-      for (const args of [['run', 'build'], ['run', 'build', '--workspace', 'site']]) {
-        const built = spawnSync('npm', args, {cwd: ROOT, encoding: 'utf8', stdio: 'pipe'});
-        assert.equal(built.status, 0, `npm ${args.join(' ')} failed: ${built.stderr.slice(-2000)}`);
-      }
-    }
+    ensureBuilt(siteBuild, 'site');
     await buildImages({});
   });
 
   it('runs every block of the built site and all pass', {timeout: 600_000}, async () => {
     const run = await cli(['check', siteBuild, '--jobs', '2', '--json']);
     const report = JSON.parse(run.stdout) as JsonReport;
-    const failures = report.blocks
-      .filter((block) => block.verdict.status === 'fail')
-      .map((block) => `${block.source}:${block.line} ${block.verdict.reason}: ${block.verdict.message}`);
-    assert.deepEqual(failures, []);
+    assert.deepEqual(failuresOf(report), []);
     assert.equal(run.status, 0, run.stderr);
     assert.ok(report.blocks.length > 0);
     assert.equal(report.passed + report.skipped, report.blocks.length);
@@ -283,22 +288,14 @@ describe("check on the demo's three-step tutorial (Docker)", {skip: needDocker()
 describe('check on the VitePress demo (Docker)', {skip: needDocker()}, () => {
   const vitepressBuild = join(ROOT, 'site-vitepress/.vitepress/dist');
   before(async () => {
-    if (!existsSync(join(vitepressBuild, MANIFEST_FILE))) {
-      for (const args of [['run', 'build'], ['run', 'build', '--workspace', 'site-vitepress']]) {
-        const built = spawnSync('npm', args, {cwd: ROOT, encoding: 'utf8', stdio: 'pipe'});
-        assert.equal(built.status, 0, `npm ${args.join(' ')} failed: ${built.stderr.slice(-2000)}`);
-      }
-    }
+    ensureBuilt(vitepressBuild, 'site-vitepress');
     await buildImages({});
   });
 
   it('runs every block of the VitePress build, steps of page sessions included, and all pass', {timeout: 600_000}, async () => {
     const run = await cli(['check', vitepressBuild, '--jobs', '2', '--json', '--config', join(ROOT, 'site/sandbox.config.json')]);
     const report = JSON.parse(run.stdout) as JsonReport;
-    const failures = report.blocks
-      .filter((block) => block.verdict.status === 'fail')
-      .map((block) => `${block.source}:${block.line} ${block.verdict.reason}: ${block.verdict.message}`);
-    assert.deepEqual(failures, []);
+    assert.deepEqual(failuresOf(report), []);
     assert.equal(run.status, 0, run.stderr);
     const manifest = JSON.parse(readFileSync(join(vitepressBuild, MANIFEST_FILE), 'utf8')) as SandboxManifest;
     assert.equal(report.blocks.length, manifest.blocks.length);
