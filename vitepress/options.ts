@@ -6,45 +6,21 @@
 import Joi from 'joi';
 import type {SandboxConfigInput} from '../config/schema.js';
 import {ConfigError} from '../config/errors.js';
+import {frontEndOptionKeys, FRONT_END_DEFAULTS, type FrontEndOptions} from '../plugin/frontend-options.js';
 
-export interface SandboxVitePressOptions {
-  /** sandbox.config.json (or another JSON file), relative to the site's root (the folder holding `.vitepress`). */
-  configFile: string;
-  /** The configuration itself, instead of a file. */
+export interface SandboxVitePressOptions extends FrontEndOptions {
+  /** The configuration itself, instead of a file (`configFile` is relative to the folder holding `.vitepress`). */
   config: SandboxConfigInput | undefined;
-  /** Where readers' browsers reach the backend; '' means the page's own origin (or the dev backend under `vitepress dev`). */
-  serverUrl: string;
-  devServer: {
-    /** Port of the dev backend under `vitepress dev`; default the dev port + 1. */
-    port?: number | undefined;
-  };
-  /** Never contact a backend: Run plays the recorded transcript (`check --record`). */
-  recordedOnly: boolean;
 }
 
 export type Options = Partial<SandboxVitePressOptions>;
 
-export const DEFAULT_OPTIONS: SandboxVitePressOptions = {
-  configFile: 'sandbox.config.json',
-  config: undefined,
-  serverUrl: '',
-  devServer: {},
-  recordedOnly: false,
-};
-
-const SERVER_URL_MESSAGE = '"serverUrl" must be an http(s) URL such as "https://sandbox.example.com", or "" for the same origin';
+export const DEFAULT_OPTIONS: SandboxVitePressOptions = {...FRONT_END_DEFAULTS, config: undefined};
 
 const schema = Joi.object<SandboxVitePressOptions>({
-  configFile: Joi.string().min(1).default(DEFAULT_OPTIONS.configFile),
+  ...frontEndOptionKeys(Joi),
   // Checked by the config's own schema when it is read, with the option's name in the message.
   config: Joi.object().unknown(true),
-  serverUrl: Joi.string()
-    .allow('')
-    .uri({scheme: ['http', 'https']})
-    .default(DEFAULT_OPTIONS.serverUrl)
-    .messages({'string.uri': SERVER_URL_MESSAGE, 'string.uriCustomScheme': SERVER_URL_MESSAGE}),
-  devServer: Joi.object({port: Joi.number().integer().min(1).max(65535)}).default(DEFAULT_OPTIONS.devServer),
-  recordedOnly: Joi.boolean().default(DEFAULT_OPTIONS.recordedOnly),
 });
 
 /** The options with their defaults; a `ConfigError` naming the option and the fix when one is wrong. */

@@ -29,7 +29,7 @@ const MAY_IMPORT: Array<{part: string; may: string[]; except?: string}> = [
   {part: 'theme/', may: ['theme/', 'client/', 'protocol/', 'config/block.ts']},
   // The VitePress integration's build side: the authoring core, config, and the framework-neutral manifest
   // writer and dev backend of plugin/ (the server only through the dev backend's child process).
-  {part: 'vitepress/', except: 'vitepress/theme/', may: ['vitepress/', 'plugin/remark/', 'plugin/manifest.ts', 'plugin/dev.ts', 'config/', 'protocol/']},
+  {part: 'vitepress/', except: 'vitepress/theme/', may: ['vitepress/', 'plugin/remark/', 'plugin/manifest.ts', 'plugin/dev.ts', 'plugin/frontend-options.ts', 'config/', 'protocol/']},
   // The Vue component runs in the browser: the client, and the theme's framework-free terminal and editor chunks.
   {
     part: 'vitepress/theme/',
